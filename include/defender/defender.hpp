@@ -1,0 +1,14 @@
+#pragma once
+/// @file defender.hpp
+/// Everything a custom agent needs: collect -> report -> encode, topics and validation.
+
+#include "defender/collector.hpp"
+#include "defender/encode.hpp"
+#include "defender/format.hpp"
+#include "defender/ip_address.hpp"
+#include "defender/report.hpp"
+#include "defender/report_builder.hpp"
+#include "defender/result.hpp"
+#include "defender/snapshot.hpp"
+#include "defender/topics.hpp"
+#include "defender/validate.hpp"

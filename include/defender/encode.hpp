@@ -1,0 +1,49 @@
+#pragma once
+/// @file encode.hpp
+/// Reports to bytes and back: JSON (compact or pretty) and CBOR, long or short names.
+
+#include <cstddef>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include "defender/format.hpp"
+#include "defender/report.hpp"
+#include "defender/result.hpp"
+
+namespace defender {
+
+struct EncodeOptions {
+    Format format = Format::json;
+    KeyStyle keys = KeyStyle::long_names;
+    bool pretty = false;  ///< JSON only: indented, one member per line
+};
+
+/// Encodes one report. CBOR uses text keys, integers as integers and definite lengths.
+std::string encode(const Report& report, const EncodeOptions& options);
+
+/// JSON if the first non-blank byte is `{`, CBOR if it is a CBOR map header, else nullopt.
+std::optional<Format> detect_format(std::string_view bytes);
+
+/// Decodes one report in either format and either key style.
+/// Fails on anything that does not map onto the model (use validate_report for details).
+Result<Report> decode(std::string_view bytes);
+
+/// AWS IoT Core's largest MQTT payload.
+inline constexpr std::size_t kMaxPayloadBytes = 128 * 1024;
+
+struct ReportLimits {
+    /// Longest ports/connections list; longer ones are uniformly sampled. 0 = no limit.
+    std::size_t max_list_size = 50;
+    /// Largest encoded report; lists are shrunk further until it fits.
+    std::size_t max_report_bytes = kMaxPayloadBytes;
+};
+
+/// Samples the report's lists to the limits and encodes it within the byte budget.
+/// `total` fields keep the true counts. The report is modified to what was encoded.
+/// Fails only if the report cannot fit even with empty lists (e.g. huge custom metrics).
+Result<std::string> encode_within_limits(Report& report, const EncodeOptions& options,
+                                         const ReportLimits& limits, std::mt19937_64& random);
+
+}  // namespace defender

@@ -1,0 +1,42 @@
+#pragma once
+/// @file report_builder.hpp
+/// Turns snapshots into reports: listening and established sets, interface names,
+/// deduplication, network deltas and the `cpu_usage` custom metric.
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "defender/report.hpp"
+#include "defender/snapshot.hpp"
+
+namespace defender {
+
+/// The counters a later report's deltas are measured against.
+struct Baseline {
+    std::vector<InterfaceCounters> interfaces;
+    std::optional<CpuTimes> cpu;
+};
+
+Baseline baseline_of(const Snapshot& snapshot);
+
+struct BuildOptions {
+    bool include_loopback = false;  ///< count loopback interfaces in network_stats
+    bool cpu_usage = false;         ///< add the `cpu_usage` custom metric
+};
+
+/// Builds the full (unsampled) report. `since` is the baseline for deltas: without one the
+/// report has no `network_stats`, and `cpu_usage` covers the time since boot.
+Report build_report(const Snapshot& now, const Baseline* since, std::uint64_t report_id,
+                    const BuildOptions& options);
+
+/// Summed per-interface deltas; an interface whose counter went down (reset, wrap, re-created)
+/// counts from zero, an interface absent from `since` counts in full.
+NetworkStats network_delta(const std::vector<InterfaceCounters>& since,
+                           const std::vector<InterfaceCounters>& now, bool include_loopback);
+
+/// Percent of non-idle CPU time between two readings (since boot without `since`),
+/// rounded to two decimals; nullopt when no time elapsed.
+std::optional<double> cpu_usage_percent(const std::optional<CpuTimes>& since, const CpuTimes& now);
+
+}  // namespace defender
