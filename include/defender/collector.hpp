@@ -3,6 +3,7 @@
 /// Reads the system into a Snapshot.
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,10 @@ public:
 private:
     CollectorOptions options_;
 };
+
+/// The fastest collector for the options: netlink (sock_diag, rtnetlink) when reading the host's
+/// own /proc and netlink is permitted, else the /proc reader.
+std::unique_ptr<Collector> make_collector(CollectorOptions options);
 
 /// The procfs root to use: `explicit_root` if non-empty, else `$PROCFS_PATH`, else `/proc`.
 std::string resolve_procfs_root(const std::string& explicit_root);
