@@ -5,6 +5,7 @@
 #include "defender/collector.hpp"
 #include "defender/encode.hpp"
 #include "defender/format.hpp"
+#include "defender/limits.hpp"
 #include "defender/ip_address.hpp"
 #include "defender/report.hpp"
 #include "defender/report_builder.hpp"

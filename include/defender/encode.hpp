@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "defender/format.hpp"
+#include "defender/limits.hpp"
 #include "defender/report.hpp"
 #include "defender/result.hpp"
 
@@ -30,20 +31,10 @@ std::optional<Format> detect_format(std::string_view bytes);
 /// Fails on anything that does not map onto the model (use validate_report for details).
 Result<Report> decode(std::string_view bytes);
 
-/// AWS IoT Core's largest MQTT payload.
-inline constexpr std::size_t kMaxPayloadBytes = 128 * 1024;
-
-struct ReportLimits {
-    /// Longest ports/connections list; longer ones are uniformly sampled. 0 = no limit.
-    std::size_t max_list_size = 50;
-    /// Largest encoded report; lists are shrunk further until it fits.
-    std::size_t max_report_bytes = kMaxPayloadBytes;
-};
-
-/// Samples the report's lists to the limits and encodes it within the byte budget.
-/// `total` fields keep the true counts. The report is modified to what was encoded.
-/// Fails only if the report cannot fit even with empty lists (e.g. huge custom metrics).
+/// Encodes the report within `max_bytes`, shrinking its ports and connections lists by uniform
+/// sampling until it fits (`total` fields keep the true counts). The report is modified to what
+/// was encoded. Fails only when it cannot fit even with empty lists (e.g. huge custom metrics).
 Result<std::string> encode_within_limits(Report& report, const EncodeOptions& options,
-                                         const ReportLimits& limits, std::mt19937_64& random);
+                                         std::size_t max_bytes, std::mt19937_64& random);
 
 }  // namespace defender

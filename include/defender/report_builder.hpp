@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <random>
 #include <vector>
 
+#include "defender/limits.hpp"
 #include "defender/report.hpp"
 #include "defender/snapshot.hpp"
 
@@ -23,12 +25,17 @@ Baseline baseline_of(const Snapshot& snapshot);
 struct BuildOptions {
     bool include_loopback = false;  ///< count loopback interfaces in network_stats
     bool cpu_usage = false;         ///< add the `cpu_usage` custom metric
+    /// Longest ports/connections list; longer ones are uniformly sampled (`total` stays true).
+    /// 0 = no limit.
+    std::size_t max_list_size = kDefaultMaxListSize;
 };
 
-/// Builds the full (unsampled) report. `since` is the baseline for deltas: without one the
-/// report has no `network_stats`, and `cpu_usage` covers the time since boot.
+/// Builds the report: deduplicated listening ports (on port and interface) and connections,
+/// interface names of local addresses (none for wildcard binds or unknown addresses), lists
+/// sampled to `max_list_size`. `since` is the baseline for deltas: without one the report has
+/// no `network_stats`, and `cpu_usage` covers the time since boot.
 Report build_report(const Snapshot& now, const Baseline* since, std::uint64_t report_id,
-                    const BuildOptions& options);
+                    const BuildOptions& options, std::mt19937_64& random);
 
 /// Summed per-interface deltas; an interface whose counter went down (reset, wrap, re-created)
 /// counts from zero, an interface absent from `since` counts in full.

@@ -1,0 +1,70 @@
+#pragma once
+/// @file agent.hpp
+/// The agent loop: collect on a fixed schedule, publish, match replies, keep report ids and
+/// the network-delta baseline, reconnect with backoff. Independent of the transport used.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "defender/collector.hpp"
+#include "defender/encode.hpp"
+#include "defender/report_builder.hpp"
+#include "defender/transport.hpp"
+
+namespace defender {
+
+enum class LogLevel { debug, info, warn, error };
+using LogSink = std::function<void(LogLevel, const std::string&)>;
+
+struct AgentOptions {
+    std::string thing_name;
+    EncodeOptions encoding;  ///< format and key style (pretty is ignored)
+    std::chrono::milliseconds interval = std::chrono::seconds(300);
+    BuildOptions build;
+    std::size_t max_report_bytes = kMaxPayloadBytes;
+    /// Where the last report id is kept; empty = not kept (ids still strictly increase).
+    std::filesystem::path state_file;
+    /// A published report with no reply after this long counts as delivered (and unanswered).
+    std::chrono::milliseconds reply_timeout = std::chrono::seconds(60);
+    /// How long to wait for a PUBACK; the publish stays in flight in the transport after that.
+    std::chrono::milliseconds publish_timeout = std::chrono::seconds(4);
+    std::chrono::milliseconds backoff_initial = std::chrono::seconds(1);
+    std::chrono::milliseconds backoff_max = std::chrono::minutes(2);
+    /// Stop after this many reports have been answered (accepted or rejected); 0 = never.
+    std::uint64_t stop_after_replies = 0;
+};
+
+/// What the agent has seen so far.
+struct AgentCounts {
+    std::uint64_t published = 0;   ///< reports the broker acknowledged (PUBACK)
+    std::uint64_t accepted = 0;
+    std::uint64_t rejected = 0;
+    std::uint64_t unanswered = 0;  ///< no reply within reply_timeout
+    std::uint64_t failed = 0;      ///< could not be collected, encoded or published
+};
+
+class Agent {
+public:
+    Agent(AgentOptions options, Collector& collector, Transport& transport, LogSink log);
+    ~Agent();
+    Agent(const Agent&) = delete;
+    Agent& operator=(const Agent&) = delete;
+
+    /// Runs until stop() is called (or stop_after_replies is reached); never gives up because
+    /// the broker is unreachable. Returns the final counts.
+    AgentCounts run();
+
+    /// Asks run() to finish the publish in flight, disconnect and return. Thread-safe.
+    void stop();
+
+private:
+    class Loop;
+    std::unique_ptr<Loop> loop_;
+};
+
+}  // namespace defender

@@ -1,0 +1,89 @@
+#pragma once
+/// @file mqtt_transport.hpp
+/// MQTT over mutual TLS to AWS IoT Core (or any MQTT 3.1.1 broker), on Paho MQTT C++.
+///
+/// Security is not optional: TLS 1.2 or newer, the server certificate is verified against
+/// `root_ca` and its host name checked against `endpoint`; there is no switch to turn this off.
+/// The transport makes single attempts (Paho's automatic reconnect is off): the agent owns
+/// reconnect and backoff.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "defender/result.hpp"
+#include "defender/transport.hpp"
+
+namespace defender {
+
+/// The ALPN protocol AWS IoT Core expects for MQTT with client certificates on port 443.
+inline constexpr const char* kAwsMqttAlpnProtocol = "x-amzn-mqtt-ca";
+
+enum class AlpnMode {
+    Automatic,  ///< Offer x-amzn-mqtt-ca only when port == 443.
+    Always,     ///< Offer x-amzn-mqtt-ca on any port (e.g. a 443 forwarded elsewhere).
+    Never,
+};
+
+struct MqttSettings {
+    std::string endpoint;  ///< Host name, e.g. "abc123-ats.iot.eu-west-1.amazonaws.com".
+    std::uint16_t port = 8883;
+    std::string client_id;  ///< Usually the thing name.
+    std::filesystem::path root_ca;  ///< PEM: the CA(s) the server certificate must chain to.
+    std::filesystem::path cert;     ///< PEM: the device certificate.
+    std::filesystem::path key;      ///< PEM: the device private key (unencrypted).
+    std::chrono::seconds keep_alive{60};
+    /// Bound for connect() and for waiting on a SUBACK.
+    std::chrono::seconds connect_timeout{10};
+    /// false: a persistent session, so subscriptions and QoS 1 messages survive reconnects.
+    bool clean_session = false;
+    AlpnMode alpn = AlpnMode::Automatic;
+};
+
+/// Whether a connection with these settings offers the x-amzn-mqtt-ca ALPN protocol.
+bool offers_aws_alpn(const MqttSettings& settings);
+
+/// Checks, before any network traffic, that root CA, certificate and key are readable PEM
+/// files and that the key belongs to the certificate. The error is one line naming the file
+/// and the problem (never the key material), e.g.
+/// "certificate /x/cert.pem does not match private key /x/key.pem".
+Status check_tls_files(const MqttSettings& settings);
+
+/// A warning line when the key file can be read by its group or by others (mode & 077), such
+/// as "private key /x/key.pem is readable by group and others (mode 0644); chmod 600 it";
+/// nullopt when it is private or cannot be inspected.
+std::optional<std::string> key_permission_warning(const std::filesystem::path& key);
+
+class MqttTransport final : public Transport {
+public:
+    explicit MqttTransport(MqttSettings settings);
+    ~MqttTransport() override;
+    MqttTransport(const MqttTransport&) = delete;
+    MqttTransport& operator=(const MqttTransport&) = delete;
+
+    void set_event_sink(EventSink sink) override;
+    /// One attempt, bounded by settings.connect_timeout. The error says what failed: TLS
+    /// handshake, certificate verification, host name, connection refused, timeout or the
+    /// broker's CONNACK refusal (e.g. not authorized).
+    Status connect() override;
+    bool is_connected() const override;
+    /// QoS 1; waits up to settings.connect_timeout for the SUBACK. A filter the broker
+    /// refuses (return code 0x80) is an error naming it.
+    Status subscribe(const std::vector<std::string>& topic_filters) override;
+    /// QoS 1; waits up to `timeout` for the PUBACK. After a timeout the message may still be
+    /// delivered later (Paho keeps it in flight for the session).
+    Status publish(const std::string& topic, const std::string& payload,
+                   std::chrono::milliseconds timeout) override;
+    void disconnect(std::chrono::milliseconds timeout) override;
+
+    const MqttSettings& settings() const;
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace defender

@@ -1,0 +1,56 @@
+#pragma once
+/// @file transport.hpp
+/// Moves encoded reports to the service and replies back: the interface every transport
+/// (MQTT, Greengrass IPC, stdout) implements. The agent owns reconnect policy and timing;
+/// a transport makes single attempts and reports what happened.
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "defender/result.hpp"
+
+namespace defender {
+
+/// A message that arrived on a subscribed topic.
+struct IncomingMessage {
+    std::string topic;
+    std::string payload;
+};
+
+/// The connection dropped (broker gone, network down, keep-alive timeout).
+struct ConnectionLost {
+    std::string reason;
+};
+
+using TransportEvent = std::variant<IncomingMessage, ConnectionLost>;
+
+/// Receives events; called from the transport's own thread, so it must be quick and
+/// thread-safe (typically: push into a queue).
+using EventSink = std::function<void(TransportEvent)>;
+
+class Transport {
+public:
+    virtual ~Transport() = default;
+
+    /// Where events go; set before connect().
+    virtual void set_event_sink(EventSink sink) = 0;
+
+    /// One connection attempt, blocking up to the transport's connect timeout.
+    virtual Status connect() = 0;
+    virtual bool is_connected() const = 0;
+
+    /// Subscribes with QoS 1 and waits for the broker's SUBACK.
+    virtual Status subscribe(const std::vector<std::string>& topic_filters) = 0;
+
+    /// Publishes with QoS 1 and waits for the PUBACK (or the timeout).
+    virtual Status publish(const std::string& topic, const std::string& payload,
+                           std::chrono::milliseconds timeout) = 0;
+
+    /// Clean disconnect, waiting at most `timeout`; safe to call when not connected.
+    virtual void disconnect(std::chrono::milliseconds timeout) = 0;
+};
+
+}  // namespace defender
