@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# README command 1: install what is missing, build, and run the main job locally.
+# README command 1: install what is missing, build, and run the local end-to-end demo
+# (mosquitto with mutual TLS, `defender emulate` as Device Defender, `defender agent`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
-echo "== defender collect -n 2 -s 1 --custom-metrics"
-build/defender collect -n 2 -s 1 --custom-metrics
+scripts/demo.sh

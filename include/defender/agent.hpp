@@ -35,8 +35,11 @@ struct AgentOptions {
     std::chrono::milliseconds publish_timeout = std::chrono::seconds(4);
     std::chrono::milliseconds backoff_initial = std::chrono::seconds(1);
     std::chrono::milliseconds backoff_max = std::chrono::minutes(2);
-    /// Stop after this many reports have been answered (accepted or rejected); 0 = never.
-    std::uint64_t stop_after_replies = 0;
+    /// false for transports that never answer (dry run): a published report is final at once.
+    bool expect_replies = true;
+    /// Stop after this many reports are settled (accepted, rejected or unanswered; published,
+    /// without replies); 0 = never.
+    std::uint64_t stop_after_reports = 0;
 };
 
 /// What the agent has seen so far.

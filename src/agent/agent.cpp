@@ -72,10 +72,7 @@ public:
                 publish_report();
             }
             expire_unanswered();
-            if (options_.stop_after_replies != 0 &&
-                counts_.accepted + counts_.rejected >= options_.stop_after_replies) {
-                break;
-            }
+            if (options_.stop_after_reports != 0 && settled() >= options_.stop_after_reports) break;
             if (auto event = events_.pop_until(next_deadline())) handle(std::move(*event));
         }
         transport_.disconnect(std::chrono::seconds(2));
@@ -85,10 +82,16 @@ public:
 
     void stop() {
         stopping_ = true;
+
         events_.push(StopRequested{});
     }
 
 private:
+    std::uint64_t settled() const {
+        if (!options_.expect_replies) return counts_.published;
+        return counts_.accepted + counts_.rejected + counts_.unanswered;
+    }
+
     Status make_topics() {
         const auto format = options_.encoding.format;
         auto publish = make_topic(options_.thing_name, format, TopicKind::publish);
@@ -203,7 +206,11 @@ private:
             return;
         }
         ++counts_.published;
-        pending_.push_back({report_id, baseline_of(*snapshot), Clock::now()});
+        if (options_.expect_replies) {
+            pending_.push_back({report_id, baseline_of(*snapshot), Clock::now()});
+        } else {
+            confirmed_ = baseline_of(*snapshot);
+        }
         log_(LogLevel::debug, "published report " + std::to_string(report_id) + " (" +
                                   std::to_string(bytes->size()) + " bytes)");
     }

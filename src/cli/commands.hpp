@@ -16,5 +16,7 @@ enum ExitCode : int {
 
 void add_collect_command(CLI::App& app, int& exit_code);
 void add_check_command(CLI::App& app, int& exit_code);
+void add_agent_command(CLI::App& app, int& exit_code);
+void add_emulate_command(CLI::App& app, int& exit_code);
 
 }  // namespace defender::cli

@@ -20,8 +20,10 @@ int main(int argc, char** argv) {
     app.parse_complete_callback([&] { setup_logging(verbosity); });
 
     int exit_code = kExitOk;
+    add_agent_command(app, exit_code);
     add_collect_command(app, exit_code);
     add_check_command(app, exit_code);
+    add_emulate_command(app, exit_code);
 
     try {
         app.parse(argc, argv);

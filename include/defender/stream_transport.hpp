@@ -1,0 +1,30 @@
+#pragma once
+/// @file stream_transport.hpp
+/// A transport that writes each published payload to a stream (standard output by default):
+/// the agent's `--dry-run`. Always "connected"; never receives replies.
+
+#include <iosfwd>
+
+#include "defender/transport.hpp"
+
+namespace defender {
+
+class StreamTransport final : public Transport {
+public:
+    /// JSON payloads get a newline after them; binary payloads are written as they are.
+    StreamTransport(std::ostream& out, bool newline_after_payload);
+
+    void set_event_sink(EventSink) override {}
+    Status connect() override { return Done{}; }
+    bool is_connected() const override { return true; }
+    Status subscribe(const std::vector<std::string>&) override { return Done{}; }
+    Status publish(const std::string& topic, const std::string& payload,
+                   std::chrono::milliseconds timeout) override;
+    void disconnect(std::chrono::milliseconds) override {}
+
+private:
+    std::ostream& out_;
+    bool newline_;
+};
+
+}  // namespace defender

@@ -1,0 +1,155 @@
+// `defender agent`: publish reports to AWS IoT Device Defender (AWS's Python `agent.py`).
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/connection_options.hpp"
+#include "cli/log_sink.hpp"
+#include "cli/signals.hpp"
+#include "defender/agent.hpp"
+#include "defender/mqtt_transport.hpp"
+#include "defender/stream_transport.hpp"
+#include "defender/topics.hpp"
+
+namespace defender::cli {
+namespace {
+
+constexpr unsigned kMinimumInterval = 300;
+
+struct AgentArgs {
+    ConnectionArgs connection;
+    std::string thing_name;
+    std::string format = "json";
+    unsigned interval = kMinimumInterval;
+    bool allow_short_interval = false;
+    bool short_names = false;
+    bool dry_run = false;
+    bool custom_metrics = false;
+    std::size_t max_list_size = kDefaultMaxListSize;
+    std::string procfs;
+    bool include_loopback = false;
+    std::string state_dir;
+    std::uint64_t exit_after = 0;
+};
+
+std::string default_state_dir() {
+    // systemd's StateDirectory= sets this (possibly a colon-separated list).
+    if (const char* dir = std::getenv("STATE_DIRECTORY"); dir && *dir) {
+        const std::string dirs = dir;
+        return dirs.substr(0, dirs.find(':'));
+    }
+    return "/var/lib/defender";
+}
+
+std::filesystem::path prepare_state_file(const std::string& dir) {
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error) {
+        spdlog::warn("cannot create state directory {}: {}; report ids are not kept across restarts",
+                     dir, error.message());
+        return {};
+    }
+    return std::filesystem::path(dir) / "state.json";
+}
+
+int run_agent(AgentArgs args) {
+    const auto format = *parse_format(args.format);
+    AgentOptions options;
+    options.encoding = {format, args.short_names ? KeyStyle::short_names : KeyStyle::long_names,
+                        args.dry_run && format == Format::json};
+    options.build = {args.include_loopback, args.custom_metrics, args.max_list_size};
+    options.stop_after_reports = args.exit_after;
+
+    if (args.interval < kMinimumInterval && !args.allow_short_interval) {
+        spdlog::warn("interval {} s is below Device Defender's minimum of {} s; using {} s "
+                     "(--allow-short-interval for local brokers)",
+                     args.interval, kMinimumInterval, kMinimumInterval);
+        args.interval = kMinimumInterval;
+    }
+    options.interval = std::chrono::seconds(args.interval);
+
+    const std::string client_id =
+        args.connection.client_id.empty() ? host_name() : args.connection.client_id;
+    options.thing_name = args.thing_name.empty() ? client_id : args.thing_name;
+    if (auto valid = validate_thing_name(options.thing_name); !valid) {
+        spdlog::error("{}", valid.error().message);
+        return kExitUsage;
+    }
+
+    CollectorOptions collector_options;
+    collector_options.procfs = resolve_procfs_root(args.procfs);
+    collector_options.cpu = args.custom_metrics;
+
+    block_stop_signals();
+    if (args.dry_run) {
+        options.expect_replies = false;
+        StreamTransport stdout_transport(std::cout, format == Format::json);
+        const auto collector = make_collector(collector_options);
+        Agent agent(options, *collector, stdout_transport, spdlog_sink());
+        StopOnSignal on_signal([&] { agent.stop(); });
+        agent.run();
+        return kExitOk;
+    }
+
+    auto settings = mqtt_settings(args.connection);
+    if (!settings) {
+        spdlog::error("{}", settings.error().message);
+        return kExitUsage;
+    }
+    settings->client_id = client_id;
+    if (auto warning = key_permission_warning(settings->key)) spdlog::warn("{}", *warning);
+    options.state_file = prepare_state_file(args.state_dir.empty() ? default_state_dir() : args.state_dir);
+
+    const auto collector = make_collector(collector_options);
+    MqttTransport transport(*settings);
+    Agent agent(options, *collector, transport, spdlog_sink());
+    StopOnSignal on_signal([&] { agent.stop(); });
+    spdlog::info("publishing {} reports for thing {} to {}:{} every {} s", args.format,
+                 options.thing_name, settings->endpoint, settings->port, args.interval);
+    agent.run();
+    return kExitOk;
+}
+
+}  // namespace
+
+void add_agent_command(CLI::App& app, int& exit_code) {
+    auto args = std::make_shared<AgentArgs>();
+    CLI::App* command =
+        app.add_subcommand("agent", "Publish Device Defender reports to AWS IoT over MQTT (mutual TLS)");
+    command->set_config("--config", "", "Read options from an INI/TOML file (same keys as the options)");
+    add_connection_options(*command, args->connection);
+    command->add_option("-t,--thing-name,--thing_name", args->thing_name,
+                        "Thing name (default: the client id)");
+    command->add_option("-f,--format", args->format, "Report encoding")
+        ->check(CLI::IsMember({"json", "cbor"}))
+        ->capture_default_str();
+    command->add_option("-i,--interval", args->interval, "Seconds between reports (at least 300)")
+        ->check(CLI::Range(1u, 86400u))
+        ->capture_default_str();
+    command->add_flag("--allow-short-interval", args->allow_short_interval,
+                      "Allow intervals below 300 s (local brokers and tests)");
+    command->add_flag("-s,--short-names,--short_tags", args->short_names, "Short field names (hed, met, ...)");
+    command->add_flag("-d,--dry-run,--dryrun", args->dry_run, "Collect and print reports; no network");
+    command->add_flag("--custom-metrics,--include-custom-metrics", args->custom_metrics,
+                      "Add the cpu_usage custom metric");
+    command->add_option("-l,--max-list-size", args->max_list_size,
+                        "Longest ports/connections list (sampled beyond; 0 = no limit)")
+        ->capture_default_str();
+    command->add_option("--procfs", args->procfs, "Root of procfs to read (default: $PROCFS_PATH or /proc)");
+    command->add_flag("--include-loopback", args->include_loopback, "Count loopback traffic in network_stats");
+    command->add_option("--state-dir", args->state_dir,
+                        "Where the last report id is kept (default: $STATE_DIRECTORY or /var/lib/defender)");
+    command->add_option("--exit-after", args->exit_after,
+                        "Exit after this many reports are answered (0 = run until stopped)")
+        ->capture_default_str();
+    command->footer(
+        "Example:\n  defender agent -e abc123-ats.iot.eu-west-1.amazonaws.com -r AmazonRootCA1.pem \\\n"
+        "      -c device.pem.crt -k private.pem.key -t my-gateway --custom-metrics");
+    command->callback([args, &exit_code] { exit_code = run_agent(*args); });
+}
+
+}  // namespace defender::cli

@@ -1,0 +1,29 @@
+#pragma once
+// The broker connection options shared by `defender agent` and `defender emulate`.
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "defender/mqtt_transport.hpp"
+
+namespace defender::cli {
+
+struct ConnectionArgs {
+    std::string endpoint;
+    std::uint16_t port = 8883;
+    std::string root_ca;
+    std::string cert;
+    std::string key;
+    std::string client_id;
+    unsigned keep_alive = 60;
+};
+
+void add_connection_options(CLI::App& command, ConnectionArgs& args);
+
+/// Settings for the transport; the error names what is missing or wrong (before any network).
+Result<MqttSettings> mqtt_settings(const ConnectionArgs& args);
+
+/// This machine's host name, the default client id.
+std::string host_name();
+
+}  // namespace defender::cli
