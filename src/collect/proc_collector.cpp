@@ -97,6 +97,3 @@ std::string resolve_procfs_root(const std::string& explicit_root) {
 }
 
 }  // namespace defender
-namespace defender {
-std::unique_ptr<Collector> make_collector(CollectorOptions options) { return std::make_unique<ProcCollector>(std::move(options)); }
-}  // namespace defender

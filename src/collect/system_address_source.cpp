@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 #include <memory>
 
 #include "defender/collector.hpp"
@@ -42,7 +43,10 @@ Result<std::vector<InterfaceAddress>> list_interface_addresses() {
         } else {
             continue;
         }
-        addresses.push_back({entry->ifa_name, address.normalized()});
+        // getifaddrs labels IPv4 aliases "eth0:1"; the interface is the part before the colon
+        // (interface names cannot contain one), as netlink reports it.
+        std::string_view name = entry->ifa_name;
+        addresses.push_back({std::string(name.substr(0, name.find(':'))), address.normalized()});
     }
     return addresses;
 }
