@@ -31,7 +31,7 @@ enum class AlpnMode {
 struct MqttSettings {
     std::string endpoint;  ///< Host name, e.g. "abc123-ats.iot.eu-west-1.amazonaws.com".
     std::uint16_t port = 8883;
-    std::string client_id;  ///< Usually the thing name.
+    std::string client_id;          ///< Usually the thing name.
     std::filesystem::path root_ca;  ///< PEM: the CA(s) the server certificate must chain to.
     std::filesystem::path cert;     ///< PEM: the device certificate.
     std::filesystem::path key;      ///< PEM: the device private key (unencrypted).
@@ -58,7 +58,7 @@ Status check_tls_files(const MqttSettings& settings);
 std::optional<std::string> key_permission_warning(const std::filesystem::path& key);
 
 class MqttTransport final : public Transport {
-public:
+  public:
     explicit MqttTransport(MqttSettings settings);
     ~MqttTransport() override;
     MqttTransport(const MqttTransport&) = delete;
@@ -81,7 +81,7 @@ public:
 
     const MqttSettings& settings() const;
 
-private:
+  private:
     class Impl;
     std::unique_ptr<Impl> impl_;
 };

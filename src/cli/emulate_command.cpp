@@ -104,7 +104,9 @@ int run_emulate(const EmulateArgs& args) {
         spdlog::error("{}", settings.error().message);
         return kExitUsage;
     }
-    settings->clean_session = true;
+    // A persistent session keeps the subscriptions (and reports queued for us) across
+    // reconnects and broker restarts.
+    settings->clean_session = false;
     if (!args.store_dir.empty()) {
         std::error_code error;
         std::filesystem::create_directories(args.store_dir, error);

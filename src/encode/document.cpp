@@ -3,9 +3,14 @@
 #include <sstream>
 
 #include "defender/encode.hpp"
+#include "encode/cbor_depth.hpp"
 
 namespace defender {
 namespace {
+
+// Far deeper than any report (6 levels) or reply (2), far shallower than what overflows the
+// stack of nlohmann's recursive CBOR decoder.
+constexpr std::size_t kMaxCborDepth = 64;
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -18,6 +23,9 @@ std::string first_line(const std::string& text) { return text.substr(0, text.fin
 
 // Parses one document starting at `at`, and moves `at` past it.
 Result<Document> parse_one(std::string_view bytes, std::size_t& at, Format format) {
+    if (format == Format::cbor && cbor_nesting_exceeds(bytes.substr(at), kMaxCborDepth)) {
+        return Error{"CBOR nested more than " + std::to_string(kMaxCborDepth) + " levels deep"};
+    }
     // A stringbuf-backed stream lets nlohmann stop right after one value, so we know where the
     // next document starts.
     std::istringstream stream(std::string(bytes.substr(at)));

@@ -1,0 +1,32 @@
+#pragma once
+// Turns what Paho, OpenSSL and the diagnostic handshake report about a failed connect into
+// one line that says what failed. Pure, so the wording can be tested without a network.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace defender::mqtt_transport {
+
+struct ConnectFailure {
+    std::string target;                    ///< "host:port"
+    int return_code = 0;                   ///< Paho's code (< 0) or the CONNACK return code (1..5).
+    std::string paho_message;              ///< Paho's text, if any.
+    std::vector<std::string> tls_errors;   ///< OpenSSL error lines seen during the attempt.
+    std::optional<std::string> diagnosis;  ///< From diagnose_tls(), when it was run.
+    bool timed_out = false;                ///< The attempt used up the whole connect timeout.
+    std::chrono::seconds timeout{0};
+};
+
+/// E.g. "connect to localhost:8883 failed: server certificate verification failed: hostname
+/// mismatch", "connect to localhost:8883 timed out after 10 s",
+/// "connect to localhost:8883 refused by the broker: not authorized (CONNACK 5)".
+std::string describe_connect_failure(const ConnectFailure& failure);
+
+/// The reason part of an OpenSSL error line
+/// ("...:error:0A000086:SSL routines:func:certificate verify failed:file:line:" gives
+/// "certificate verify failed"); the whole line when it has another shape.
+std::string openssl_error_reason(const std::string& line);
+
+}  // namespace defender::mqtt_transport

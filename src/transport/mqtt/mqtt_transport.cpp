@@ -1,0 +1,235 @@
+#include "defender/mqtt_transport.hpp"
+
+#include <mqtt/async_client.h>
+
+#include <mutex>
+#include <utility>
+
+#include "transport/mqtt/connect_failure.hpp"
+#include "transport/mqtt/paho_options.hpp"
+#include "transport/mqtt/suback.hpp"
+#include "transport/mqtt/tls_diagnosis.hpp"
+
+namespace defender {
+namespace {
+
+constexpr int kQos = 1;
+
+constexpr std::chrono::milliseconds kDiagnosisTimeout{3000};
+
+std::string target_of(const MqttSettings& settings) {
+    return settings.endpoint + ":" + std::to_string(settings.port);
+}
+
+}  // namespace
+
+class MqttTransport::Impl {
+  public:
+    explicit Impl(MqttSettings settings) : settings_(std::move(settings)) {}
+
+    ~Impl() {
+        if (client_ && client_->is_connected()) {
+            disconnect(std::chrono::seconds(1));
+        }
+    }
+
+    void set_event_sink(EventSink sink) {
+        std::lock_guard lock(sink_mutex_);
+        sink_ = std::move(sink);
+    }
+
+    Status connect();
+    bool is_connected() const { return client_ && client_->is_connected(); }
+    Status subscribe(const std::vector<std::string>& topic_filters);
+    Status publish(const std::string& topic, const std::string& payload,
+                   std::chrono::milliseconds timeout);
+    void disconnect(std::chrono::milliseconds timeout);
+
+    const MqttSettings& settings() const { return settings_; }
+
+  private:
+    Status create_client();
+    void abandon_client();
+    void deliver(TransportEvent event);
+    void record_tls_error(const std::string& line);
+    std::vector<std::string> take_tls_errors();
+
+    MqttSettings settings_;
+    std::mutex sink_mutex_;
+    EventSink sink_;
+    std::mutex tls_errors_mutex_;
+    std::vector<std::string> tls_errors_;
+    // Declared last so it is destroyed first: its callbacks use the members above.
+    std::unique_ptr<mqtt::async_client> client_;
+};
+
+void MqttTransport::Impl::deliver(TransportEvent event) {
+    std::lock_guard lock(sink_mutex_);
+    if (sink_) {
+        sink_(std::move(event));
+    }
+}
+
+void MqttTransport::Impl::record_tls_error(const std::string& line) {
+    std::lock_guard lock(tls_errors_mutex_);
+    if (tls_errors_.size() < 16) {
+        tls_errors_.push_back(line);
+    }
+}
+
+std::vector<std::string> MqttTransport::Impl::take_tls_errors() {
+    std::lock_guard lock(tls_errors_mutex_);
+    return std::exchange(tls_errors_, {});
+}
+
+Status MqttTransport::Impl::create_client() {
+    if (client_) {
+        return Done{};
+    }
+    try {
+        // No persistence object: Paho keeps the session state in memory only.
+        client_ = std::make_unique<mqtt::async_client>(mqtt_transport::server_uri(settings_),
+                                                       settings_.client_id);
+    } catch (const mqtt::exception& error) {
+        return Error{"cannot create MQTT client for " + target_of(settings_) + ": " +
+                     error.get_message()};
+    }
+    client_->set_message_callback([this](mqtt::const_message_ptr message) {
+        deliver(IncomingMessage{message->get_topic(), message->get_payload_str()});
+    });
+    client_->set_connection_lost_handler([this](const std::string& cause) {
+        deliver(ConnectionLost{cause.empty() ? "connection lost" : cause});
+    });
+    return Done{};
+}
+
+void MqttTransport::Impl::abandon_client() {
+    try {
+        client_->disconnect(0);
+    } catch (const mqtt::exception&) {
+        // Nothing to abort.
+    }
+    client_.reset();
+}
+
+Status MqttTransport::Impl::connect() {
+    if (is_connected()) {
+        return Done{};
+    }
+    if (auto created = create_client(); !created) {
+        return created;
+    }
+    take_tls_errors();
+    auto options = mqtt_transport::connect_options(
+        settings_, [this](const std::string& line) { record_tls_error(line); });
+    const auto started = std::chrono::steady_clock::now();
+    mqtt_transport::ConnectFailure failure;
+    failure.target = target_of(settings_);
+    failure.timeout = settings_.connect_timeout;
+    try {
+        mqtt::token_ptr token = client_->connect(options);
+        if (token->wait_for(settings_.connect_timeout)) {
+            return Done{};
+        }
+        failure.timed_out = true;
+    } catch (const mqtt::exception& error) {
+        failure.return_code = error.get_return_code();
+        failure.paho_message = error.get_message();
+        failure.timed_out = std::chrono::steady_clock::now() - started >= settings_.connect_timeout;
+    }
+    failure.tls_errors = take_tls_errors();
+    if (failure.timed_out) {
+        // Paho checks its own connect timeout only about once a second; rather than wait
+        // for it, drop this client (a new one is made on the next attempt).
+        abandon_client();
+    } else if (failure.return_code < 0) {
+        // Paho's own text rarely says which step failed; one diagnostic handshake does.
+        failure.diagnosis = mqtt_transport::diagnose_tls(settings_, kDiagnosisTimeout);
+    }
+    return Error{mqtt_transport::describe_connect_failure(failure)};
+}
+
+Status MqttTransport::Impl::subscribe(const std::vector<std::string>& topic_filters) {
+    if (topic_filters.empty()) {
+        return Done{};
+    }
+    if (!is_connected()) {
+        return Error{"cannot subscribe: not connected"};
+    }
+    try {
+        auto filters = mqtt::string_collection::create(topic_filters);
+        mqtt::iasync_client::qos_collection qos(topic_filters.size(), kQos);
+        mqtt::token_ptr token = client_->subscribe(filters, qos);
+        if (!token->wait_for(settings_.connect_timeout)) {
+            return Error{"no SUBACK from " + target_of(settings_) + " within " +
+                         std::to_string(settings_.connect_timeout.count()) + " s"};
+        }
+        const auto reason_codes = token->get_subscribe_response().get_reason_codes();
+        return mqtt_transport::check_suback(
+            topic_filters, std::vector<int>(reason_codes.begin(), reason_codes.end()));
+    } catch (const mqtt::exception& error) {
+        if (error.get_return_code() == mqtt_transport::kSubscriptionRefused) {
+            return Error{"broker refused subscription to " + topic_filters.front()};
+        }
+        return Error{"subscribe failed: " + error.get_message()};
+    }
+    return Done{};
+}
+
+Status MqttTransport::Impl::publish(const std::string& topic, const std::string& payload,
+                                    std::chrono::milliseconds timeout) {
+    if (!is_connected()) {
+        return Error{"cannot publish to " + topic + ": not connected"};
+    }
+    try {
+        mqtt::delivery_token_ptr token =
+            client_->publish(topic, payload.data(), payload.size(), kQos, false);
+        if (!token->wait_for(timeout)) {
+            return Error{"no PUBACK for " + topic + " within " + std::to_string(timeout.count()) +
+                         " ms"};
+        }
+    } catch (const mqtt::exception& error) {
+        return Error{"publish to " + topic + " failed: " + error.get_message()};
+    }
+    return Done{};
+}
+
+void MqttTransport::Impl::disconnect(std::chrono::milliseconds timeout) {
+    if (!client_) {
+        return;
+    }
+    try {
+        client_->disconnect(timeout)->wait_for(timeout + std::chrono::milliseconds(500));
+    } catch (const mqtt::exception&) {
+        // Not connected, or the broker vanished meanwhile: either way we are disconnected.
+    }
+}
+
+MqttTransport::MqttTransport(MqttSettings settings)
+    : impl_(std::make_unique<Impl>(std::move(settings))) {}
+MqttTransport::~MqttTransport() = default;
+
+void MqttTransport::set_event_sink(EventSink sink) {
+    impl_->set_event_sink(std::move(sink));
+}
+Status MqttTransport::connect() {
+    return impl_->connect();
+}
+bool MqttTransport::is_connected() const {
+    return impl_->is_connected();
+}
+Status MqttTransport::subscribe(const std::vector<std::string>& topic_filters) {
+    return impl_->subscribe(topic_filters);
+}
+Status MqttTransport::publish(const std::string& topic, const std::string& payload,
+                              std::chrono::milliseconds timeout) {
+    return impl_->publish(topic, payload, timeout);
+}
+void MqttTransport::disconnect(std::chrono::milliseconds timeout) {
+    impl_->disconnect(timeout);
+}
+const MqttSettings& MqttTransport::settings() const {
+    return impl_->settings();
+}
+
+}  // namespace defender

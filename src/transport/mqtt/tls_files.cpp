@@ -1,0 +1,148 @@
+// check_tls_files and key_permission_warning: local checks of the TLS files, made before
+// any network traffic so that a wrong path or a mismatched key gets a clear message.
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "defender/mqtt_transport.hpp"
+
+namespace defender {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct BioFree {
+    void operator()(BIO* bio) const { BIO_free(bio); }
+};
+struct X509Free {
+    void operator()(X509* cert) const { X509_free(cert); }
+};
+struct KeyFree {
+    void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+struct FileClose {
+    void operator()(std::FILE* file) const { std::fclose(file); }
+};
+using BioPtr = std::unique_ptr<BIO, BioFree>;
+using X509Ptr = std::unique_ptr<X509, X509Free>;
+using KeyPtr = std::unique_ptr<EVP_PKEY, KeyFree>;
+
+// Never let OpenSSL prompt on the terminal for a passphrase: an encrypted key just fails.
+int refuse_passphrase(char*, int, int, void*) {
+    return -1;
+}
+
+// The file's bytes, or "cannot read <role> <path>: <reason>".
+Result<std::string> read_file(const fs::path& path, const std::string& role) {
+    const std::string prefix = "cannot read " + role + " " + path.string() + ": ";
+    if (path.empty()) {
+        return Error{"no " + role + " file given"};
+    }
+    std::error_code error;
+    if (fs::is_directory(path, error)) {
+        return Error{prefix + "Is a directory"};
+    }
+    std::unique_ptr<std::FILE, FileClose> file(std::fopen(path.c_str(), "rb"));
+    if (!file) {
+        return Error{prefix + std::strerror(errno)};
+    }
+    std::string content;
+    char buffer[4096];
+    std::size_t got = 0;
+    while ((got = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
+        content.append(buffer, got);
+    }
+    if (std::ferror(file.get())) {
+        return Error{prefix + std::strerror(errno)};
+    }
+    return content;
+}
+
+BioPtr memory_bio(const std::string& content) {
+    return BioPtr(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
+}
+
+Result<X509Ptr> first_certificate(const fs::path& path, const std::string& role) {
+    auto content = read_file(path, role);
+    if (!content) {
+        return content.error();
+    }
+    BioPtr bio = memory_bio(*content);
+    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, refuse_passphrase, nullptr));
+    ERR_clear_error();
+    if (!cert) {
+        return Error{role + " " + path.string() + " holds no PEM certificate"};
+    }
+    return cert;
+}
+
+Result<KeyPtr> private_key(const fs::path& path) {
+    const std::string role = "private key";
+    auto content = read_file(path, role);
+    if (!content) {
+        return content.error();
+    }
+    BioPtr bio = memory_bio(*content);
+    KeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, refuse_passphrase, nullptr));
+    ERR_clear_error();
+    if (!key) {
+        if (content->find("ENCRYPTED") != std::string::npos) {
+            return Error{role + " " + path.string() +
+                         " is encrypted; an unencrypted PEM key is needed"};
+        }
+        return Error{role + " " + path.string() + " holds no PEM private key"};
+    }
+    return key;
+}
+
+}  // namespace
+
+Status check_tls_files(const MqttSettings& settings) {
+    auto root_ca = first_certificate(settings.root_ca, "root CA");
+    if (!root_ca) {
+        return root_ca.error();
+    }
+    auto cert = first_certificate(settings.cert, "certificate");
+    if (!cert) {
+        return cert.error();
+    }
+    auto key = private_key(settings.key);
+    if (!key) {
+        return key.error();
+    }
+    const bool matches = X509_check_private_key(cert->get(), key->get()) == 1;
+    ERR_clear_error();
+    if (!matches) {
+        return Error{"certificate " + settings.cert.string() + " does not match private key " +
+                     settings.key.string()};
+    }
+    return Done{};
+}
+
+std::optional<std::string> key_permission_warning(const fs::path& key) {
+    struct stat status {};
+    if (::stat(key.c_str(), &status) != 0) {
+        return std::nullopt;
+    }
+    const bool group = (status.st_mode & S_IRGRP) != 0;
+    const bool others = (status.st_mode & S_IROTH) != 0;
+    if (!group && !others) {
+        return std::nullopt;
+    }
+    const std::string who = group && others ? "group and others" : group ? "group" : "others";
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.st_mode & 07777));
+    return "private key " + key.string() + " is readable by " + who + " (mode " + mode +
+           "); chmod 600 it";
+}
+
+}  // namespace defender

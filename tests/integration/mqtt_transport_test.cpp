@@ -1,0 +1,512 @@
+// MqttTransport and check_tls_files against a real mosquitto with mutual TLS on 127.0.0.1.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "child_process.hpp"
+#include "defender/mqtt_transport.hpp"
+#include "event_recorder.hpp"
+#include "mosquitto_broker.hpp"
+#include "ports.hpp"
+#include "temp_dir.hpp"
+#include "test_pki.hpp"
+#include "transport/mqtt/connect_failure.hpp"
+#include "transport/mqtt/suback.hpp"
+
+namespace defender {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using test::BrokerOptions;
+using test::ChildProcess;
+using test::EventRecorder;
+using test::MosquittoBroker;
+using test::TestPki;
+
+const std::string kAcceptedTopic = "$aws/things/T/defender/metrics/json/accepted";
+const std::string kPublishTopic = "$aws/things/T/defender/metrics/json";
+
+std::chrono::milliseconds elapsed_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 start);
+}
+
+class MqttTransportTest : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() { pki_ = std::make_unique<TestPki>(); }
+    static void TearDownTestSuite() { pki_.reset(); }
+
+    static const TestPki& pki() { return *pki_; }
+
+    static MqttSettings settings_for(std::uint16_t port, const std::string& client_id = "T") {
+        MqttSettings settings;
+        settings.endpoint = "localhost";
+        settings.port = port;
+        settings.client_id = client_id;
+        settings.root_ca = pki().ca_cert();
+        settings.cert = pki().client().cert;
+        settings.key = pki().client().key;
+        settings.connect_timeout = 3s;
+        return settings;
+    }
+
+    static std::string target(std::uint16_t port) { return "localhost:" + std::to_string(port); }
+
+    // Connects with `settings` and expects failure with exactly `expected_error`.
+    static void expect_connect_error(const MqttSettings& settings,
+                                     const std::string& expected_error) {
+        MqttTransport transport(settings);
+        const auto start = std::chrono::steady_clock::now();
+        Status connected = transport.connect();
+        ASSERT_FALSE(connected.ok());
+        EXPECT_EQ(connected.error().message, expected_error);
+        EXPECT_FALSE(transport.is_connected());
+        EXPECT_LT(elapsed_since(start), settings.connect_timeout);
+    }
+
+  private:
+    static inline std::unique_ptr<TestPki> pki_;
+};
+
+// --- check_tls_files and key_permission_warning -------------------------------------------
+
+TEST_F(MqttTransportTest, TlsFilesOfTheTestPkiPass) {
+    Status checked = check_tls_files(settings_for(8883));
+    EXPECT_TRUE(checked.ok()) << checked.error().message;
+}
+
+TEST_F(MqttTransportTest, TlsFilesReportAKeyThatDoesNotMatchTheCertificate) {
+    MqttSettings settings = settings_for(8883);
+    settings.key = pki().other_client().key;
+    Status checked = check_tls_files(settings);
+    ASSERT_FALSE(checked.ok());
+    EXPECT_EQ(checked.error().message, "certificate " + settings.cert.string() +
+                                           " does not match private key " + settings.key.string());
+}
+
+TEST_F(MqttTransportTest, TlsFilesReportMissingFilesByRole) {
+    test::TempDir dir;
+    const fs::path missing = dir / "missing.pem";
+    for (auto [field, role] : {std::pair{&MqttSettings::root_ca, "root CA"},
+                               std::pair{&MqttSettings::cert, "certificate"},
+                               std::pair{&MqttSettings::key, "private key"}}) {
+        MqttSettings settings = settings_for(8883);
+        settings.*field = missing;
+        Status checked = check_tls_files(settings);
+        ASSERT_FALSE(checked.ok());
+        EXPECT_EQ(checked.error().message, std::string("cannot read ") + role + " " +
+                                               missing.string() + ": No such file or directory");
+    }
+}
+
+TEST_F(MqttTransportTest, TlsFilesReportFilesWithoutPem) {
+    test::TempDir dir;
+    const fs::path not_pem = dir / "ca.pem";
+    test::write_file(not_pem, "just text\n");
+    MqttSettings settings = settings_for(8883);
+    settings.root_ca = not_pem;
+    EXPECT_EQ(check_tls_files(settings).error().message,
+              "root CA " + not_pem.string() + " holds no PEM certificate");
+
+    settings = settings_for(8883);
+    settings.cert = pki().client().key;  // a key is no certificate
+    EXPECT_EQ(check_tls_files(settings).error().message,
+              "certificate " + pki().client().key.string() + " holds no PEM certificate");
+
+    settings = settings_for(8883);
+    settings.key = pki().client().cert;  // a certificate is no key
+    EXPECT_EQ(check_tls_files(settings).error().message,
+              "private key " + pki().client().cert.string() + " holds no PEM private key");
+
+    settings = settings_for(8883);
+    settings.cert = dir.path();
+    EXPECT_EQ(check_tls_files(settings).error().message,
+              "cannot read certificate " + dir.path().string() + ": Is a directory");
+}
+
+TEST_F(MqttTransportTest, TlsFilesReportAnEncryptedKeyWithoutPrompting) {
+    test::TempDir dir;
+    const fs::path encrypted = dir / "encrypted.key";
+    auto converted =
+        test::run_process({"openssl", "pkey", "-in", pki().client().key.string(), "-aes256",
+                           "-passout", "pass:secret", "-out", encrypted.string()},
+                          10s);
+    ASSERT_TRUE(converted.status.success()) << converted.stderr_text;
+    MqttSettings settings = settings_for(8883);
+    settings.key = encrypted;
+    EXPECT_EQ(
+        check_tls_files(settings).error().message,
+        "private key " + encrypted.string() + " is encrypted; an unencrypted PEM key is needed");
+}
+
+TEST_F(MqttTransportTest, TlsFilesReportAnUnreadableKey) {
+    if (::geteuid() == 0) {
+        GTEST_SKIP() << "root reads files regardless of their mode";
+    }
+    test::TempDir dir;
+    const fs::path key = dir / "device.key";
+    fs::copy_file(pki().client().key, key);
+    fs::permissions(key, fs::perms::none);
+    MqttSettings settings = settings_for(8883);
+    settings.key = key;
+    EXPECT_EQ(check_tls_files(settings).error().message,
+              "cannot read private key " + key.string() + ": Permission denied");
+}
+
+TEST_F(MqttTransportTest, KeyPermissionWarningNamesWhoCanRead) {
+    test::TempDir dir;
+    const fs::path key = dir / "device.key";
+    test::write_file(key, "x", fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_EQ(key_permission_warning(key), std::nullopt);
+
+    fs::permissions(key, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                             fs::perms::others_read);
+    EXPECT_EQ(key_permission_warning(key),
+              "private key " + key.string() +
+                  " is readable by group and others (mode 0644); chmod 600 it");
+
+    fs::permissions(key, fs::perms::owner_read | fs::perms::group_read);
+    EXPECT_EQ(key_permission_warning(key),
+              "private key " + key.string() + " is readable by group (mode 0440); chmod 600 it");
+    EXPECT_EQ(key_permission_warning(dir / "absent.key"), std::nullopt);
+}
+
+// --- pure rules ----------------------------------------------------------------------------
+
+TEST(MqttRules, AlpnIsOfferedOnPort443OrWhenForced) {
+    MqttSettings settings;
+    settings.port = 443;
+    EXPECT_TRUE(offers_aws_alpn(settings));
+    settings.port = 8883;
+    EXPECT_FALSE(offers_aws_alpn(settings));
+    settings.alpn = AlpnMode::Always;
+    EXPECT_TRUE(offers_aws_alpn(settings));
+    settings.port = 443;
+    settings.alpn = AlpnMode::Never;
+    EXPECT_FALSE(offers_aws_alpn(settings));
+}
+
+TEST(MqttRules, SettingsDefaults) {
+    MqttSettings settings;
+    EXPECT_EQ(settings.port, 8883);
+    EXPECT_EQ(settings.keep_alive, 60s);
+    EXPECT_EQ(settings.connect_timeout, 10s);
+    EXPECT_FALSE(settings.clean_session);
+    EXPECT_EQ(settings.alpn, AlpnMode::Automatic);
+}
+
+TEST(MqttRules, OpensslErrorReasonIsTheReasonField) {
+    EXPECT_EQ(mqtt_transport::openssl_error_reason(
+                  "C0E65FE7A07F0000:error:0A000086:SSL routines:tls_post_process_server_"
+                  "certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889:\n"),
+              "certificate verify failed");
+    EXPECT_EQ(mqtt_transport::openssl_error_reason("something else\n"), "something else");
+}
+
+// --- against the broker --------------------------------------------------------------------
+
+TEST_F(MqttTransportTest, ConnectsWithMutualTlsAndDisconnects) {
+    MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
+    MqttTransport transport(settings_for(broker.port()));
+    Status connected = transport.connect();
+    ASSERT_TRUE(connected.ok()) << connected.error().message;
+    EXPECT_TRUE(transport.is_connected());
+    transport.disconnect(1s);
+    EXPECT_FALSE(transport.is_connected());
+    // The broker saw the client certificate's CN as the user name.
+    EXPECT_NE(broker.log().find("u'" + std::string(TestPki::kClientCommonName) + "'"),
+              std::string::npos)
+        << broker.log();
+}
+
+TEST_F(MqttTransportTest, ConnectsToAnIpEndpointCoveredByTheCertificate) {
+    MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
+    MqttSettings settings = settings_for(broker.port());
+    settings.endpoint = "127.0.0.1";
+    MqttTransport transport(settings);
+    Status connected = transport.connect();
+    EXPECT_TRUE(connected.ok()) << connected.error().message;
+}
+
+TEST_F(MqttTransportTest, DeliversExactBinaryPayloadsBetweenTwoTransports) {
+    MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
+    EventRecorder events;
+    MqttTransport subscriber(settings_for(broker.port(), "T"));
+    subscriber.set_event_sink(events.sink());
+    ASSERT_TRUE(subscriber.connect().ok());
+    Status subscribed = subscriber.subscribe({kAcceptedTopic});
+    ASSERT_TRUE(subscribed.ok()) << subscribed.error().message;
+
+    MqttTransport publisher(settings_for(broker.port(), "service-emulator"));
+    ASSERT_TRUE(publisher.connect().ok());
+    // CBOR-like bytes, with NUL, 0xff and a byte that is not valid UTF-8.
+    const std::string payload("\xa2\x63hed\xa1\x00\xff\x80\x00\x01{\"x\":1}", 17);
+    Status published = publisher.publish(kAcceptedTopic, payload, 5000ms);
+    ASSERT_TRUE(published.ok()) << published.error().message;
+
+    auto message = events.wait_for_message(5s);
+    ASSERT_TRUE(message.has_value());
+    EXPECT_EQ(message->topic, kAcceptedTopic);
+    EXPECT_EQ(message->payload, payload);
+    EXPECT_EQ(message->payload.size(), 17u);
+}
+
+TEST_F(MqttTransportTest, PublishWaitsForThePuback) {
+    MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
+    MqttTransport transport(settings_for(broker.port()));
+    ASSERT_TRUE(transport.connect().ok());
+    EXPECT_TRUE(transport.publish(kPublishTopic, "{}", 2000ms).ok());
+
+    broker.pause();  // the broker no longer answers: no PUBACK
+    const auto start = std::chrono::steady_clock::now();
+    Status published = transport.publish(kPublishTopic, "{}", 400ms);
+    const auto waited = elapsed_since(start);
+    ASSERT_FALSE(published.ok());
+    EXPECT_EQ(published.error().message, "no PUBACK for " + kPublishTopic + " within 400 ms");
+    EXPECT_GE(waited, 400ms);
+    EXPECT_LT(waited, 1500ms);
+}
+
+TEST_F(MqttTransportTest, SubscribeWaitsForTheSuback) {
+    MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
+    MqttSettings settings = settings_for(broker.port());
+    settings.connect_timeout = 1s;
+    MqttTransport transport(settings);
+    ASSERT_TRUE(transport.connect().ok());
+    broker.pause();
+    const auto start = std::chrono::steady_clock::now();
+    Status subscribed = transport.subscribe({kAcceptedTopic});
+    const auto waited = elapsed_since(start);
+    ASSERT_FALSE(subscribed.ok());
+    EXPECT_EQ(subscribed.error().message,
+              "no SUBACK from " + target(broker.port()) + " within 1 s");
+    EXPECT_GE(waited, 1000ms);
+    EXPECT_LT(waited, 2000ms);
+}
+
+TEST_F(MqttTransportTest, PublishAndSubscribeNeedAConnection) {
+    MqttTransport transport(settings_for(test::find_free_port()));
+    EXPECT_EQ(transport.publish(kPublishTopic, "{}", 100ms).error().message,
+              "cannot publish to " + kPublishTopic + ": not connected");
+    EXPECT_EQ(transport.subscribe({kAcceptedTopic}).error().message,
+              "cannot subscribe: not connected");
+    transport.disconnect(100ms);  // safe when never connected
+}
+
+// mosquitto 2.0.11 never answers 0x80 (its ACLs only filter deliveries), so the SUBACK
+// reading is checked on its own.
+TEST(MqttRules, SubackRefusalNamesTheTopicFilter) {
+    const std::vector<std::string> filters{"a/accepted", "a/rejected"};
+    EXPECT_TRUE(mqtt_transport::check_suback(filters, {1, 1}).ok());
+    EXPECT_TRUE(mqtt_transport::check_suback(filters, {0, 1}).ok());  // downgrade is allowed
+    EXPECT_EQ(mqtt_transport::check_suback(filters, {1, 0x80}).error().message,
+              "broker refused subscription to a/rejected");
+    EXPECT_EQ(mqtt_transport::check_suback(filters, {1}).error().message,
+              "SUBACK has 1 return codes for 2 topic filters");
+}
+
+TEST_F(MqttTransportTest, WrongRootCaFailsServerVerification) {
+    MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
+    MqttSettings settings = settings_for(broker.port());
+    settings.root_ca = pki().other_ca_cert();
+    expect_connect_error(settings, "connect to " + target(broker.port()) +
+                                       " failed: server certificate verification failed: "
+                                       "self-signed certificate in certificate chain");
+}
+
+TEST_F(MqttTransportTest, ServerCertificateForAnotherHostNameIsRejected) {
+    BrokerOptions options = MosquittoBroker::mutual_tls(pki());
+    options.server = pki().wrong_host_server();  // same CA, but for wrong.example
+    MosquittoBroker broker(options);
+    expect_connect_error(settings_for(broker.port()),
+                         "connect to " + target(broker.port()) +
+                             " failed: server certificate verification failed: hostname mismatch");
+
+    MqttSettings by_address = settings_for(broker.port());
+    by_address.endpoint = "127.0.0.1";
+    expect_connect_error(by_address, "connect to 127.0.0.1:" + std::to_string(broker.port()) +
+                                         " failed: server certificate verification failed: "
+                                         "IP address mismatch");
+}
+
+TEST_F(MqttTransportTest, ClientCertificateFromAnotherCaIsRejectedByTheBroker) {
+    MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
+    MqttSettings settings = settings_for(broker.port());
+    settings.cert = pki().other_client().cert;
+    settings.key = pki().other_client().key;
+    expect_connect_error(settings, "connect to " + target(broker.port()) +
+                                       " failed: TLS handshake failed: the server rejected the "
+                                       "device certificate (tlsv1 alert unknown ca)");
+}
+
+TEST_F(MqttTransportTest, MismatchedKeyIsCaughtBeforeConnecting) {
+    MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
+    MqttSettings settings = settings_for(broker.port());
+    settings.key = pki().other_client().key;
+    EXPECT_EQ(check_tls_files(settings).error().message, "certificate " + settings.cert.string() +
+                                                             " does not match private key " +
+                                                             settings.key.string());
+    MqttTransport transport(settings);
+    EXPECT_FALSE(transport.connect().ok());
+    EXPECT_FALSE(transport.is_connected());
+}
+
+TEST_F(MqttTransportTest, MissingFilesFailTheConnect) {
+    MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
+    test::TempDir dir;
+    for (auto field : {&MqttSettings::root_ca, &MqttSettings::cert, &MqttSettings::key}) {
+        MqttSettings settings = settings_for(broker.port());
+        settings.*field = dir / "missing.pem";
+        MqttTransport transport(settings);
+        const auto start = std::chrono::steady_clock::now();
+        Status connected = transport.connect();
+        EXPECT_FALSE(connected.ok());
+        EXPECT_FALSE(transport.is_connected());
+        EXPECT_LT(elapsed_since(start), settings.connect_timeout);
+    }
+}
+
+TEST_F(MqttTransportTest, NoBrokerMeansConnectionRefusedAtOnce) {
+    const std::uint16_t port = test::find_free_port();
+    expect_connect_error(settings_for(port), "connect to " + target(port) +
+                                                 " failed: TCP connection failed: "
+                                                 "Connection refused");
+}
+
+TEST_F(MqttTransportTest, SilentServerTimesOutWithinTheConnectTimeout) {
+    test::SilentListener silent;
+    MqttSettings settings = settings_for(silent.port());
+    settings.connect_timeout = 1s;
+    MqttTransport transport(settings);
+    const auto start = std::chrono::steady_clock::now();
+    Status connected = transport.connect();
+    const auto waited = elapsed_since(start);
+    ASSERT_FALSE(connected.ok());
+    EXPECT_EQ(connected.error().message,
+              "connect to " + target(silent.port()) + " timed out after 1 s (no TLS/MQTT answer)");
+    EXPECT_GE(waited, 1000ms);
+    EXPECT_LT(waited, 1500ms);
+}
+
+TEST_F(MqttTransportTest, BrokerRefusingTheClientIsNotAuthorized) {
+    BrokerOptions options = MosquittoBroker::mutual_tls(pki());
+    options.use_identity_as_username = false;  // no user name, and anonymous is refused
+    MosquittoBroker broker(options);
+    expect_connect_error(settings_for(broker.port()),
+                         "connect to " + target(broker.port()) +
+                             " refused by the broker: not authorized (CONNACK 5)");
+}
+
+TEST_F(MqttTransportTest, BrokerCrashGivesConnectionLostAndARestartConnectsAgain) {
+    MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
+    EventRecorder events;
+    MqttTransport transport(settings_for(broker.port()));
+    transport.set_event_sink(events.sink());
+    ASSERT_TRUE(transport.connect().ok());
+
+    broker.kill();
+    auto lost = events.wait_for_connection_lost(5s);
+    ASSERT_TRUE(lost.has_value());
+    EXPECT_FALSE(lost->reason.empty());
+    EXPECT_FALSE(transport.is_connected());
+    EXPECT_FALSE(transport.connect().ok());
+
+    broker.start();  // same port
+    Status again = transport.connect();
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    EXPECT_TRUE(transport.subscribe({kAcceptedTopic}).ok());
+    EXPECT_TRUE(transport.publish(kPublishTopic, "{}", 2000ms).ok());
+}
+
+// --- ALPN and TLS version, seen by openssl s_server ----------------------------------------
+
+// openssl s_server in -www mode (it never reads stdin, which is /dev/null here), unbuffered
+// so its report survives SIGTERM. It ends after a failed handshake, so readiness is read
+// from its output instead of probing the port.
+class OpensslServer {
+  public:
+    OpensslServer(const TestPki& pki, const test::TempDir& dir,
+                  std::vector<std::string> extra_arguments)
+        : port_(test::find_free_port()) {
+        std::vector<std::string> argv{"stdbuf",   "-o0",
+                                      "-e0",      "openssl",
+                                      "s_server", "-www",
+                                      "-accept",  "127.0.0.1:" + std::to_string(port_),
+                                      "-cert",    pki.server().cert.string(),
+                                      "-key",     pki.server().key.string()};
+        argv.insert(argv.end(), extra_arguments.begin(), extra_arguments.end());
+        process_.emplace(test::ProcessOptions{.argv = argv,
+                                              .stdout_path = dir / "s_server.out",
+                                              .stderr_path = dir / "s_server.err",
+                                              .environment = {},
+                                              .working_directory = {}});
+        const auto deadline = std::chrono::steady_clock::now() + 5s;
+        while (process_->stdout_text().find("ACCEPT") == std::string::npos) {
+            if (std::chrono::steady_clock::now() > deadline || !process_->running()) {
+                throw std::runtime_error("openssl s_server did not start: " +
+                                         process_->stderr_text());
+            }
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+    std::uint16_t port() const { return port_; }
+    std::string output() {
+        process_->stop(2s);
+        return process_->stdout_text() + process_->stderr_text();
+    }
+
+  private:
+    std::uint16_t port_;
+    std::optional<ChildProcess> process_;
+};
+
+std::size_t count(const std::string& text, const std::string& part) {
+    std::size_t found = 0;
+    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
+        ++found;
+    }
+    return found;
+}
+
+TEST_F(MqttTransportTest, AlpnIsOfferedWhenForcedAndNotOtherwise) {
+    test::TempDir dir;
+    OpensslServer server(pki(), dir, {"-alpn", kAwsMqttAlpnProtocol});
+    MqttSettings settings = settings_for(server.port());
+    settings.connect_timeout = 1s;
+    // First automatic (port is not 443: no ALPN), then forced; s_server speaks no MQTT, so
+    // both attempts time out after their TLS handshake.
+    for (AlpnMode mode : {AlpnMode::Automatic, AlpnMode::Always}) {
+        settings.alpn = mode;
+        MqttTransport transport(settings);
+        Status connected = transport.connect();
+        ASSERT_FALSE(connected.ok());
+        EXPECT_EQ(connected.error().message, "connect to " + target(server.port()) +
+                                                 " timed out after 1 s (no TLS/MQTT answer)");
+    }
+    const std::string output = server.output();
+    EXPECT_EQ(count(output, "ALPN protocols advertised by the client: x-amzn-mqtt-ca\n"), 1u)
+        << output;
+    EXPECT_EQ(count(output, "ALPN protocols selected: x-amzn-mqtt-ca\n"), 1u) << output;
+}
+
+TEST_F(MqttTransportTest, TlsOlderThan12IsRefused) {
+    test::TempDir dir;
+    OpensslServer server(pki(), dir, {"-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0"});
+    MqttSettings settings = settings_for(server.port());
+    settings.connect_timeout = 1s;
+    MqttTransport transport(settings);
+    Status connected = transport.connect();
+    ASSERT_FALSE(connected.ok());
+    const std::string output = server.output();
+    EXPECT_NE(output.find("unsupported protocol"), std::string::npos) << output;
+    EXPECT_EQ(output.find("ALPN"), std::string::npos) << output;
+}
+
+}  // namespace
+}  // namespace defender
