@@ -199,7 +199,11 @@ TEST_P(AgentFormats, EveryReportIsAcceptedWithIncreasingIdsAndTheContentCollectG
 
 INSTANTIATE_TEST_SUITE_P(JsonCborLongShort, AgentFormats,
                          ::testing::Values(Variant{Format::json, false}, Variant{Format::json, true},
-                                           Variant{Format::cbor, false}, Variant{Format::cbor, true}));
+                                           Variant{Format::cbor, false}, Variant{Format::cbor, true}),
+                         [](const ::testing::TestParamInfo<Variant>& info) {
+                             return std::string(to_string(info.param.format)) +
+                                    (info.param.short_names ? "Short" : "Long");
+                         });
 
 TEST(AgentReplies, ARejectionIsLoggedWithErrorCodeAndMessage) {
     AgentRig rig;
