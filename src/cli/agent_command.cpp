@@ -120,7 +120,6 @@ void add_agent_command(CLI::App& app, int& exit_code) {
     auto args = std::make_shared<AgentArgs>();
     CLI::App* command =
         app.add_subcommand("agent", "Publish Device Defender reports to AWS IoT over MQTT (mutual TLS)");
-    command->set_config("--config", "", "Read options from an INI/TOML file (same keys as the options)");
     add_connection_options(*command, args->connection);
     command->add_option("-t,--thing-name,--thing_name", args->thing_name,
                         "Thing name (default: the client id)");

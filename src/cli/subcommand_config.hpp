@@ -1,0 +1,36 @@
+#pragma once
+// `--config FILE` for subcommand options. CLI11 2.1 reads config files for the main app only;
+// this formatter files the keys of a file without sections under the chosen subcommand, so
+// that `defender agent --config agent.conf` takes the same keys as the agent's options.
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+
+namespace defender::cli {
+
+class SubcommandConfig : public CLI::ConfigTOML {
+public:
+    explicit SubcommandConfig(const CLI::App& app) : app_(app) {}
+
+    std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
+        auto items = CLI::ConfigTOML::from_config(input);
+        const auto chosen = app_.get_subcommands();
+        if (chosen.empty()) return items;
+        const CLI::App& command = *chosen.front();
+        for (auto& item : items) {
+            if (item.parents.empty() || (item.parents.size() == 1 && item.parents[0] == "default")) {
+                item.parents = {command.get_name()};
+                // `allow_short_interval` as well as `allow-short-interval`.
+                if (command.get_option_no_throw("--" + item.name) == nullptr) {
+                    std::replace(item.name.begin(), item.name.end(), '_', '-');
+                }
+            }
+        }
+        return items;
+    }
+
+private:
+    const CLI::App& app_;
+};
+
+}  // namespace defender::cli
