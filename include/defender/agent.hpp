@@ -44,7 +44,7 @@ struct AgentOptions {
 
 /// What the agent has seen so far.
 struct AgentCounts {
-    std::uint64_t published = 0;   ///< reports the broker acknowledged (PUBACK)
+    std::uint64_t published = 0;  ///< reports the broker acknowledged (PUBACK)
     std::uint64_t accepted = 0;
     std::uint64_t rejected = 0;
     std::uint64_t unanswered = 0;  ///< no reply within reply_timeout
@@ -52,7 +52,7 @@ struct AgentCounts {
 };
 
 class Agent {
-public:
+  public:
     Agent(AgentOptions options, Collector& collector, Transport& transport, LogSink log);
     ~Agent();
     Agent(const Agent&) = delete;
@@ -65,7 +65,7 @@ public:
     /// Asks run() to finish the publish in flight, disconnect and return. Thread-safe.
     void stop();
 
-private:
+  private:
     class Loop;
     std::unique_ptr<Loop> loop_;
 };

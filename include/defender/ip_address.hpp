@@ -26,9 +26,9 @@ struct IpAddress {
     /// Parses a textual IPv4 or IPv6 literal (no brackets, no zone).
     static std::optional<IpAddress> parse(std::string_view text);
 
-    bool is_wildcard() const;     ///< 0.0.0.0 or ::
-    bool is_v4_mapped() const;    ///< ::ffff:a.b.c.d
-    IpAddress normalized() const; ///< v4-mapped becomes v4; anything else unchanged
+    bool is_wildcard() const;      ///< 0.0.0.0 or ::
+    bool is_v4_mapped() const;     ///< ::ffff:a.b.c.d
+    IpAddress normalized() const;  ///< v4-mapped becomes v4; anything else unchanged
 
     /// RFC 5952 text (lower case, longest zero run compressed).
     std::string to_string() const;

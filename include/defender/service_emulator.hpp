@@ -26,12 +26,12 @@ struct ServiceAnswer {
     std::string reply_topic;
     std::string reply_payload;
     bool accepted = false;
-    std::string summary;  ///< one line for a human, e.g. "ACCEPTED thing=T report_id=5 ..."
+    std::string summary;        ///< one line for a human, e.g. "ACCEPTED thing=T report_id=5 ..."
     std::string store_problem;  ///< non-empty when the report could not be stored
 };
 
 class ServiceEmulator {
-public:
+  public:
     explicit ServiceEmulator(ServiceEmulatorOptions options);
 
     /// The answer to a message on a Device Defender publish topic; nullopt for any other topic.
@@ -41,8 +41,9 @@ public:
     /// Topic filters to subscribe to: every thing's json and cbor publish topics.
     static std::vector<std::string> subscriptions();
 
-private:
-    std::string store(const std::string& thing, const IncomingMessage& message, const std::string& extension);
+  private:
+    std::string store(const std::string& thing, const IncomingMessage& message,
+                      const std::string& extension);
 
     ServiceEmulatorOptions options_;
     std::map<std::string, std::chrono::steady_clock::time_point> last_accepted_;

@@ -45,7 +45,7 @@ struct InterfaceAddress {
 
 /// Aggregate CPU time over all CPUs, in clock ticks since boot.
 struct CpuTimes {
-    std::uint64_t busy = 0;   ///< everything but idle and iowait
+    std::uint64_t busy = 0;  ///< everything but idle and iowait
     std::uint64_t total = 0;
 };
 

@@ -38,7 +38,7 @@ std::string format_counts(const AgentCounts& counts) {
 }  // namespace
 
 class Agent::Loop {
-public:
+  public:
     Loop(AgentOptions options, Collector& collector, Transport& transport, LogSink log)
         : options_(std::move(options)),
           collector_(collector),
@@ -61,7 +61,8 @@ public:
 
         while (!stopping_) {
             auto now = Clock::now();
-            if (!transport_.is_connected() && now >= next_connect_) try_connect();
+            if (!transport_.is_connected() && now >= next_connect_)
+                try_connect();
             now = Clock::now();
             if (now >= next_report_) {
                 report_due_ = true;
@@ -72,8 +73,10 @@ public:
                 publish_report();
             }
             expire_unanswered();
-            if (options_.stop_after_reports != 0 && settled() >= options_.stop_after_reports) break;
-            if (auto event = events_.pop_until(next_deadline())) handle(std::move(*event));
+            if (options_.stop_after_reports != 0 && settled() >= options_.stop_after_reports)
+                break;
+            if (auto event = events_.pop_until(next_deadline()))
+                handle(std::move(*event));
         }
         transport_.disconnect(std::chrono::seconds(2));
         log_(LogLevel::info, "stopped (" + format_counts(counts_) + ")");
@@ -86,16 +89,18 @@ public:
         events_.push(StopRequested{});
     }
 
-private:
+  private:
     std::uint64_t settled() const {
-        if (!options_.expect_replies) return counts_.published;
+        if (!options_.expect_replies)
+            return counts_.published;
         return counts_.accepted + counts_.rejected + counts_.unanswered;
     }
 
     Status make_topics() {
         const auto format = options_.encoding.format;
         auto publish = make_topic(options_.thing_name, format, TopicKind::publish);
-        if (!publish) return publish.error();
+        if (!publish)
+            return publish.error();
         publish_topic_ = *publish;
         reply_topics_ = {*make_topic(options_.thing_name, format, TopicKind::accepted),
                          *make_topic(options_.thing_name, format, TopicKind::rejected)};
@@ -103,23 +108,28 @@ private:
     }
 
     void load_state() {
-        if (options_.state_file.empty()) return;
+        if (options_.state_file.empty())
+            return;
         auto state = load_state_file();
         report_ids_ = ReportIdSequence(state.last_report_id);
     }
 
     AgentState load_state_file() {
         auto state = ::defender::load_state(options_.state_file);
-        if (state) return *state;
-        log_(LogLevel::warn, state.error().message + "; starting afresh with report ids from the clock");
+        if (state)
+            return *state;
+        log_(LogLevel::warn,
+             state.error().message + "; starting afresh with report ids from the clock");
         return {};
     }
 
     void save_state() {
-        if (options_.state_file.empty()) return;
+        if (options_.state_file.empty())
+            return;
         auto saved = ::defender::save_state(options_.state_file, {report_ids_.last()});
         if (!saved && !state_write_warned_) {
-            log_(LogLevel::warn, saved.error().message + "; report ids stay increasing from the clock");
+            log_(LogLevel::warn,
+                 saved.error().message + "; report ids stay increasing from the clock");
             state_write_warned_ = true;
         } else if (saved) {
             state_write_warned_ = false;
@@ -130,14 +140,16 @@ private:
     // missed while busy or disconnected are skipped, not queued.
     Clock::time_point advance(Clock::time_point slot, Clock::time_point now) const {
         const auto interval = options_.interval;
-        if (now < slot) return slot;
+        if (now < slot)
+            return slot;
         const auto behind = (now - slot) / interval + 1;
         return slot + behind * interval;
     }
 
     Clock::time_point next_deadline() const {
         auto deadline = next_report_;
-        if (!transport_.is_connected() && next_connect_ < deadline) deadline = next_connect_;
+        if (!transport_.is_connected() && next_connect_ < deadline)
+            deadline = next_connect_;
         if (!pending_.empty()) {
             deadline = std::min(deadline, pending_.front().published_at + options_.reply_timeout);
         }
@@ -157,7 +169,8 @@ private:
         }
         auto subscribed = transport_.subscribe(reply_topics_);
         if (!subscribed) {
-            log_(LogLevel::warn, "cannot subscribe to the reply topics: " + subscribed.error().message);
+            log_(LogLevel::warn,
+                 "cannot subscribe to the reply topics: " + subscribed.error().message);
             transport_.disconnect(std::chrono::seconds(1));
             next_connect_ = Clock::now() + backoff_.next();
             return;
@@ -184,13 +197,15 @@ private:
             log_(LogLevel::error, "cannot collect metrics: " + snapshot.error().message);
             return;
         }
-        for (const auto& warning : snapshot->warnings) log_(LogLevel::warn, warning);
-        const Baseline* since = pending_.empty() ? (confirmed_ ? &*confirmed_ : nullptr)
-                                                 : &pending_.back().baseline;
+        for (const auto& warning : snapshot->warnings)
+            log_(LogLevel::warn, warning);
+        const Baseline* since =
+            pending_.empty() ? (confirmed_ ? &*confirmed_ : nullptr) : &pending_.back().baseline;
         const std::uint64_t report_id = report_ids_.next();
         save_state();
         Report report = build_report(*snapshot, since, report_id, options_.build, random_);
-        auto bytes = encode_within_limits(report, options_.encoding, options_.max_report_bytes, random_);
+        auto bytes =
+            encode_within_limits(report, options_.encoding, options_.max_report_bytes, random_);
         if (!bytes) {
             ++counts_.failed;
             log_(LogLevel::error, "cannot encode report " + std::to_string(report_id) + ": " +
@@ -200,9 +215,11 @@ private:
         auto published = transport_.publish(publish_topic_, *bytes, options_.publish_timeout);
         if (!published) {
             ++counts_.failed;
-            if (!transport_.is_connected()) missed_while_down_ = true;
-            log_(LogLevel::warn, "report " + std::to_string(report_id) +
-                                     " not acknowledged by the broker: " + published.error().message);
+            if (!transport_.is_connected())
+                missed_while_down_ = true;
+            log_(LogLevel::warn,
+                 "report " + std::to_string(report_id) +
+                     " not acknowledged by the broker: " + published.error().message);
             return;
         }
         ++counts_.published;
@@ -216,7 +233,8 @@ private:
     }
 
     void handle(LoopEvent event) {
-        if (std::holds_alternative<StopRequested>(event)) return;
+        if (std::holds_alternative<StopRequested>(event))
+            return;
         auto& transport_event = std::get<TransportEvent>(event);
         if (auto* lost = std::get_if<ConnectionLost>(&transport_event)) {
             log_(LogLevel::warn, "connection lost: " + lost->reason);
@@ -241,7 +259,8 @@ private:
         }
         auto reply = parse_reply(message.payload, topic->format);
         if (!reply) {
-            log_(LogLevel::warn, "unreadable reply on " + message.topic + ": " + reply.error().message);
+            log_(LogLevel::warn,
+                 "unreadable reply on " + message.topic + ": " + reply.error().message);
             return;
         }
         if (topic->kind == TopicKind::accepted && reply->status == ReplyStatus::accepted) {
@@ -254,7 +273,8 @@ private:
     }
 
     std::deque<PendingReport>::iterator find_pending(std::optional<std::uint64_t> report_id) {
-        if (!report_id) return pending_.empty() ? pending_.end() : std::prev(pending_.end());
+        if (!report_id)
+            return pending_.empty() ? pending_.end() : std::prev(pending_.end());
         return std::find_if(pending_.begin(), pending_.end(),
                             [&](const PendingReport& p) { return p.report_id == *report_id; });
     }
@@ -283,9 +303,9 @@ private:
         // The baseline stays: the traffic of a rejected report is carried into the next one.
         pending_.erase(pending);
         ++counts_.rejected;
-        log_(LogLevel::warn, "report " + std::to_string(report_id) + " rejected: " +
-                                 reply.error_code + ": " + reply.error_message + " (" +
-                                 format_counts(counts_) + ")");
+        log_(LogLevel::warn, "report " + std::to_string(report_id) +
+                                 " rejected: " + reply.error_code + ": " + reply.error_message +
+                                 " (" + format_counts(counts_) + ")");
         if (reply.error_code == "Throttled") {
             next_report_ = Clock::now() + options_.interval;
             report_due_ = false;
@@ -300,8 +320,9 @@ private:
             // not reported twice.
             confirmed_ = pending_.front().baseline;
             ++counts_.unanswered;
-            log_(LogLevel::warn, "no reply to report " + std::to_string(pending_.front().report_id) +
-                                     " within " + std::to_string(options_.reply_timeout.count() / 1000) +
+            log_(LogLevel::warn, "no reply to report " +
+                                     std::to_string(pending_.front().report_id) + " within " +
+                                     std::to_string(options_.reply_timeout.count() / 1000) +
                                      " s (" + format_counts(counts_) + ")");
             pending_.pop_front();
         }
@@ -335,7 +356,11 @@ private:
 Agent::Agent(AgentOptions options, Collector& collector, Transport& transport, LogSink log)
     : loop_(std::make_unique<Loop>(std::move(options), collector, transport, std::move(log))) {}
 Agent::~Agent() = default;
-AgentCounts Agent::run() { return loop_->run(); }
-void Agent::stop() { loop_->stop(); }
+AgentCounts Agent::run() {
+    return loop_->run();
+}
+void Agent::stop() {
+    loop_->stop();
+}
 
 }  // namespace defender

@@ -12,7 +12,7 @@ namespace defender {
 
 template <class Event>
 class EventQueue {
-public:
+  public:
     void push(Event event) {
         {
             std::lock_guard lock(mutex_);
@@ -24,13 +24,14 @@ public:
     /// The next event, or nullopt when `deadline` passes first.
     std::optional<Event> pop_until(std::chrono::steady_clock::time_point deadline) {
         std::unique_lock lock(mutex_);
-        if (!ready_.wait_until(lock, deadline, [&] { return !events_.empty(); })) return std::nullopt;
+        if (!ready_.wait_until(lock, deadline, [&] { return !events_.empty(); }))
+            return std::nullopt;
         Event event = std::move(events_.front());
         events_.pop_front();
         return event;
     }
 
-private:
+  private:
     std::mutex mutex_;
     std::condition_variable ready_;
     std::deque<Event> events_;

@@ -14,20 +14,23 @@ namespace {
 
 constexpr int kStateVersion = 1;
 
-std::string os_error() { return std::strerror(errno); }
+std::string os_error() {
+    return std::strerror(errno);
+}
 
 class FileDescriptor {
-public:
+  public:
     explicit FileDescriptor(int fd) : fd_(fd) {}
     ~FileDescriptor() {
-        if (fd_ >= 0) ::close(fd_);
+        if (fd_ >= 0)
+            ::close(fd_);
     }
     FileDescriptor(const FileDescriptor&) = delete;
     FileDescriptor& operator=(const FileDescriptor&) = delete;
     int get() const { return fd_; }
     int release() { return std::exchange(fd_, -1); }
 
-private:
+  private:
     int fd_;
 };
 
@@ -35,8 +38,10 @@ bool write_all(int fd, const std::string& bytes) {
     std::size_t written = 0;
     while (written < bytes.size()) {
         const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
         written += static_cast<std::size_t>(n);
     }
     return true;
@@ -46,9 +51,11 @@ bool write_all(int fd, const std::string& bytes) {
 
 Result<AgentState> load_state(const std::filesystem::path& file) {
     std::error_code missing;
-    if (!std::filesystem::exists(file, missing) && !missing) return AgentState{};
+    if (!std::filesystem::exists(file, missing) && !missing)
+        return AgentState{};
     std::ifstream in(file, std::ios::binary);
-    if (!in) return Error{"cannot read state file " + file.string() + ": " + os_error()};
+    if (!in)
+        return Error{"cannot read state file " + file.string() + ": " + os_error()};
     std::stringstream text;
     text << in.rdbuf();
     const auto document = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
@@ -76,8 +83,10 @@ Status save_state(const std::filesystem::path& file, const AgentState& state) {
     const std::string bytes = document.dump() + "\n";
     const std::filesystem::path temporary = file.string() + ".tmp";
     {
-        FileDescriptor fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-        if (fd.get() < 0) return Error{"cannot write state file " + temporary.string() + ": " + os_error()};
+        FileDescriptor fd(
+            ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+        if (fd.get() < 0)
+            return Error{"cannot write state file " + temporary.string() + ": " + os_error()};
         if (!write_all(fd.get(), bytes) || ::fsync(fd.get()) != 0) {
             const auto problem = os_error();
             ::unlink(temporary.c_str());
@@ -96,7 +105,8 @@ Status save_state(const std::filesystem::path& file, const AgentState& state) {
     }
     const auto directory = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
     FileDescriptor dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dir.get() >= 0) ::fsync(dir.get());
+    if (dir.get() >= 0)
+        ::fsync(dir.get());
     return Done{};
 }
 

@@ -49,8 +49,9 @@ std::filesystem::path prepare_state_file(const std::string& dir) {
     std::error_code error;
     std::filesystem::create_directories(dir, error);
     if (error) {
-        spdlog::warn("cannot create state directory {}: {}; report ids are not kept across restarts",
-                     dir, error.message());
+        spdlog::warn(
+            "cannot create state directory {}: {}; report ids are not kept across restarts", dir,
+            error.message());
         return {};
     }
     return std::filesystem::path(dir) / "state.json";
@@ -65,9 +66,10 @@ int run_agent(AgentArgs args) {
     options.stop_after_reports = args.exit_after;
 
     if (args.interval < kMinimumInterval && !args.allow_short_interval) {
-        spdlog::warn("interval {} s is below Device Defender's minimum of {} s; using {} s "
-                     "(--allow-short-interval for local brokers)",
-                     args.interval, kMinimumInterval, kMinimumInterval);
+        spdlog::warn(
+            "interval {} s is below Device Defender's minimum of {} s; using {} s "
+            "(--allow-short-interval for local brokers)",
+            args.interval, kMinimumInterval, kMinimumInterval);
         args.interval = kMinimumInterval;
     }
     options.interval = std::chrono::seconds(args.interval);
@@ -101,8 +103,10 @@ int run_agent(AgentArgs args) {
         return kExitUsage;
     }
     settings->client_id = client_id;
-    if (auto warning = key_permission_warning(settings->key)) spdlog::warn("{}", *warning);
-    options.state_file = prepare_state_file(args.state_dir.empty() ? default_state_dir() : args.state_dir);
+    if (auto warning = key_permission_warning(settings->key))
+        spdlog::warn("{}", *warning);
+    options.state_file =
+        prepare_state_file(args.state_dir.empty() ? default_state_dir() : args.state_dir);
 
     const auto collector = make_collector(collector_options);
     MqttTransport transport(*settings);
@@ -118,8 +122,8 @@ int run_agent(AgentArgs args) {
 
 void add_agent_command(CLI::App& app, int& exit_code) {
     auto args = std::make_shared<AgentArgs>();
-    CLI::App* command =
-        app.add_subcommand("agent", "Publish Device Defender reports to AWS IoT over MQTT (mutual TLS)");
+    CLI::App* command = app.add_subcommand(
+        "agent", "Publish Device Defender reports to AWS IoT over MQTT (mutual TLS)");
     add_connection_options(*command, args->connection);
     command->add_option("-t,--thing-name,--thing_name", args->thing_name,
                         "Thing name (default: the client id)");
@@ -131,22 +135,30 @@ void add_agent_command(CLI::App& app, int& exit_code) {
         ->capture_default_str();
     command->add_flag("--allow-short-interval", args->allow_short_interval,
                       "Allow intervals below 300 s (local brokers and tests)");
-    command->add_flag("-s,--short-names,--short_tags", args->short_names, "Short field names (hed, met, ...)");
-    command->add_flag("-d,--dry-run,--dryrun", args->dry_run, "Collect and print reports; no network");
+    command->add_flag("-s,--short-names,--short_tags", args->short_names,
+                      "Short field names (hed, met, ...)");
+    command->add_flag("-d,--dry-run,--dryrun", args->dry_run,
+                      "Collect and print reports; no network");
     command->add_flag("--custom-metrics,--include-custom-metrics", args->custom_metrics,
                       "Add the cpu_usage custom metric");
-    command->add_option("-l,--max-list-size", args->max_list_size,
-                        "Longest ports/connections list (sampled beyond; 0 = no limit)")
+    command
+        ->add_option("-l,--max-list-size", args->max_list_size,
+                     "Longest ports/connections list (sampled beyond; 0 = no limit)")
         ->capture_default_str();
-    command->add_option("--procfs", args->procfs, "Root of procfs to read (default: $PROCFS_PATH or /proc)");
-    command->add_flag("--include-loopback", args->include_loopback, "Count loopback traffic in network_stats");
-    command->add_option("--state-dir", args->state_dir,
-                        "Where the last report id is kept (default: $STATE_DIRECTORY or /var/lib/defender)");
-    command->add_option("--exit-after", args->exit_after,
-                        "Exit after this many reports are answered (0 = run until stopped)")
+    command->add_option("--procfs", args->procfs,
+                        "Root of procfs to read (default: $PROCFS_PATH or /proc)");
+    command->add_flag("--include-loopback", args->include_loopback,
+                      "Count loopback traffic in network_stats");
+    command->add_option(
+        "--state-dir", args->state_dir,
+        "Where the last report id is kept (default: $STATE_DIRECTORY or /var/lib/defender)");
+    command
+        ->add_option("--exit-after", args->exit_after,
+                     "Exit after this many reports are answered (0 = run until stopped)")
         ->capture_default_str();
     command->footer(
-        "Example:\n  defender agent -e abc123-ats.iot.eu-west-1.amazonaws.com -r AmazonRootCA1.pem \\\n"
+        "Example:\n  defender agent -e abc123-ats.iot.eu-west-1.amazonaws.com -r AmazonRootCA1.pem "
+        "\\\n"
         "      -c device.pem.crt -k private.pem.key -t my-gateway --custom-metrics");
     command->callback([args, &exit_code] { exit_code = run_agent(*args); });
 }

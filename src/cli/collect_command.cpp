@@ -10,8 +10,8 @@
 #include <random>
 #include <thread>
 
-#include "cli/commands.hpp"
 #include "agent/report_ids.hpp"
+#include "cli/commands.hpp"
 #include "defender/collector.hpp"
 #include "defender/encode.hpp"
 #include "defender/report_builder.hpp"
@@ -33,7 +33,7 @@ struct CollectSettings {
 };
 
 class Output {
-public:
+  public:
     // Returns an error message, or an empty string.
     std::string open(const std::string& path, Format format) {
         if (path.empty() || path == "-") {
@@ -44,27 +44,29 @@ public:
             return {};
         }
         file_.open(path, std::ios::binary | std::ios::trunc);
-        if (!file_) return "cannot write " + path;
+        if (!file_)
+            return "cannot write " + path;
         stream_ = &file_;
         return {};
     }
     bool write(const std::string& bytes, bool newline) {
         stream_->write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        if (newline) *stream_ << '\n';
+        if (newline)
+            *stream_ << '\n';
         stream_->flush();
         return static_cast<bool>(*stream_);
     }
 
-private:
+  private:
     std::ofstream file_;
     std::ostream* stream_ = nullptr;
 };
 
 int run_collect(const CollectSettings& settings) {
     const auto format = parse_format(settings.format);
-    const EncodeOptions encoding{*format,
-                                 settings.short_names ? KeyStyle::short_names : KeyStyle::long_names,
-                                 !settings.compact};
+    const EncodeOptions encoding{
+        *format, settings.short_names ? KeyStyle::short_names : KeyStyle::long_names,
+        !settings.compact};
     Output output;
     if (auto problem = output.open(settings.output, *format); !problem.empty()) {
         spdlog::error("{}", problem);
@@ -85,13 +87,15 @@ int run_collect(const CollectSettings& settings) {
         std::chrono::duration<double>(settings.sample_rate));
 
     for (unsigned sample = 0; sample < settings.samples; ++sample) {
-        if (sample > 0) std::this_thread::sleep_until(start + period * sample);
+        if (sample > 0)
+            std::this_thread::sleep_until(start + period * sample);
         auto snapshot = collector->collect();
         if (!snapshot) {
             spdlog::error("{}", snapshot.error().message);
             return kExitCannotRun;
         }
-        for (const auto& warning : snapshot->warnings) spdlog::warn("{}", warning);
+        for (const auto& warning : snapshot->warnings)
+            spdlog::warn("{}", warning);
         Report report = build_report(*snapshot, baseline ? &*baseline : nullptr, report_ids.next(),
                                      build, random);
         baseline = baseline_of(*snapshot);
@@ -101,7 +105,8 @@ int run_collect(const CollectSettings& settings) {
             return kExitCannotRun;
         }
         if (!output.write(*bytes, *format == Format::json)) {
-            spdlog::error("cannot write the report to {}", settings.output.empty() ? "standard output" : settings.output);
+            spdlog::error("cannot write the report to {}",
+                          settings.output.empty() ? "standard output" : settings.output);
             return kExitCannotRun;
         }
     }
@@ -120,17 +125,20 @@ void add_collect_command(CLI::App& app, int& exit_code) {
     command->add_option("-s,--sample-rate", settings->sample_rate, "Seconds between reports")
         ->check(CLI::Range(0.0, 86400.0))
         ->capture_default_str();
-    command->add_option("-l,--max-list-size", settings->max_list_size,
-                        "Longest ports/connections list (sampled beyond; 0 = no limit)")
+    command
+        ->add_option("-l,--max-list-size", settings->max_list_size,
+                     "Longest ports/connections list (sampled beyond; 0 = no limit)")
         ->capture_default_str();
-    command->add_flag("--short-names,--short_tags", settings->short_names, "Short field names (hed, met, ...)");
+    command->add_flag("--short-names,--short_tags", settings->short_names,
+                      "Short field names (hed, met, ...)");
     command->add_flag("--custom-metrics,--include-custom-metrics", settings->custom_metrics,
                       "Add the cpu_usage custom metric");
     command->add_option("-f,--format", settings->format, "Encoding")
         ->check(CLI::IsMember({"json", "cbor"}))
         ->capture_default_str();
     command->add_flag("--compact", settings->compact, "One-line JSON instead of indented");
-    command->add_option("-o,--output", settings->output, "Write to FILE instead of standard output");
+    command->add_option("-o,--output", settings->output,
+                        "Write to FILE instead of standard output");
     command->add_option("--procfs", settings->procfs,
                         "Root of procfs to read (default: $PROCFS_PATH or /proc)");
     command->add_flag("--include-loopback", settings->include_loopback,

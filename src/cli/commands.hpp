@@ -9,9 +9,9 @@ namespace defender::cli {
 /// Stable process exit codes (documented in docs/configuration.md).
 enum ExitCode : int {
     kExitOk = 0,
-    kExitInvalid = 1,      ///< `check`: the report has violations
-    kExitUsage = 2,        ///< bad option or configuration; `check`: input unreadable
-    kExitCannotRun = 3,    ///< the system could not be read or written (e.g. a /proc file missing)
+    kExitInvalid = 1,    ///< `check`: the report has violations
+    kExitUsage = 2,      ///< bad option or configuration; `check`: input unreadable
+    kExitCannotRun = 3,  ///< the system could not be read or written (e.g. a /proc file missing)
 };
 
 void add_collect_command(CLI::App& app, int& exit_code);

@@ -15,7 +15,8 @@ void add_connection_options(CLI::App& command, ConnectionArgs& args) {
     command.add_option("-r,--root-ca,--rootCA", args.root_ca, "Root CA certificate (PEM)");
     command.add_option("-c,--cert", args.cert, "Device certificate (PEM)");
     command.add_option("-k,--key", args.key, "Device private key (PEM)");
-    command.add_option("--client-id,--client_id", args.client_id, "MQTT client id (default: host name)");
+    command.add_option("--client-id,--client_id", args.client_id,
+                       "MQTT client id (default: host name)");
     command.add_option("--keep-alive", args.keep_alive, "MQTT keep-alive in seconds")
         ->check(CLI::Range(5u, 1200u))
         ->capture_default_str();
@@ -23,15 +24,19 @@ void add_connection_options(CLI::App& command, ConnectionArgs& args) {
 
 std::string host_name() {
     char name[HOST_NAME_MAX + 1] = {};
-    if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "defender";
+    if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0')
+        return "defender";
     return name;
 }
 
 Result<MqttSettings> mqtt_settings(const ConnectionArgs& args) {
-    if (args.endpoint.empty()) return Error{"no broker endpoint: give --endpoint"};
-    for (const auto& [value, option] : {std::pair{&args.root_ca, "--root-ca"},
-                                        std::pair{&args.cert, "--cert"}, std::pair{&args.key, "--key"}}) {
-        if (value->empty()) return Error{std::string("no ") + option + " given: mutual TLS needs it"};
+    if (args.endpoint.empty())
+        return Error{"no broker endpoint: give --endpoint"};
+    for (const auto& [value, option] :
+         {std::pair{&args.root_ca, "--root-ca"}, std::pair{&args.cert, "--cert"},
+          std::pair{&args.key, "--key"}}) {
+        if (value->empty())
+            return Error{std::string("no ") + option + " given: mutual TLS needs it"};
     }
     MqttSettings settings;
     settings.endpoint = args.endpoint;
@@ -41,7 +46,8 @@ Result<MqttSettings> mqtt_settings(const ConnectionArgs& args) {
     settings.cert = args.cert;
     settings.key = args.key;
     settings.keep_alive = std::chrono::seconds(args.keep_alive);
-    if (auto files = check_tls_files(settings); !files) return files.error();
+    if (auto files = check_tls_files(settings); !files)
+        return files.error();
     return settings;
 }
 

@@ -26,10 +26,11 @@ struct Stop {};
 using EmulatorEvent = std::variant<TransportEvent, Stop>;
 
 class EmulatorLoop {
-public:
+  public:
     EmulatorLoop(Transport& transport, ServiceEmulator& emulator)
-        : transport_(transport), emulator_(emulator), backoff_(std::chrono::seconds(1), std::chrono::seconds(30),
-                                                               std::random_device{}()) {
+        : transport_(transport),
+          emulator_(emulator),
+          backoff_(std::chrono::seconds(1), std::chrono::seconds(30), std::random_device{}()) {
         transport_.set_event_sink([this](TransportEvent event) { events_.push(std::move(event)); });
     }
 
@@ -47,8 +48,10 @@ public:
                                       ? std::chrono::steady_clock::now() + std::chrono::hours(1)
                                       : next_connect;
             auto event = events_.pop_until(deadline);
-            if (!event) continue;
-            if (std::holds_alternative<Stop>(*event)) break;
+            if (!event)
+                continue;
+            if (std::holds_alternative<Stop>(*event))
+                break;
             auto& transport_event = std::get<TransportEvent>(*event);
             if (auto* lost = std::get_if<ConnectionLost>(&transport_event)) {
                 spdlog::warn("connection lost: {}", lost->reason);
@@ -62,7 +65,7 @@ public:
 
     void stop() { events_.push(Stop{}); }
 
-private:
+  private:
     bool connect() {
         if (auto connected = transport_.connect(); !connected) {
             spdlog::warn("cannot connect: {}", connected.error().message);
@@ -79,9 +82,11 @@ private:
 
     void answer(const IncomingMessage& message) {
         auto answer = emulator_.handle(message, std::chrono::steady_clock::now());
-        if (!answer) return;
+        if (!answer)
+            return;
         std::cout << answer->summary << std::endl;
-        if (!answer->store_problem.empty()) spdlog::warn("{}", answer->store_problem);
+        if (!answer->store_problem.empty())
+            spdlog::warn("{}", answer->store_problem);
         if (auto published = transport_.publish(answer->reply_topic, answer->reply_payload,
                                                 std::chrono::seconds(5));
             !published) {
@@ -98,7 +103,8 @@ private:
 
 int run_emulate(const EmulateArgs& args) {
     ConnectionArgs connection = args.connection;
-    if (connection.client_id.empty()) connection.client_id = "defender-emulator-" + host_name();
+    if (connection.client_id.empty())
+        connection.client_id = "defender-emulator-" + host_name();
     auto settings = mqtt_settings(connection);
     if (!settings) {
         spdlog::error("{}", settings.error().message);
@@ -131,12 +137,14 @@ void add_emulate_command(CLI::App& app, int& exit_code) {
     CLI::App* command = app.add_subcommand(
         "emulate", "Answer reports as Device Defender would (a local stand-in on any MQTT broker)");
     add_connection_options(*command, args->connection);
-    command->add_option("--min-interval", args->min_interval,
-                        "Reject with Throttled a thing's report sooner than this many seconds")
+    command
+        ->add_option("--min-interval", args->min_interval,
+                     "Reject with Throttled a thing's report sooner than this many seconds")
         ->capture_default_str();
     command->add_option("--store", args->store_dir, "Write every received report into DIR");
     command->footer(
-        "Example:\n  defender emulate -e localhost -p 8883 -r ca.pem -c emulator.pem -k emulator.key");
+        "Example:\n  defender emulate -e localhost -p 8883 -r ca.pem -c emulator.pem -k "
+        "emulator.key");
     command->callback([args, &exit_code] { exit_code = run_emulate(*args); });
 }
 

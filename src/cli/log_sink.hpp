@@ -10,10 +10,18 @@ namespace defender::cli {
 inline LogSink spdlog_sink() {
     return [](LogLevel level, const std::string& line) {
         switch (level) {
-            case LogLevel::debug: spdlog::debug("{}", line); break;
-            case LogLevel::info: spdlog::info("{}", line); break;
-            case LogLevel::warn: spdlog::warn("{}", line); break;
-            case LogLevel::error: spdlog::error("{}", line); break;
+            case LogLevel::debug:
+                spdlog::debug("{}", line);
+                break;
+            case LogLevel::info:
+                spdlog::info("{}", line);
+                break;
+            case LogLevel::warn:
+                spdlog::warn("{}", line);
+                break;
+            case LogLevel::error:
+                spdlog::error("{}", line);
+                break;
         }
     };
 }

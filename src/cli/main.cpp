@@ -18,7 +18,9 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
     app.set_version_flag("--version", std::string("defender ") + DEFENDER_VERSION);
-    app.set_config("--config", "", "Read the subcommand's options from FILE (INI or TOML; keys as the long options)");
+    app.set_config(
+        "--config", "",
+        "Read the subcommand's options from FILE (INI or TOML; keys as the long options)");
     app.config_formatter(std::make_shared<SubcommandConfig>(app));
     app.allow_config_extras(CLI::config_extras_mode::error);
     app.parse_complete_callback([&] { setup_logging(verbosity); });

@@ -9,16 +9,18 @@
 namespace defender::cli {
 
 class SubcommandConfig : public CLI::ConfigTOML {
-public:
+  public:
     explicit SubcommandConfig(const CLI::App& app) : app_(app) {}
 
     std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
         auto items = CLI::ConfigTOML::from_config(input);
         const auto chosen = app_.get_subcommands();
-        if (chosen.empty()) return items;
+        if (chosen.empty())
+            return items;
         const CLI::App& command = *chosen.front();
         for (auto& item : items) {
-            if (item.parents.empty() || (item.parents.size() == 1 && item.parents[0] == "default")) {
+            if (item.parents.empty() ||
+                (item.parents.size() == 1 && item.parents[0] == "default")) {
                 item.parents = {command.get_name()};
                 // `allow_short_interval` as well as `allow-short-interval`.
                 if (command.get_option_no_throw("--" + item.name) == nullptr) {
@@ -29,7 +31,7 @@ public:
         return items;
     }
 
-private:
+  private:
     const CLI::App& app_;
 };
 

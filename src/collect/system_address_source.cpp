@@ -7,8 +7,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <string_view>
 #include <memory>
+#include <string_view>
 
 #include "defender/collector.hpp"
 

@@ -7,14 +7,15 @@ namespace defender {
 namespace {
 
 class DocumentWriter {
-public:
+  public:
     explicit DocumentWriter(KeyStyle style) : style_(style) {}
 
     Document report(const Report& report) const {
         Document document = Document::object();
         document[key(Field::header)] = {{key(Field::report_id), report.report_id},
                                         {key(Field::version), report.version}};
-        if (report.metrics) document[key(Field::metrics)] = metrics(*report.metrics);
+        if (report.metrics)
+            document[key(Field::metrics)] = metrics(*report.metrics);
         if (!report.custom_metrics.empty()) {
             Document& custom = document[key(Field::custom_metrics)] = Document::object();
             for (const auto& metric : report.custom_metrics) {
@@ -27,7 +28,7 @@ public:
         return document;
     }
 
-private:
+  private:
     std::string key(Field field) const { return std::string(field_name(field, style_)); }
 
     Document metrics(const Metrics& metrics) const {
@@ -40,7 +41,8 @@ private:
         }
         if (metrics.established_connections) {
             document[key(Field::tcp_connections)] = {
-                {key(Field::established_connections), connections(*metrics.established_connections)}};
+                {key(Field::established_connections),
+                 connections(*metrics.established_connections)}};
         }
         if (metrics.network_stats) {
             const auto& stats = *metrics.network_stats;
@@ -57,7 +59,8 @@ private:
         entries.get_ref<Document::array_t&>().reserve(list.ports.size());
         for (const auto& entry : list.ports) {
             Document item = {{key(Field::port), entry.port}};
-            if (entry.interface) item[key(Field::interface)] = *entry.interface;
+            if (entry.interface)
+                item[key(Field::interface)] = *entry.interface;
             entries.push_back(std::move(item));
         }
         return {{key(Field::ports), std::move(entries)}, {key(Field::total), list.total}};
@@ -69,7 +72,8 @@ private:
         for (const auto& entry : list.connections) {
             Document item = {{key(Field::remote_addr), entry.remote_addr},
                              {key(Field::local_port), entry.local_port}};
-            if (entry.local_interface) item[key(Field::local_interface)] = *entry.local_interface;
+            if (entry.local_interface)
+                item[key(Field::local_interface)] = *entry.local_interface;
             entries.push_back(std::move(item));
         }
         return {{key(Field::connections), std::move(entries)}, {key(Field::total), list.total}};
@@ -87,7 +91,8 @@ private:
                     return number(alternative.value);
                 } else if constexpr (std::is_same_v<T, NumberListValue>) {
                     Document list = Document::array();
-                    for (const auto& item : alternative.values) list.push_back(number(item));
+                    for (const auto& item : alternative.values)
+                        list.push_back(number(item));
                     return list;
                 } else {
                     return alternative.values;
@@ -101,6 +106,8 @@ private:
 
 }  // namespace
 
-Document to_document(const Report& report, KeyStyle style) { return DocumentWriter(style).report(report); }
+Document to_document(const Report& report, KeyStyle style) {
+    return DocumentWriter(style).report(report);
+}
 
 }  // namespace defender

@@ -42,7 +42,8 @@ std::uint64_t dedup_and_sample(std::vector<Key>& keys, std::size_t max_entries,
 }
 
 std::optional<std::string> interface_name(const InterfaceIndex& index, int interface) {
-    if (interface == InterfaceIndex::kNone) return std::nullopt;
+    if (interface == InterfaceIndex::kNone)
+        return std::nullopt;
     return index.name(interface);
 }
 
@@ -50,11 +51,13 @@ PortList port_list(const std::vector<ListeningSocket>& sockets, const InterfaceI
                    std::size_t max_entries, std::mt19937_64& random) {
     std::vector<PortKey> keys;
     keys.reserve(sockets.size());
-    for (const auto& socket : sockets) keys.push_back({socket.port, index.find(socket.address)});
+    for (const auto& socket : sockets)
+        keys.push_back({socket.port, index.find(socket.address)});
     PortList list;
     list.total = dedup_and_sample(keys, max_entries, random);
     list.ports.reserve(keys.size());
-    for (const auto& key : keys) list.ports.push_back({key.port, interface_name(index, key.interface)});
+    for (const auto& key : keys)
+        list.ports.push_back({key.port, interface_name(index, key.interface)});
     return list;
 }
 
@@ -79,7 +82,9 @@ ConnectionList connection_list(const std::vector<TcpConnection>& connections,
 
 }  // namespace
 
-Baseline baseline_of(const Snapshot& snapshot) { return {snapshot.interfaces, snapshot.cpu}; }
+Baseline baseline_of(const Snapshot& snapshot) {
+    return {snapshot.interfaces, snapshot.cpu};
+}
 
 Report build_report(const Snapshot& now, const Baseline* since, std::uint64_t report_id,
                     const BuildOptions& options, std::mt19937_64& random) {
@@ -87,8 +92,10 @@ Report build_report(const Snapshot& now, const Baseline* since, std::uint64_t re
     Report report;
     report.report_id = report_id;
     Metrics& metrics = report.metrics.emplace();
-    metrics.listening_tcp_ports = port_list(now.tcp_listeners, index, options.max_list_size, random);
-    metrics.listening_udp_ports = port_list(now.udp_listeners, index, options.max_list_size, random);
+    metrics.listening_tcp_ports =
+        port_list(now.tcp_listeners, index, options.max_list_size, random);
+    metrics.listening_udp_ports =
+        port_list(now.udp_listeners, index, options.max_list_size, random);
     metrics.established_connections =
         connection_list(now.tcp_established, index, options.max_list_size, random);
     if (since) {
@@ -97,7 +104,8 @@ Report build_report(const Snapshot& now, const Baseline* since, std::uint64_t re
     }
     if (options.cpu_usage && now.cpu) {
         const auto usage = cpu_usage_percent(since ? since->cpu : std::nullopt, *now.cpu);
-        if (usage) report.custom_metrics.push_back({"cpu_usage", NumberValue{*usage}});
+        if (usage)
+            report.custom_metrics.push_back({"cpu_usage", NumberValue{*usage}});
     }
     return report;
 }

@@ -21,12 +21,15 @@ std::int64_t epoch_milliseconds() {
 // The report id, when the payload is readable enough to have one.
 std::optional<std::uint64_t> report_id_of(const std::string& payload, Format format) {
     auto document = parse_document(payload, format);
-    if (!document || !document->is_object()) return std::nullopt;
+    if (!document || !document->is_object())
+        return std::nullopt;
     for (const auto style : {KeyStyle::long_names, KeyStyle::short_names}) {
         const auto header = document->find(field_name(Field::header, style));
-        if (header == document->end() || !header->is_object()) continue;
+        if (header == document->end() || !header->is_object())
+            continue;
         const auto id = header->find(field_name(Field::report_id, style));
-        if (id != header->end() && id->is_number_unsigned()) return id->get<std::uint64_t>();
+        if (id != header->end() && id->is_number_unsigned())
+            return id->get<std::uint64_t>();
     }
     return std::nullopt;
 }
@@ -42,21 +45,24 @@ std::vector<std::string> ServiceEmulator::subscriptions() {
 std::optional<ServiceAnswer> ServiceEmulator::handle(const IncomingMessage& message,
                                                      std::chrono::steady_clock::time_point now) {
     const auto topic = parse_topic(message.topic);
-    if (!topic || topic->kind != TopicKind::publish) return std::nullopt;
+    if (!topic || topic->kind != TopicKind::publish)
+        return std::nullopt;
     ++received_;
-    const std::string store_problem = store(topic->thing_name, message, std::string(to_string(topic->format)));
+    const std::string store_problem =
+        store(topic->thing_name, message, std::string(to_string(topic->format)));
 
     Reply reply;
     reply.thing_name = topic->thing_name;
     reply.timestamp = epoch_milliseconds();
     const auto report_id = report_id_of(message.payload, topic->format);
-    const std::string where = "thing=" + topic->thing_name + " format=" +
-                              std::string(to_string(topic->format)) +
+    const std::string where = "thing=" + topic->thing_name +
+                              " format=" + std::string(to_string(topic->format)) +
                               " bytes=" + std::to_string(message.payload.size());
 
     auto validation = validate_report(message.payload);
     if (validation.valid() && validation.format != topic->format) {
-        validation.violations.push_back({"", "payload is not " + std::string(to_string(topic->format))});
+        validation.violations.push_back(
+            {"", "payload is not " + std::string(to_string(topic->format))});
     }
     if (!validation.valid()) {
         // As the documented example: rejections carry no reportId.
@@ -64,7 +70,8 @@ std::optional<ServiceAnswer> ServiceEmulator::handle(const IncomingMessage& mess
         reply.error_code = "InvalidPayload";
         reply.error_message = "Malformed metrics report";
         const auto& first = validation.violations.front();
-        const std::string detail = (first.pointer.empty() ? "(document)" : first.pointer) + ": " + first.reason;
+        const std::string detail =
+            (first.pointer.empty() ? "(document)" : first.pointer) + ": " + first.reason;
         auto reply_topic = *make_topic(topic->thing_name, topic->format, TopicKind::rejected);
         return ServiceAnswer{reply_topic, encode_reply(reply, topic->format), false,
                              "REJECTED " + where + " InvalidPayload: " + detail, store_problem};
@@ -77,22 +84,23 @@ std::optional<ServiceAnswer> ServiceEmulator::handle(const IncomingMessage& mess
         reply.error_message = "Report was throttled";
         auto reply_topic = *make_topic(topic->thing_name, topic->format, TopicKind::rejected);
         return ServiceAnswer{reply_topic, encode_reply(reply, topic->format), false,
-                             "REJECTED " + where + " report_id=" + std::to_string(report_id.value_or(0)) +
-                                 " Throttled",
+                             "REJECTED " + where + " report_id=" +
+                                 std::to_string(report_id.value_or(0)) + " Throttled",
                              store_problem};
     }
     last_accepted_[topic->thing_name] = now;
     reply.status = ReplyStatus::accepted;
     reply.report_id = report_id;
     auto reply_topic = *make_topic(topic->thing_name, topic->format, TopicKind::accepted);
-    return ServiceAnswer{reply_topic, encode_reply(reply, topic->format), true,
-                         "ACCEPTED " + where + " report_id=" + std::to_string(report_id.value_or(0)),
-                         store_problem};
+    return ServiceAnswer{
+        reply_topic, encode_reply(reply, topic->format), true,
+        "ACCEPTED " + where + " report_id=" + std::to_string(report_id.value_or(0)), store_problem};
 }
 
 std::string ServiceEmulator::store(const std::string& thing, const IncomingMessage& message,
                                    const std::string& extension) {
-    if (options_.store_dir.empty()) return {};
+    if (options_.store_dir.empty())
+        return {};
     char sequence[24];
     std::snprintf(sequence, sizeof sequence, "%06llu", static_cast<unsigned long long>(received_));
     const auto path = options_.store_dir / (thing + "-" + sequence + "." + extension);

@@ -27,14 +27,15 @@ using namespace std::chrono_literals;
 
 std::vector<std::filesystem::path> stored_reports(const std::filesystem::path& dir) {
     std::vector<std::filesystem::path> files;
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) files.push_back(entry.path());
+    for (const auto& entry : std::filesystem::directory_iterator(dir))
+        files.push_back(entry.path());
     std::sort(files.begin(), files.end());
     return files;
 }
 
 // A test-side MQTT client, with its own certificate.
 class TestClient {
-public:
+  public:
     TestClient(AgentRig& rig, const std::string& name) {
         const auto files = rig.pki().issue_client(name, name);
         MqttSettings settings;
@@ -53,7 +54,8 @@ public:
             }
         });
         const auto connected = transport_->connect();
-        if (!connected) throw std::runtime_error(connected.error().message);
+        if (!connected)
+            throw std::runtime_error(connected.error().message);
     }
     MqttTransport& transport() { return *transport_; }
     struct Received {
@@ -65,7 +67,7 @@ public:
         return messages_;
     }
 
-private:
+  private:
     std::mutex mutex_;
     std::vector<Received> messages_;
     std::unique_ptr<MqttTransport> transport_;
@@ -78,7 +80,8 @@ struct OwnedListeners {
         sockaddr_in any{};
         any.sin_family = AF_INET;
         socklen_t length = sizeof any;
-        if (::bind(tcp.get(), reinterpret_cast<sockaddr*>(&any), sizeof any) != 0 || ::listen(tcp.get(), 4) != 0 ||
+        if (::bind(tcp.get(), reinterpret_cast<sockaddr*>(&any), sizeof any) != 0 ||
+            ::listen(tcp.get(), 4) != 0 ||
             ::getsockname(tcp.get(), reinterpret_cast<sockaddr*>(&any), &length) != 0) {
             throw std::runtime_error("cannot open a TCP listener");
         }
@@ -98,7 +101,8 @@ struct OwnedListeners {
         void reset(int fd) { fd_ = fd; }
         int get() const { return fd_; }
         ~Fd() {
-            if (fd_ >= 0) ::close(fd_);
+            if (fd_ >= 0)
+                ::close(fd_);
         }
         int fd_ = -1;
     };
@@ -118,17 +122,20 @@ struct ListenerView {
 void PrintTo(const ListenerView& view, std::ostream* out) {
     for (const auto* list : {&view.tcp, &view.udp}) {
         *out << (list == &view.tcp ? "tcp:" : " udp:");
-        for (const auto& entry : *list) *out << " " << entry.port << "/" << entry.interface.value_or("-");
+        for (const auto& entry : *list)
+            *out << " " << entry.port << "/" << entry.interface.value_or("-");
     }
 }
 
 ListenerView owned_listeners(const Report& report, const OwnedListeners& owned) {
     ListenerView view;
     for (const auto& entry : report.metrics->listening_tcp_ports->ports) {
-        if (entry.port == owned.tcp_port || entry.port == owned.tcp_port_of) view.tcp.push_back(entry);
+        if (entry.port == owned.tcp_port || entry.port == owned.tcp_port_of)
+            view.tcp.push_back(entry);
     }
     for (const auto& entry : report.metrics->listening_udp_ports->ports) {
-        if (entry.port == owned.udp_port) view.udp.push_back(entry);
+        if (entry.port == owned.udp_port)
+            view.udp.push_back(entry);
     }
     std::sort(view.tcp.begin(), view.tcp.end());
     return view;
@@ -147,9 +154,10 @@ TEST_P(AgentFormats, EveryReportIsAcceptedWithIncreasingIdsAndTheContentCollectG
     const OwnedListeners owned;
     owned.tcp_port_of = rig.broker().port();
     rig.start_emulator(0);
-    std::vector<std::string> extra{"-t", "thing-1", "-i", "1", "--exit-after", "3", "-l", "0", "-f",
-                                   std::string(to_string(format))};
-    if (short_names) extra.push_back("--short-names");
+    std::vector<std::string> extra{"-t", "thing-1", "-i", "1",  "--exit-after",
+                                   "3",  "-l",      "0",  "-f", std::string(to_string(format))};
+    if (short_names)
+        extra.push_back("--short-names");
     ChildProcess agent(rig.agent(extra));
     const auto status = agent.wait_for(40s);
     ASSERT_TRUE(status.has_value()) << "agent still running: " << agent.stderr_text();
@@ -167,7 +175,8 @@ TEST_P(AgentFormats, EveryReportIsAcceptedWithIncreasingIdsAndTheContentCollectG
     ASSERT_GE(ids.size(), 3u);
     EXPECT_TRUE(std::adjacent_find(ids.begin(), ids.end(), std::greater_equal<>()) == ids.end())
         << "report ids not strictly increasing";
-    EXPECT_NE(agent.stderr_text().find("report " + std::to_string(ids[0]) + " accepted"), std::string::npos)
+    EXPECT_NE(agent.stderr_text().find("report " + std::to_string(ids[0]) + " accepted"),
+              std::string::npos)
         << agent.stderr_text();
 
     // Other tests and processes open and close sockets meanwhile, so the reports are compared
@@ -175,7 +184,8 @@ TEST_P(AgentFormats, EveryReportIsAcceptedWithIncreasingIdsAndTheContentCollectG
     const auto collect = run_process({DEFENDER_BINARY, "collect", "-l", "0", "--compact"}, 20s);
     ASSERT_TRUE(collect.status.success()) << collect.stderr_text;
     const auto expected = owned_listeners(decode(collect.stdout_text).value(), owned);
-    std::vector<PortEntry> expected_tcp{{owned.tcp_port, std::nullopt}, {rig.broker().port(), "lo"}};
+    std::vector<PortEntry> expected_tcp{{owned.tcp_port, std::nullopt},
+                                        {rig.broker().port(), "lo"}};
     std::sort(expected_tcp.begin(), expected_tcp.end());
     ASSERT_EQ(expected.tcp, expected_tcp);
     ASSERT_EQ(expected.udp, (std::vector<PortEntry>{{owned.udp_port, "lo"}}));
@@ -191,15 +201,18 @@ TEST_P(AgentFormats, EveryReportIsAcceptedWithIncreasingIdsAndTheContentCollectG
         const auto report = decode(bytes).value();
         EXPECT_EQ(report.report_id, ids[i]);
         EXPECT_EQ(owned_listeners(report, owned), expected) << files[i];
-        EXPECT_EQ(report.metrics->listening_tcp_ports->total, report.metrics->listening_tcp_ports->ports.size());
+        EXPECT_EQ(report.metrics->listening_tcp_ports->total,
+                  report.metrics->listening_tcp_ports->ports.size());
         // The first report has no network_stats; the later ones do.
         EXPECT_EQ(report.metrics->network_stats.has_value(), i > 0) << files[i];
     }
 }
 
 INSTANTIATE_TEST_SUITE_P(JsonCborLongShort, AgentFormats,
-                         ::testing::Values(Variant{Format::json, false}, Variant{Format::json, true},
-                                           Variant{Format::cbor, false}, Variant{Format::cbor, true}),
+                         ::testing::Values(Variant{Format::json, false},
+                                           Variant{Format::json, true},
+                                           Variant{Format::cbor, false},
+                                           Variant{Format::cbor, true}),
                          [](const ::testing::TestParamInfo<Variant>& info) {
                              return std::string(to_string(info.param.format)) +
                                     (info.param.short_names ? "Short" : "Long");
@@ -210,7 +223,8 @@ TEST(AgentReplies, ARejectionIsLoggedWithErrorCodeAndMessage) {
     TestClient service(rig, "fake-service");
     ASSERT_TRUE(service.transport().subscribe({"$aws/things/thing-r/defender/metrics/json"}).ok());
     ChildProcess agent(rig.agent({"-t", "thing-r", "-i", "30", "--exit-after", "1"}));
-    ASSERT_TRUE(eventually([&] { return !service.messages().empty(); }, 20s)) << agent.stderr_text();
+    ASSERT_TRUE(eventually([&] { return !service.messages().empty(); }, 20s))
+        << agent.stderr_text();
     Reply rejection;
     rejection.status = ReplyStatus::rejected;
     rejection.thing_name = "thing-r";
@@ -222,7 +236,8 @@ TEST(AgentReplies, ARejectionIsLoggedWithErrorCodeAndMessage) {
                     .ok());
     const auto status = agent.wait_for(15s);
     ASSERT_TRUE(status.has_value() && status->success()) << agent.stderr_text();
-    EXPECT_NE(agent.stderr_text().find("rejected: InvalidPayload: Malformed metrics report (accepted 0, rejected 1"),
+    EXPECT_NE(agent.stderr_text().find(
+                  "rejected: InvalidPayload: Malformed metrics report (accepted 0, rejected 1"),
               std::string::npos)
         << agent.stderr_text();
 }
@@ -231,9 +246,11 @@ TEST(AgentReplies, TheEmulatorRejectsAMalformedRawPublishWithInvalidPayload) {
     AgentRig rig;
     rig.start_emulator(0);
     TestClient client(rig, "raw-publisher");
-    ASSERT_TRUE(client.transport().subscribe({"$aws/things/raw/defender/metrics/cbor/rejected"}).ok());
-    nlohmann::ordered_json malformed = {{"header", {{"report_id", 5}, {"version", "1.0"}}},
-                                        {"custom_metrics", {{"my_custom_metric", {{"number", 0}}}}}};
+    ASSERT_TRUE(
+        client.transport().subscribe({"$aws/things/raw/defender/metrics/cbor/rejected"}).ok());
+    nlohmann::ordered_json malformed = {
+        {"header", {{"report_id", 5}, {"version", "1.0"}}},
+        {"custom_metrics", {{"my_custom_metric", {{"number", 0}}}}}};
     std::string cbor;
     nlohmann::ordered_json::to_cbor(malformed, nlohmann::detail::output_adapter<char>(cbor));
     ASSERT_TRUE(client.transport().publish("$aws/things/raw/defender/metrics/cbor", cbor, 5s).ok());
@@ -246,7 +263,8 @@ TEST(AgentReplies, TheEmulatorRejectsAMalformedRawPublishWithInvalidPayload) {
     const auto lines = rig.emulator_lines();
     ASSERT_EQ(lines.size(), 1u);
     EXPECT_FALSE(lines[0].accepted);
-    EXPECT_NE(lines[0].detail.find("InvalidPayload: /custom_metrics/my_custom_metric"), std::string::npos)
+    EXPECT_NE(lines[0].detail.find("InvalidPayload: /custom_metrics/my_custom_metric"),
+              std::string::npos)
         << lines[0].detail;
 }
 
@@ -285,27 +303,34 @@ TEST(AgentReplies, ThrottledMakesTheAgentWaitAFullInterval) {
 
 TEST(AgentTls, KeyNotMatchingTheCertificateExitsWithCode2BeforeAnyTraffic) {
     AgentRig rig;
-    const auto result = run_process({DEFENDER_BINARY, "agent", "-e", "localhost", "-p",
-                                     std::to_string(rig.broker().port()), "-r", rig.pki().ca_cert().string(),
-                                     "-c", rig.pki().client().cert.string(), "-k",
-                                     rig.pki().other_client().key.string(), "-t", "x"},
-                                    10s);
+    const auto result = run_process(
+        {DEFENDER_BINARY, "agent", "-e", "localhost", "-p", std::to_string(rig.broker().port()),
+         "-r", rig.pki().ca_cert().string(), "-c", rig.pki().client().cert.string(), "-k",
+         rig.pki().other_client().key.string(), "-t", "x"},
+        10s);
     EXPECT_EQ(result.status.code, 2) << result.status.describe();
-    EXPECT_NE(result.stderr_text.find("does not match private key"), std::string::npos) << result.stderr_text;
-    EXPECT_EQ(std::count(result.stderr_text.begin(), result.stderr_text.end(), '\n'), 1) << result.stderr_text;
-    EXPECT_EQ(rig.broker().log().find("New client connected"), std::string::npos) << rig.broker().log();
+    EXPECT_NE(result.stderr_text.find("does not match private key"), std::string::npos)
+        << result.stderr_text;
+    EXPECT_EQ(std::count(result.stderr_text.begin(), result.stderr_text.end(), '\n'), 1)
+        << result.stderr_text;
+    EXPECT_EQ(rig.broker().log().find("New client connected"), std::string::npos)
+        << rig.broker().log();
 }
 
 TEST(AgentTls, MissingFilesAndBadThingNameExitWithCode2) {
-    const auto missing = run_process({DEFENDER_BINARY, "agent", "-e", "localhost", "-r", "/nonexistent/ca.pem",
-                                      "-c", "/nonexistent/c.pem", "-k", "/nonexistent/k.pem"},
-                                     10s);
+    const auto missing =
+        run_process({DEFENDER_BINARY, "agent", "-e", "localhost", "-r", "/nonexistent/ca.pem", "-c",
+                     "/nonexistent/c.pem", "-k", "/nonexistent/k.pem"},
+                    10s);
     EXPECT_EQ(missing.status.code, 2);
-    EXPECT_NE(missing.stderr_text.find("/nonexistent/ca.pem"), std::string::npos) << missing.stderr_text;
+    EXPECT_NE(missing.stderr_text.find("/nonexistent/ca.pem"), std::string::npos)
+        << missing.stderr_text;
     const auto no_endpoint = run_process({DEFENDER_BINARY, "agent"}, 10s);
     EXPECT_EQ(no_endpoint.status.code, 2);
-    EXPECT_NE(no_endpoint.stderr_text.find("--endpoint"), std::string::npos) << no_endpoint.stderr_text;
-    const auto bad_thing = run_process({DEFENDER_BINARY, "agent", "--dry-run", "-t", "bad/thing"}, 10s);
+    EXPECT_NE(no_endpoint.stderr_text.find("--endpoint"), std::string::npos)
+        << no_endpoint.stderr_text;
+    const auto bad_thing =
+        run_process({DEFENDER_BINARY, "agent", "--dry-run", "-t", "bad/thing"}, 10s);
     EXPECT_EQ(bad_thing.status.code, 2);
     EXPECT_NE(bad_thing.stderr_text.find("thing name"), std::string::npos) << bad_thing.stderr_text;
     const auto bad_format = run_process({DEFENDER_BINARY, "agent", "--dry-run", "-f", "xml"}, 10s);
@@ -313,12 +338,22 @@ TEST(AgentTls, MissingFilesAndBadThingNameExitWithCode2) {
 }
 
 // Runs the agent for a few seconds with the given TLS files and checks it is refused.
-void expect_refused(AgentRig& rig, const std::vector<std::string>& tls, const std::string& expected_error) {
-    std::vector<std::string> argv{DEFENDER_BINARY, "agent", "-t", "thing-x", "-i", "1", "--allow-short-interval",
-                                  "--state-dir", (rig.work() / "state").string()};
+void expect_refused(AgentRig& rig, const std::vector<std::string>& tls,
+                    const std::string& expected_error) {
+    std::vector<std::string> argv{DEFENDER_BINARY,
+                                  "agent",
+                                  "-t",
+                                  "thing-x",
+                                  "-i",
+                                  "1",
+                                  "--allow-short-interval",
+                                  "--state-dir",
+                                  (rig.work() / "state").string()};
     argv.insert(argv.end(), tls.begin(), tls.end());
-    ChildProcess agent(ProcessOptions{argv, rig.work() / "refused.out", rig.work() / "refused.err", {}, {}});
-    EXPECT_TRUE(eventually([&] { return agent.stderr_text().find("cannot connect") != std::string::npos; }, 15s));
+    ChildProcess agent(
+        ProcessOptions{argv, rig.work() / "refused.out", rig.work() / "refused.err", {}, {}});
+    EXPECT_TRUE(eventually(
+        [&] { return agent.stderr_text().find("cannot connect") != std::string::npos; }, 15s));
     const auto status = agent.stop(5s);
     EXPECT_TRUE(status.success()) << status.describe();
     EXPECT_NE(agent.stderr_text().find(expected_error), std::string::npos) << agent.stderr_text();
@@ -331,8 +366,8 @@ TEST(AgentTls, WrongRootCaIsRefused) {
     rig.start_emulator(0);
     expect_refused(rig,
                    {"-e", "localhost", "-p", std::to_string(rig.broker().port()), "-r",
-                    rig.pki().other_ca_cert().string(), "-c", rig.pki().client().cert.string(), "-k",
-                    rig.pki().client().key.string()},
+                    rig.pki().other_ca_cert().string(), "-c", rig.pki().client().cert.string(),
+                    "-k", rig.pki().client().key.string()},
                    "certificate");
 }
 
@@ -341,8 +376,8 @@ TEST(AgentTls, ClientCertificateFromAnotherCaIsRefused) {
     rig.start_emulator(0);
     expect_refused(rig,
                    {"-e", "localhost", "-p", std::to_string(rig.broker().port()), "-r",
-                    rig.pki().ca_cert().string(), "-c", rig.pki().other_client().cert.string(), "-k",
-                    rig.pki().other_client().key.string()},
+                    rig.pki().ca_cert().string(), "-c", rig.pki().other_client().cert.string(),
+                    "-k", rig.pki().other_client().key.string()},
                    "cannot connect");
 }
 
@@ -364,7 +399,8 @@ TEST(AgentLifecycle, BrokerDownAtStartThenUp) {
     AgentRig rig;
     rig.broker().stop();
     ChildProcess agent(rig.agent({"-t", "thing-late", "-i", "1", "--exit-after", "2"}));
-    EXPECT_TRUE(eventually([&] { return agent.stderr_text().find("cannot connect") != std::string::npos; }, 10s));
+    EXPECT_TRUE(eventually(
+        [&] { return agent.stderr_text().find("cannot connect") != std::string::npos; }, 10s));
     std::this_thread::sleep_for(2s);
     EXPECT_TRUE(agent.running()) << "the agent must not exit while the broker is down";
     rig.broker().start();
@@ -389,7 +425,9 @@ TEST(AgentLifecycle, RestartedAgentContinuesAboveTheLastReportIdAndStopsOnSigter
     const auto lines = rig.emulator_lines();
     ASSERT_GE(lines.size(), 3u);
     EXPECT_GT(lines[2].report_id, lines[1].report_id);
-    EXPECT_NE(state.find("\"last_report_id\":" + std::to_string(lines[1].report_id)), std::string::npos) << state;
+    EXPECT_NE(state.find("\"last_report_id\":" + std::to_string(lines[1].report_id)),
+              std::string::npos)
+        << state;
     EXPECT_NE(second.stderr_text().find("stopped ("), std::string::npos) << second.stderr_text();
 }
 

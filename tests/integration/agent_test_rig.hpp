@@ -26,7 +26,7 @@ struct EmulatorLine {
 };
 
 class AgentRig {
-public:
+  public:
     /// `persistent_broker`: mosquitto keeps sessions across restarts (persistence on).
     explicit AgentRig(bool persistent_broker = false);
 
@@ -45,9 +45,10 @@ public:
     /// The TLS options of the agent: broker, root CA, the test device's certificate.
     std::vector<std::string> agent_tls_args() const;
     /// `defender agent` with the TLS options, `--state-dir`, a short interval and `extra`.
-    ProcessOptions agent(const std::vector<std::string>& extra, const std::string& log_name = "agent");
+    ProcessOptions agent(const std::vector<std::string>& extra,
+                         const std::string& log_name = "agent");
 
-private:
+  private:
     TempDir work_;
     std::unique_ptr<TestPki> pki_;
     std::unique_ptr<MosquittoBroker> broker_;

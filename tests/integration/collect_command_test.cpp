@@ -22,7 +22,8 @@ std::vector<Report> decode_all(const std::string& output) {
     std::vector<Report> reports;
     const auto documents = parse_documents(output);
     EXPECT_TRUE(documents.ok()) << output;
-    if (!documents) return reports;
+    if (!documents)
+        return reports;
     for (const auto& document : *documents) {
         const auto bytes = serialize_document(document.document, document.format);
         reports.push_back(decode(bytes).value());
@@ -31,7 +32,8 @@ std::vector<Report> decode_all(const std::string& output) {
 }
 
 TEST(CollectCommand, TwoSamplesTheSecondWithNetworkStatsAndCpuUsage) {
-    const auto result = run_process({DEFENDER_BINARY, "collect", "-n", "2", "-s", "1", "--custom-metrics"}, 20s);
+    const auto result =
+        run_process({DEFENDER_BINARY, "collect", "-n", "2", "-s", "1", "--custom-metrics"}, 20s);
     ASSERT_TRUE(result.status.success()) << result.stderr_text;
     const auto reports = decode_all(result.stdout_text);
     ASSERT_EQ(reports.size(), 2u);
@@ -64,9 +66,9 @@ TEST(CollectCommand, EveryOutputModeIsAcceptedByCheck) {
         ASSERT_TRUE(collected.status.success()) << collected.stderr_text;
         const auto bytes = read_file(dir / "out");
         for (const auto& result : validate_reports(bytes)) {
-            EXPECT_TRUE(result.valid()) << ::testing::PrintToString(mode) << ": "
-                                        << result.violations.front().pointer << " "
-                                        << result.violations.front().reason;
+            EXPECT_TRUE(result.valid())
+                << ::testing::PrintToString(mode) << ": " << result.violations.front().pointer
+                << " " << result.violations.front().reason;
         }
         const auto checked = run_process({DEFENDER_BINARY, "check", (dir / "out").string()}, 20s);
         EXPECT_EQ(checked.status.code, 0) << ::testing::PrintToString(mode) << checked.stdout_text;
@@ -75,14 +77,17 @@ TEST(CollectCommand, EveryOutputModeIsAcceptedByCheck) {
 
 TEST(CollectCommand, CborThroughAPipeIntoCheck) {
     const auto result = run_process(
-        {"sh", "-c", std::string(DEFENDER_BINARY) + " collect --format cbor | " + DEFENDER_BINARY + " check -"},
+        {"sh", "-c",
+         std::string(DEFENDER_BINARY) + " collect --format cbor | " + DEFENDER_BINARY + " check -"},
         20s);
     EXPECT_TRUE(result.status.success()) << result.stdout_text << result.stderr_text;
-    EXPECT_NE(result.stdout_text.find("valid: 1 report (cbor, long names"), std::string::npos) << result.stdout_text;
+    EXPECT_NE(result.stdout_text.find("valid: 1 report (cbor, long names"), std::string::npos)
+        << result.stdout_text;
 }
 
 TEST(CollectCommand, FixtureTreeGivesExactListsAndSamplingKeepsTotals) {
-    const auto result = run_process({DEFENDER_BINARY, "collect", "--procfs", kGateway, "-l", "2", "--compact"}, 20s);
+    const auto result = run_process(
+        {DEFENDER_BINARY, "collect", "--procfs", kGateway, "-l", "2", "--compact"}, 20s);
     ASSERT_TRUE(result.status.success()) << result.stderr_text;
     const auto report = decode(result.stdout_text).value();
     EXPECT_EQ(report.metrics->listening_tcp_ports->total, 6u);
@@ -91,25 +96,28 @@ TEST(CollectCommand, FixtureTreeGivesExactListsAndSamplingKeepsTotals) {
     EXPECT_EQ(report.metrics->established_connections->total, 4u);
     EXPECT_EQ(report.metrics->established_connections->connections.size(), 2u);
 
-    const auto full = decode(run_process({DEFENDER_BINARY, "collect", "--procfs", kGateway, "--compact"}, 20s)
-                                 .stdout_text)
-                          .value();
+    const auto full =
+        decode(run_process({DEFENDER_BINARY, "collect", "--procfs", kGateway, "--compact"}, 20s)
+                   .stdout_text)
+            .value();
     std::vector<std::string> remotes;
     for (const auto& connection : full.metrics->established_connections->connections) {
         remotes.push_back(connection.remote_addr);
     }
-    EXPECT_EQ(remotes, (std::vector<std::string>{"192.0.2.10:443", "192.168.0.10:54321", "192.168.0.20:50123",
-                                                 "[2001:db8::abcd]:40000"}));
+    EXPECT_EQ(remotes, (std::vector<std::string>{"192.0.2.10:443", "192.168.0.10:54321",
+                                                 "192.168.0.20:50123", "[2001:db8::abcd]:40000"}));
 }
 
 TEST(CollectCommand, ProcfsFromTheEnvironmentAndErrorsNameTheFile) {
-    const auto from_env = run_process({"env", "PROCFS_PATH=" + kGateway, DEFENDER_BINARY, "collect", "--compact"}, 20s);
+    const auto from_env = run_process(
+        {"env", "PROCFS_PATH=" + kGateway, DEFENDER_BINARY, "collect", "--compact"}, 20s);
     ASSERT_TRUE(from_env.status.success()) << from_env.stderr_text;
     EXPECT_EQ(decode(from_env.stdout_text)->metrics->listening_tcp_ports->total, 6u);
 
     const auto missing = run_process({DEFENDER_BINARY, "collect", "--procfs", "/nonexistent"}, 20s);
     EXPECT_EQ(missing.status.code, 3);
-    EXPECT_EQ(missing.stderr_text, "defender: error: cannot read /nonexistent/net/tcp: No such file or directory\n");
+    EXPECT_EQ(missing.stderr_text,
+              "defender: error: cannot read /nonexistent/net/tcp: No such file or directory\n");
     EXPECT_TRUE(missing.stdout_text.empty());
 
     const auto bad_option = run_process({DEFENDER_BINARY, "collect", "--format", "xml"}, 20s);
@@ -118,20 +126,23 @@ TEST(CollectCommand, ProcfsFromTheEnvironmentAndErrorsNameTheFile) {
 }
 
 TEST(CollectCommand, MalformedLinesAreSkippedWithOneWarning) {
-    const auto result = run_process(
-        {DEFENDER_BINARY, "collect", "--procfs", std::string(DEFENDER_FIXTURES) + "/proc/malformed", "--compact"},
-        20s);
+    const auto result =
+        run_process({DEFENDER_BINARY, "collect", "--procfs",
+                     std::string(DEFENDER_FIXTURES) + "/proc/malformed", "--compact"},
+                    20s);
     ASSERT_TRUE(result.status.success()) << result.stderr_text;
-    EXPECT_NE(result.stderr_text.find("defender: warning: skipped"), std::string::npos) << result.stderr_text;
+    EXPECT_NE(result.stderr_text.find("defender: warning: skipped"), std::string::npos)
+        << result.stderr_text;
     EXPECT_TRUE(validate_report(result.stdout_text).valid());
 }
 
 TEST(AgentDryRun, PrintsReportsOnTheScheduleAndReadsAConfigFile) {
     TempDir dir;
-    write_file(dir / "agent.conf", "thing-name = \"dry-thing\"\ninterval = 1\nallow-short-interval = true\n"
-                                   "short-names = true\nexit-after = 2\n");
-    const auto result =
-        run_process({DEFENDER_BINARY, "agent", "--dry-run", "--config", (dir / "agent.conf").string()}, 20s);
+    write_file(dir / "agent.conf",
+               "thing-name = \"dry-thing\"\ninterval = 1\nallow-short-interval = true\n"
+               "short-names = true\nexit-after = 2\n");
+    const auto result = run_process(
+        {DEFENDER_BINARY, "agent", "--dry-run", "--config", (dir / "agent.conf").string()}, 20s);
     ASSERT_TRUE(result.status.success()) << result.stderr_text;
     const auto documents = parse_documents(result.stdout_text);
     ASSERT_TRUE(documents.ok()) << result.stdout_text;
@@ -143,14 +154,16 @@ TEST(AgentDryRun, PrintsReportsOnTheScheduleAndReadsAConfigFile) {
 
 TEST(AgentDryRun, ShortIntervalIsRaisedWithAWarning) {
     TempDir dir;
-    ChildProcess logged(ProcessOptions{{DEFENDER_BINARY, "agent", "--dry-run", "-i", "10", "-t", "x"},
-                                       dir / "out",
-                                       dir / "err",
-                                       {},
-                                       {}});
+    ChildProcess logged(
+        ProcessOptions{{DEFENDER_BINARY, "agent", "--dry-run", "-i", "10", "-t", "x"},
+                       dir / "out",
+                       dir / "err",
+                       {},
+                       {}});
     std::this_thread::sleep_for(1s);
     EXPECT_TRUE(logged.stop(5s).success());
-    EXPECT_NE(logged.stderr_text().find("interval 10 s is below Device Defender's minimum of 300 s; using 300 s"),
+    EXPECT_NE(logged.stderr_text().find(
+                  "interval 10 s is below Device Defender's minimum of 300 s; using 300 s"),
               std::string::npos)
         << logged.stderr_text();
     EXPECT_TRUE(validate_report(logged.stdout_text()).valid()) << logged.stdout_text();

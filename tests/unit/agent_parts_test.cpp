@@ -14,7 +14,7 @@ namespace {
 using namespace std::chrono_literals;
 
 class StateFileTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = std::filesystem::temp_directory_path() /
                ("defender-state-" + std::to_string(::getpid()) + "-" +
@@ -45,24 +45,29 @@ TEST_F(StateFileTest, SavedStateLoadsBackAndLeavesNoTemporaryFile) {
 TEST_F(StateFileTest, CorruptTruncatedAndFutureFilesAreErrorsNamingTheFile) {
     const auto file = (dir_ / "state.json").string();
     write("{\"version\":1,\"last_rep");
-    EXPECT_EQ(load_state(file).error().message, "state file " + file + " is corrupt (not a JSON object)");
+    EXPECT_EQ(load_state(file).error().message,
+              "state file " + file + " is corrupt (not a JSON object)");
     write("{\"version\":2,\"last_report_id\":5}");
     EXPECT_EQ(load_state(file).error().message,
               "state file " + file + " has version 2; this agent reads version 1");
     write("{\"version\":1,\"last_report_id\":-5}");
-    EXPECT_EQ(load_state(file).error().message, "state file " + file + " has no valid last_report_id");
+    EXPECT_EQ(load_state(file).error().message,
+              "state file " + file + " has no valid last_report_id");
 }
 
 TEST_F(StateFileTest, UnwritableDirectoryIsAnError) {
-    if (::geteuid() == 0) GTEST_SKIP() << "root ignores directory permissions";
-    std::filesystem::permissions(dir_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+    if (::geteuid() == 0)
+        GTEST_SKIP() << "root ignores directory permissions";
+    std::filesystem::permissions(
+        dir_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
     EXPECT_FALSE(save_state(dir_ / "state.json", {1}).ok());
 }
 
 TEST(ReportIds, StrictlyIncreasingFromTheClockAndAboveTheLastOne) {
-    const auto now = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count());
+    const auto now =
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count());
     ReportIdSequence from_clock;
     const auto first = from_clock.next();
     EXPECT_GE(first, now);
@@ -76,7 +81,8 @@ TEST(ReportIds, StrictlyIncreasingFromTheClockAndAboveTheLastOne) {
 TEST(Backoff, GrowsWithJitterUpToTheMaximumAndResets) {
     Backoff backoff(1000ms, 120000ms, 42);
     std::vector<std::chrono::milliseconds> waits;
-    for (int i = 0; i < 12; ++i) waits.push_back(backoff.next());
+    for (int i = 0; i < 12; ++i)
+        waits.push_back(backoff.next());
     EXPECT_GE(waits[0], 500ms);
     EXPECT_LE(waits[0], 1000ms);
     EXPECT_GE(waits[3], 4000ms);

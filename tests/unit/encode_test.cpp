@@ -35,12 +35,13 @@ std::string from_hex(std::string_view hex) {
 }
 
 TEST(EncodeJson, LongNamesMatchTheSpecExample) {
-    EXPECT_EQ(encode(spec_example(), {Format::json, KeyStyle::long_names, false}),
-              R"({"header":{"report_id":1700000000,"version":"1.0"},)"
-              R"("metrics":{"listening_tcp_ports":{"ports":[{"port":22,"interface":"eth0"}],"total":1},)"
-              R"("tcp_connections":{"established_connections":{"connections":[{"remote_addr":"192.0.2.10:443","local_port":51000,"local_interface":"eth0"}],"total":1}},)"
-              R"("network_stats":{"bytes_in":1024,"bytes_out":2048,"packets_in":10,"packets_out":12}},)"
-              R"("custom_metrics":{"temperature":[{"number":21.5}]}})");
+    EXPECT_EQ(
+        encode(spec_example(), {Format::json, KeyStyle::long_names, false}),
+        R"({"header":{"report_id":1700000000,"version":"1.0"},)"
+        R"("metrics":{"listening_tcp_ports":{"ports":[{"port":22,"interface":"eth0"}],"total":1},)"
+        R"("tcp_connections":{"established_connections":{"connections":[{"remote_addr":"192.0.2.10:443","local_port":51000,"local_interface":"eth0"}],"total":1}},)"
+        R"("network_stats":{"bytes_in":1024,"bytes_out":2048,"packets_in":10,"packets_out":12}},)"
+        R"("custom_metrics":{"temperature":[{"number":21.5}]}})");
 }
 
 TEST(EncodeJson, ShortNamesMatchTheSpecExampleAndKeepCustomValueKeysLong) {
@@ -95,11 +96,42 @@ TEST(EncodeCbor, ShortNamesGoldenBytes) {
     // 21.5 exactly representable as a float32 (0xFA).
     const std::string expected = from_hex(
         "A3"
-        "63686564" "A2" "63726964" "1A6553F100" "6176" "63312E30"
-        "636D6574" "A2"
-        "627470" "A2" "63707473" "81" "A2" "627074" "16" "626966" "6465746830" "6174" "01"
-        "626E73" "A4" "626269" "190400" "62626F" "190800" "627069" "0A" "62706F" "0C"
-        "64636D6574" "A1" "6B74656D7065726174757265" "81" "A1" "666E756D626572" "FA41AC0000");
+        "63686564"
+        "A2"
+        "63726964"
+        "1A6553F100"
+        "6176"
+        "63312E30"
+        "636D6574"
+        "A2"
+        "627470"
+        "A2"
+        "63707473"
+        "81"
+        "A2"
+        "627074"
+        "16"
+        "626966"
+        "6465746830"
+        "6174"
+        "01"
+        "626E73"
+        "A4"
+        "626269"
+        "190400"
+        "62626F"
+        "190800"
+        "627069"
+        "0A"
+        "62706F"
+        "0C"
+        "64636D6574"
+        "A1"
+        "6B74656D7065726174757265"
+        "81"
+        "A1"
+        "666E756D626572"
+        "FA41AC0000");
     EXPECT_EQ(encode(report, {Format::cbor, KeyStyle::short_names, false}), expected);
 }
 
@@ -110,15 +142,29 @@ TEST(EncodeCbor, LongNamesGoldenBytes) {
     report.metrics->established_connections = ConnectionList{{{"10.0.0.1:80", 65535, "eth0"}}, 300};
     const std::string expected = from_hex(
         "A2"
-        "66686561646572" "A2" "697265706F72745F6964" "01" "6776657273696F6E" "63312E30"
-        "676D657472696373" "A1"
-        "6F7463705F636F6E6E656374696F6E73" "A1"
-        "7765737461626C69736865645F636F6E6E656374696F6E73" "A2"
-        "6B636F6E6E656374696F6E73" "81" "A3"
-        "6B72656D6F74655F61646472" "6B31302E302E302E313A3830"
-        "6A6C6F63616C5F706F7274" "19FFFF"
-        "6F6C6F63616C5F696E74657266616365" "6465746830"
-        "65746F74616C" "19012C");
+        "66686561646572"
+        "A2"
+        "697265706F72745F6964"
+        "01"
+        "6776657273696F6E"
+        "63312E30"
+        "676D657472696373"
+        "A1"
+        "6F7463705F636F6E6E656374696F6E73"
+        "A1"
+        "7765737461626C69736865645F636F6E6E656374696F6E73"
+        "A2"
+        "6B636F6E6E656374696F6E73"
+        "81"
+        "A3"
+        "6B72656D6F74655F61646472"
+        "6B31302E302E302E313A3830"
+        "6A6C6F63616C5F706F7274"
+        "19FFFF"
+        "6F6C6F63616C5F696E74657266616365"
+        "6465746830"
+        "65746F74616C"
+        "19012C");
     EXPECT_EQ(encode(report, {Format::cbor, KeyStyle::long_names, false}), expected);
 }
 
@@ -165,9 +211,10 @@ Report many_connections(std::size_t count) {
     report.metrics = Metrics{};
     ConnectionList list;
     for (std::size_t i = 0; i < count; ++i) {
-        list.connections.push_back({"[2001:db8:aaaa:bbbb:cccc:dddd:" + std::to_string(i % 9000 + 1000) +
-                                        ":" + std::to_string(i / 9000 + 1) + "]:443",
-                                    static_cast<std::uint16_t>(i % 65535), "eth0.100"});
+        list.connections.push_back(
+            {"[2001:db8:aaaa:bbbb:cccc:dddd:" + std::to_string(i % 9000 + 1000) + ":" +
+                 std::to_string(i / 9000 + 1) + "]:443",
+             static_cast<std::uint16_t>(i % 65535), "eth0.100"});
     }
     list.total = count;
     report.metrics->established_connections = std::move(list);
@@ -181,7 +228,8 @@ TEST_P(SizeCap, HundredThousandConnectionsFitIn128KiBAndKeepTheTrueTotal) {
     const auto [format, keys] = GetParam();
     Report report = many_connections(100000);
     std::mt19937_64 random{1};
-    const auto bytes = encode_within_limits(report, {format, keys, false}, kMaxPayloadBytes, random);
+    const auto bytes =
+        encode_within_limits(report, {format, keys, false}, kMaxPayloadBytes, random);
     ASSERT_TRUE(bytes.ok());
     EXPECT_LE(bytes->size(), kMaxPayloadBytes);
     // Close to the budget: the lists were shrunk, not emptied.
@@ -210,7 +258,8 @@ TEST(SizeCapLimits, SmallBudgetEmptiesListsAndHugeFixedPartFails) {
 
     Report huge;
     huge.report_id = 1;
-    huge.custom_metrics.push_back({"big", StringListValue{std::vector<std::string>(20000, "abcdefghij")}});
+    huge.custom_metrics.push_back(
+        {"big", StringListValue{std::vector<std::string>(20000, "abcdefghij")}});
     EXPECT_FALSE(encode_within_limits(huge, json, kMaxPayloadBytes, random).ok());
 }
 

@@ -7,7 +7,9 @@
 namespace defender {
 namespace {
 
-IpAddress ip(const char* text) { return IpAddress::parse(text).value(); }
+IpAddress ip(const char* text) {
+    return IpAddress::parse(text).value();
+}
 
 Snapshot sample_snapshot() {
     Snapshot snapshot;
@@ -17,9 +19,9 @@ Snapshot sample_snapshot() {
                           {"lo", ip("127.0.0.1")},
                           {"lo", ip("::1")}};
     snapshot.tcp_listeners = {
-        {ip("0.0.0.0"), 22},    // wildcard v4
-        {ip("::"), 22},         // wildcard v6: same entry as above
-        {ip("10.0.0.1"), 53},   // bound
+        {ip("0.0.0.0"), 22},          // wildcard v4
+        {ip("::"), 22},               // wildcard v6: same entry as above
+        {ip("10.0.0.1"), 53},         // bound
         {ip("::ffff:10.0.0.1"), 53},  // same, through a dual-stack socket
         {ip("192.0.2.77"), 8080},     // address of no interface
         {ip("127.0.0.1"), 631},
@@ -41,7 +43,8 @@ TEST(BuildReport, ListenersDedupedWithInterfaceNamesAndNoneForWildcards) {
     EXPECT_EQ(report.report_id, 42u);
     EXPECT_EQ(report.version, "1.0");
     ASSERT_TRUE(report.metrics.has_value());
-    const PortList expected_tcp{{{22, std::nullopt}, {53, "br-lan"}, {631, "lo"}, {8080, std::nullopt}}, 4};
+    const PortList expected_tcp{
+        {{22, std::nullopt}, {53, "br-lan"}, {631, "lo"}, {8080, std::nullopt}}, 4};
     EXPECT_EQ(report.metrics->listening_tcp_ports, expected_tcp);
     const PortList expected_udp{{{323, "lo"}, {5353, std::nullopt}}, 2};
     EXPECT_EQ(report.metrics->listening_udp_ports, expected_udp);
@@ -107,7 +110,8 @@ TEST(NetworkDelta, LoopbackExcludedUnlessAskedCounterResetCountsFromZeroNewInter
 
 TEST(NetworkDelta, SixtyFourBitCounters) {
     const std::uint64_t big = 29358693495ull;  // the docs' own example is above 2^32
-    EXPECT_EQ(network_delta({{"eth0", big, 1, big, 1, false}}, {{"eth0", big * 2, 2, big * 3, 3, false}}, false),
+    EXPECT_EQ(network_delta({{"eth0", big, 1, big, 1, false}},
+                            {{"eth0", big * 2, 2, big * 3, 3, false}}, false),
               (NetworkStats{big, 2 * big, 1, 2}));
 }
 
@@ -120,7 +124,8 @@ TEST(CpuUsage, BetweenReadingsAndSinceBootAndAfterReset) {
 
 TEST(BuildReport, SamplingKeepsTheTrueTotalAndIsUniform) {
     Snapshot snapshot;
-    for (std::uint16_t port = 1; port <= 200; ++port) snapshot.tcp_listeners.push_back({ip("0.0.0.0"), port});
+    for (std::uint16_t port = 1; port <= 200; ++port)
+        snapshot.tcp_listeners.push_back({ip("0.0.0.0"), port});
     BuildOptions options;
     options.max_list_size = 10;
     std::mt19937_64 random{7};
@@ -131,7 +136,8 @@ TEST(BuildReport, SamplingKeepsTheTrueTotalAndIsUniform) {
         ASSERT_EQ(list.total, 200u);
         ASSERT_EQ(list.ports.size(), 10u);
         ASSERT_TRUE(std::is_sorted(list.ports.begin(), list.ports.end()));
-        for (const auto& entry : list.ports) ++seen[entry.port];
+        for (const auto& entry : list.ports)
+            ++seen[entry.port];
     }
     // Each port is expected 2000 * 10 / 200 = 100 times; a biased sampler (e.g. always the
     // first ones) lands far outside this band.
@@ -143,7 +149,8 @@ TEST(BuildReport, SamplingKeepsTheTrueTotalAndIsUniform) {
 
 TEST(BuildReport, NoLimitKeepsEverything) {
     Snapshot snapshot;
-    for (std::uint16_t port = 1; port <= 300; ++port) snapshot.udp_listeners.push_back({ip("::"), port});
+    for (std::uint16_t port = 1; port <= 300; ++port)
+        snapshot.udp_listeners.push_back({ip("::"), port});
     BuildOptions options;
     options.max_list_size = 0;
     std::mt19937_64 random{7};

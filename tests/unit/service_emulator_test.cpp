@@ -24,7 +24,8 @@ TEST(ServiceEmulator, AcceptsAValidReportWithItsReportIdInTheTopicsFormat) {
     ServiceEmulator emulator({});
     for (const auto format : {Format::json, Format::cbor}) {
         ServiceEmulator fresh({});
-        const auto topic = std::string("$aws/things/gw-1/defender/metrics/") + std::string(to_string(format));
+        const auto topic =
+            std::string("$aws/things/gw-1/defender/metrics/") + std::string(to_string(format));
         const auto answer = fresh.handle({topic, valid_report(77, format, KeyStyle::short_names)},
                                          std::chrono::steady_clock::now());
         ASSERT_TRUE(answer.has_value());
@@ -35,10 +36,10 @@ TEST(ServiceEmulator, AcceptsAValidReportWithItsReportIdInTheTopicsFormat) {
         EXPECT_EQ(reply.thing_name, "gw-1");
         EXPECT_EQ(reply.report_id, 77u);
         EXPECT_TRUE(reply.timestamp.has_value());
-        EXPECT_EQ(answer->summary, "ACCEPTED thing=gw-1 format=" + std::string(to_string(format)) +
-                                       " bytes=" +
-                                       std::to_string(valid_report(77, format, KeyStyle::short_names).size()) +
-                                       " report_id=77");
+        EXPECT_EQ(answer->summary,
+                  "ACCEPTED thing=gw-1 format=" + std::string(to_string(format)) + " bytes=" +
+                      std::to_string(valid_report(77, format, KeyStyle::short_names).size()) +
+                      " report_id=77");
     }
 }
 
@@ -61,8 +62,9 @@ TEST(ServiceEmulator, RejectsMalformedWithInvalidPayloadAsTheDocumentedExample) 
 
 TEST(ServiceEmulator, JsonOnTheCborTopicIsInvalid) {
     ServiceEmulator emulator({});
-    const auto answer = emulator.handle({"$aws/things/t/defender/metrics/cbor", valid_report(1, Format::json)},
-                                        std::chrono::steady_clock::now());
+    const auto answer =
+        emulator.handle({"$aws/things/t/defender/metrics/cbor", valid_report(1, Format::json)},
+                        std::chrono::steady_clock::now());
     ASSERT_TRUE(answer.has_value());
     EXPECT_FALSE(answer->accepted);
     EXPECT_EQ(parse_reply(answer->reply_payload, Format::cbor)->error_code, "InvalidPayload");
@@ -77,26 +79,32 @@ TEST(ServiceEmulator, ThrottlesAThingThatReportsTooSoonButNotOthers) {
     ASSERT_TRUE(throttled.has_value());
     EXPECT_FALSE(throttled->accepted);
     EXPECT_EQ(parse_reply(throttled->reply_payload, Format::json)->error_code, "Throttled");
-    EXPECT_TRUE(emulator.handle({"$aws/things/b/defender/metrics/json", valid_report(3, Format::json)},
-                                start + 299s)
+    EXPECT_TRUE(emulator
+                    .handle({"$aws/things/b/defender/metrics/json", valid_report(3, Format::json)},
+                            start + 299s)
                     ->accepted);
     EXPECT_TRUE(emulator.handle({topic, valid_report(4, Format::json)}, start + 300s)->accepted);
 }
 
 TEST(ServiceEmulator, IgnoresOtherTopicsAndStoresReports) {
-    const auto dir = std::filesystem::temp_directory_path() / ("emulator-store-" + std::to_string(::getpid()));
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("emulator-store-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     ServiceEmulator emulator({0s, dir});
-    EXPECT_FALSE(emulator.handle({"$aws/things/a/defender/metrics/json/accepted", "{}"},
-                                 std::chrono::steady_clock::now())
+    EXPECT_FALSE(emulator
+                     .handle({"$aws/things/a/defender/metrics/json/accepted", "{}"},
+                             std::chrono::steady_clock::now())
                      .has_value());
-    EXPECT_FALSE(emulator.handle({"sensors/temp", "{}"}, std::chrono::steady_clock::now()).has_value());
+    EXPECT_FALSE(
+        emulator.handle({"sensors/temp", "{}"}, std::chrono::steady_clock::now()).has_value());
     const auto payload = valid_report(9, Format::cbor);
-    ASSERT_TRUE(emulator.handle({"$aws/things/a/defender/metrics/cbor", payload},
-                                std::chrono::steady_clock::now())
+    ASSERT_TRUE(emulator
+                    .handle({"$aws/things/a/defender/metrics/cbor", payload},
+                            std::chrono::steady_clock::now())
                     ->store_problem.empty());
     std::ifstream stored(dir / "a-000001.cbor", std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(stored)), std::istreambuf_iterator<char>());
+    const std::string bytes((std::istreambuf_iterator<char>(stored)),
+                            std::istreambuf_iterator<char>());
     EXPECT_EQ(bytes, payload);
     std::filesystem::remove_all(dir);
 }

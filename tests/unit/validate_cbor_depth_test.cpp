@@ -3,8 +3,8 @@
 #include <string>
 
 #include "defender/validate.hpp"
-#include "encode/document.hpp"
 #include "encode/cbor_depth.hpp"
+#include "encode/document.hpp"
 
 namespace defender {
 namespace {
