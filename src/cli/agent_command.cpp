@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/connection_options.hpp"
 #include "cli/log_sink.hpp"
+#include "cli/report_options.hpp"
 #include "cli/signals.hpp"
 #include "defender/agent.hpp"
 #include "defender/mqtt_transport.hpp"
@@ -22,16 +23,11 @@ constexpr unsigned kMinimumInterval = 300;
 
 struct AgentArgs {
     ConnectionArgs connection;
+    ReportArgs report;
     std::string thing_name;
-    std::string format = "json";
     unsigned interval = kMinimumInterval;
     bool allow_short_interval = false;
-    bool short_names = false;
     bool dry_run = false;
-    bool custom_metrics = false;
-    std::size_t max_list_size = kDefaultMaxListSize;
-    std::string procfs;
-    bool include_loopback = false;
     std::string state_dir;
     std::uint64_t exit_after = 0;
 };
@@ -58,11 +54,10 @@ std::filesystem::path prepare_state_file(const std::string& dir) {
 }
 
 int run_agent(AgentArgs args) {
-    const auto format = *parse_format(args.format);
+    const auto format = args.report.wire_format();
     AgentOptions options;
-    options.encoding = {format, args.short_names ? KeyStyle::short_names : KeyStyle::long_names,
-                        args.dry_run && format == Format::json};
-    options.build = {args.include_loopback, args.custom_metrics, args.max_list_size};
+    options.encoding = {format, args.report.key_style(), args.dry_run && format == Format::json};
+    options.build = args.report.build_options();
     options.stop_after_reports = args.exit_after;
 
     if (args.interval < kMinimumInterval && !args.allow_short_interval) {
@@ -82,9 +77,7 @@ int run_agent(AgentArgs args) {
         return kExitUsage;
     }
 
-    CollectorOptions collector_options;
-    collector_options.procfs = resolve_procfs_root(args.procfs);
-    collector_options.cpu = args.custom_metrics;
+    const CollectorOptions collector_options = args.report.collector_options();
 
     block_stop_signals();
     if (args.dry_run) {
@@ -112,7 +105,7 @@ int run_agent(AgentArgs args) {
     MqttTransport transport(*settings);
     Agent agent(options, *collector, transport, spdlog_sink());
     StopOnSignal on_signal([&] { agent.stop(); });
-    spdlog::info("publishing {} reports for thing {} to {}:{} every {} s", args.format,
+    spdlog::info("publishing {} reports for thing {} to {}:{} every {} s", args.report.format,
                  options.thing_name, settings->endpoint, settings->port, args.interval);
     agent.run();
     return kExitOk;
@@ -127,28 +120,14 @@ void add_agent_command(CLI::App& app, int& exit_code) {
     add_connection_options(*command, args->connection);
     command->add_option("-t,--thing-name,--thing_name", args->thing_name,
                         "Thing name (default: the client id)");
-    command->add_option("-f,--format", args->format, "Report encoding")
-        ->check(CLI::IsMember({"json", "cbor"}))
-        ->capture_default_str();
     command->add_option("-i,--interval", args->interval, "Seconds between reports (at least 300)")
         ->check(CLI::Range(1u, 86400u))
         ->capture_default_str();
     command->add_flag("--allow-short-interval", args->allow_short_interval,
                       "Allow intervals below 300 s (local brokers and tests)");
-    command->add_flag("-s,--short-names,--short_tags", args->short_names,
-                      "Short field names (hed, met, ...)");
+    add_report_options(*command, args->report, "-s,--short-names,--short_tags");
     command->add_flag("-d,--dry-run,--dryrun", args->dry_run,
                       "Collect and print reports; no network");
-    command->add_flag("--custom-metrics,--include-custom-metrics", args->custom_metrics,
-                      "Add the cpu_usage custom metric");
-    command
-        ->add_option("-l,--max-list-size", args->max_list_size,
-                     "Longest ports/connections list (sampled beyond; 0 = no limit)")
-        ->capture_default_str();
-    command->add_option("--procfs", args->procfs,
-                        "Root of procfs to read (default: $PROCFS_PATH or /proc)");
-    command->add_flag("--include-loopback", args->include_loopback,
-                      "Count loopback traffic in network_stats");
     command->add_option(
         "--state-dir", args->state_dir,
         "Where the last report id is kept (default: $STATE_DIRECTORY or /var/lib/defender)");
@@ -159,7 +138,8 @@ void add_agent_command(CLI::App& app, int& exit_code) {
     command->footer(
         "Example:\n  defender agent -e abc123-ats.iot.eu-west-1.amazonaws.com -r AmazonRootCA1.pem "
         "\\\n"
-        "      -c device.pem.crt -k private.pem.key -t my-gateway --custom-metrics");
+        "      -c device.pem.crt -k private.pem.key -t my-gateway --custom-metrics\n\n"
+        "Also: --config FILE (options from an INI/TOML file), --verbosity LEVEL.");
     command->callback([args, &exit_code] { exit_code = run_agent(*args); });
 }
 

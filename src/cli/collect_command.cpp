@@ -12,6 +12,7 @@
 
 #include "agent/report_ids.hpp"
 #include "cli/commands.hpp"
+#include "cli/report_options.hpp"
 #include "defender/collector.hpp"
 #include "defender/encode.hpp"
 #include "defender/report_builder.hpp"
@@ -20,16 +21,11 @@ namespace defender::cli {
 namespace {
 
 struct CollectSettings {
+    ReportArgs report;
     unsigned samples = 1;
     double sample_rate = 5.0;
-    std::size_t max_list_size = kDefaultMaxListSize;
-    bool short_names = false;
-    bool custom_metrics = false;
-    std::string format = "json";
     bool compact = false;
     std::string output;
-    std::string procfs;
-    bool include_loopback = false;
 };
 
 class Output {
@@ -63,22 +59,16 @@ class Output {
 };
 
 int run_collect(const CollectSettings& settings) {
-    const auto format = parse_format(settings.format);
-    const EncodeOptions encoding{
-        *format, settings.short_names ? KeyStyle::short_names : KeyStyle::long_names,
-        !settings.compact};
+    const auto format = settings.report.wire_format();
+    const EncodeOptions encoding{format, settings.report.key_style(), !settings.compact};
     Output output;
-    if (auto problem = output.open(settings.output, *format); !problem.empty()) {
+    if (auto problem = output.open(settings.output, format); !problem.empty()) {
         spdlog::error("{}", problem);
         return kExitUsage;
     }
 
-    CollectorOptions collector_options;
-    collector_options.procfs = resolve_procfs_root(settings.procfs);
-    collector_options.cpu = settings.custom_metrics;
-    const auto collector = make_collector(collector_options);
-
-    BuildOptions build{settings.include_loopback, settings.custom_metrics, settings.max_list_size};
+    const auto collector = make_collector(settings.report.collector_options());
+    const BuildOptions build = settings.report.build_options();
     std::mt19937_64 random{std::random_device{}()};
     ReportIdSequence report_ids;
     std::optional<Baseline> baseline;
@@ -104,7 +94,7 @@ int run_collect(const CollectSettings& settings) {
             spdlog::error("{}", bytes.error().message);
             return kExitCannotRun;
         }
-        if (!output.write(*bytes, *format == Format::json)) {
+        if (!output.write(*bytes, format == Format::json)) {
             spdlog::error("cannot write the report to {}",
                           settings.output.empty() ? "standard output" : settings.output);
             return kExitCannotRun;
@@ -125,24 +115,10 @@ void add_collect_command(CLI::App& app, int& exit_code) {
     command->add_option("-s,--sample-rate", settings->sample_rate, "Seconds between reports")
         ->check(CLI::Range(0.0, 86400.0))
         ->capture_default_str();
-    command
-        ->add_option("-l,--max-list-size", settings->max_list_size,
-                     "Longest ports/connections list (sampled beyond; 0 = no limit)")
-        ->capture_default_str();
-    command->add_flag("--short-names,--short_tags", settings->short_names,
-                      "Short field names (hed, met, ...)");
-    command->add_flag("--custom-metrics,--include-custom-metrics", settings->custom_metrics,
-                      "Add the cpu_usage custom metric");
-    command->add_option("-f,--format", settings->format, "Encoding")
-        ->check(CLI::IsMember({"json", "cbor"}))
-        ->capture_default_str();
+    add_report_options(*command, settings->report, "--short-names,--short_tags");
     command->add_flag("--compact", settings->compact, "One-line JSON instead of indented");
     command->add_option("-o,--output", settings->output,
                         "Write to FILE instead of standard output");
-    command->add_option("--procfs", settings->procfs,
-                        "Root of procfs to read (default: $PROCFS_PATH or /proc)");
-    command->add_flag("--include-loopback", settings->include_loopback,
-                      "Count loopback traffic in network_stats");
     command->footer("Example: defender collect -n 2 -s 1 --custom-metrics");
     command->callback([settings, &exit_code] { exit_code = run_collect(*settings); });
 }

@@ -1,0 +1,33 @@
+#pragma once
+// The report options shared by `defender collect` and `defender agent`.
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "defender/collector.hpp"
+#include "defender/encode.hpp"
+#include "defender/report_builder.hpp"
+
+namespace defender::cli {
+
+struct ReportArgs {
+    std::string format = "json";
+    bool short_names = false;
+    bool custom_metrics = false;
+    std::size_t max_list_size = kDefaultMaxListSize;
+    std::string procfs;
+    bool include_loopback = false;
+
+    Format wire_format() const { return *parse_format(format); }
+    KeyStyle key_style() const {
+        return short_names ? KeyStyle::short_names : KeyStyle::long_names;
+    }
+    CollectorOptions collector_options() const;
+    BuildOptions build_options() const { return {include_loopback, custom_metrics, max_list_size}; }
+};
+
+/// `short_names_flags`: the CLI11 names of the short-names flag (the agent also takes `-s`,
+/// which `collect` uses for the sample rate, as AWS's Python tools do).
+void add_report_options(CLI::App& command, ReportArgs& args, const std::string& short_names_flags);
+
+}  // namespace defender::cli
