@@ -12,6 +12,7 @@
 #include <string>
 
 #include "defender/collector.hpp"
+#include "defender/custom_metrics.hpp"
 #include "defender/encode.hpp"
 #include "defender/report_builder.hpp"
 #include "defender/transport.hpp"
@@ -26,6 +27,8 @@ struct AgentOptions {
     EncodeOptions encoding;  ///< format and key style (pretty is ignored)
     std::chrono::milliseconds interval = std::chrono::seconds(300);
     BuildOptions build;
+    /// Custom metrics read at every report and added after those of `build`; null = none.
+    std::shared_ptr<CustomMetricSet> custom_metrics;
     std::size_t max_report_bytes = kMaxPayloadBytes;
     /// Where the last report id is kept; empty = not kept (ids still strictly increase).
     std::filesystem::path state_file;

@@ -3,6 +3,7 @@
 /// Everything a custom agent needs: collect -> report -> encode, topics and validation.
 
 #include "defender/collector.hpp"
+#include "defender/custom_metrics.hpp"
 #include "defender/encode.hpp"
 #include "defender/format.hpp"
 #include "defender/ip_address.hpp"

@@ -204,6 +204,7 @@ class Agent::Loop {
         const std::uint64_t report_id = report_ids_.next();
         save_state();
         Report report = build_report(*snapshot, since, report_id, options_.build, random_);
+        add_custom_metrics(report);
         auto bytes =
             encode_within_limits(report, options_.encoding, options_.max_report_bytes, random_);
         if (!bytes) {
@@ -230,6 +231,16 @@ class Agent::Loop {
         }
         log_(LogLevel::debug, "published report " + std::to_string(report_id) + " (" +
                                   std::to_string(bytes->size()) + " bytes)");
+    }
+
+    void add_custom_metrics(Report& report) {
+        if (!options_.custom_metrics)
+            return;
+        auto reading = options_.custom_metrics->read();
+        for (const auto& notice : reading.notices)
+            log_(notice.problem ? LogLevel::warn : LogLevel::info, notice.message);
+        for (auto& metric : reading.metrics)
+            report.custom_metrics.push_back(std::move(metric));
     }
 
     void handle(LoopEvent event) {

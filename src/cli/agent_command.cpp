@@ -58,6 +58,12 @@ int run_agent(AgentArgs args) {
     AgentOptions options;
     options.encoding = {format, args.report.key_style(), args.dry_run && format == Format::json};
     options.build = args.report.build_options();
+    auto custom_metrics = args.report.custom_metric_set();
+    if (!custom_metrics) {
+        spdlog::error("{}", custom_metrics.error().message);
+        return kExitUsage;
+    }
+    options.custom_metrics = *custom_metrics;
     options.stop_after_reports = args.exit_after;
 
     if (args.interval < kMinimumInterval && !args.allow_short_interval) {

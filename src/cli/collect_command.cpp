@@ -58,6 +58,18 @@ class Output {
     std::ostream* stream_ = nullptr;
 };
 
+void add_custom_metrics(CustomMetricSet& set, Report& report) {
+    auto reading = set.read();
+    for (const auto& notice : reading.notices) {
+        if (notice.problem)
+            spdlog::warn("{}", notice.message);
+        else
+            spdlog::info("{}", notice.message);
+    }
+    for (auto& metric : reading.metrics)
+        report.custom_metrics.push_back(std::move(metric));
+}
+
 int run_collect(const CollectSettings& settings) {
     const auto format = settings.report.wire_format();
     const EncodeOptions encoding{format, settings.report.key_style(), !settings.compact};
@@ -67,6 +79,11 @@ int run_collect(const CollectSettings& settings) {
         return kExitUsage;
     }
 
+    auto custom_metrics = settings.report.custom_metric_set();
+    if (!custom_metrics) {
+        spdlog::error("{}", custom_metrics.error().message);
+        return kExitUsage;
+    }
     const auto collector = make_collector(settings.report.collector_options());
     const BuildOptions build = settings.report.build_options();
     std::mt19937_64 random{std::random_device{}()};
@@ -89,6 +106,8 @@ int run_collect(const CollectSettings& settings) {
         Report report = build_report(*snapshot, baseline ? &*baseline : nullptr, report_ids.next(),
                                      build, random);
         baseline = baseline_of(*snapshot);
+        if (*custom_metrics)
+            add_custom_metrics(**custom_metrics, report);
         auto bytes = encode_within_limits(report, encoding, kMaxPayloadBytes, random);
         if (!bytes) {
             spdlog::error("{}", bytes.error().message);

@@ -2,9 +2,12 @@
 // The report options shared by `defender collect` and `defender agent`.
 
 #include <CLI/CLI.hpp>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "defender/collector.hpp"
+#include "defender/custom_metrics.hpp"
 #include "defender/encode.hpp"
 #include "defender/report_builder.hpp"
 
@@ -13,7 +16,8 @@ namespace defender::cli {
 struct ReportArgs {
     std::string format = "json";
     bool short_names = false;
-    bool custom_metrics = false;
+    bool custom_metrics = false;  ///< the built-in cpu_usage, as AWS's Python agent
+    std::vector<std::string> custom_metric_definitions;
     std::size_t max_list_size = kDefaultMaxListSize;
     std::string procfs;
     bool include_loopback = false;
@@ -24,6 +28,8 @@ struct ReportArgs {
     }
     CollectorOptions collector_options() const;
     BuildOptions build_options() const { return {include_loopback, custom_metrics, max_list_size}; }
+    /// The `--custom-metric` definitions; the error names the bad one. Null when none.
+    Result<std::shared_ptr<CustomMetricSet>> custom_metric_set() const;
 };
 
 /// `short_names_flags`: the CLI11 names of the short-names flag (the agent also takes `-s`,

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <span>
 #include <string_view>
 #include <system_error>
@@ -18,6 +19,7 @@
 #include "collect/netlink_fd.hpp"
 #include "collect/netlink_inet_diag.hpp"
 #include "collect/netlink_route.hpp"
+#include "collect/proc_file.hpp"
 #include "collect/proc_stat.hpp"
 
 namespace defender {
@@ -160,6 +162,21 @@ DumpReport dump_addresses(std::span<std::byte> buffer, const InterfaceByIndex& i
     return report;
 }
 
+// The kernel's count of TCP sockets in use (`TCP: inuse N` in net/sockstat, `TCP6: inuse N` in
+// net/sockstat6), or 0 when it cannot be read.
+std::size_t tcp_sockets_in_use(const std::string& procfs_root) {
+    std::size_t total = 0;
+    for (const auto& [file, label] : {std::pair{"/net/sockstat", std::string_view("TCP: inuse ")},
+                                      std::pair{"/net/sockstat6", std::string_view("TCP6: inuse ")}}) {
+        const auto text = read_small_file(procfs_root + file);
+        if (!text) continue;
+        const auto at = text->find(label);
+        if (at == std::string::npos) continue;
+        total += std::strtoull(text->c_str() + at + label.size(), nullptr, 10);
+    }
+    return total;
+}
+
 }  // namespace
 
 NetlinkCollector::NetlinkCollector(CollectorOptions options)
@@ -183,6 +200,9 @@ Result<Snapshot> NetlinkCollector::collect() {
     permission_denied_ = false;
     Snapshot snapshot;
     snapshot.taken_at = std::chrono::steady_clock::now();
+    // Sized once from the kernel's own count: growing by doubling would briefly hold 1.5 times
+    // the list (megabytes on a gateway with 60 000 connections).
+    snapshot.tcp_established.reserve(tcp_sockets_in_use(procfs_root_));
 
     for (const SocketDump& target : kSocketDumps) {
         const DumpReport report = dump_sockets(target, receive_buffer_, snapshot);

@@ -1,0 +1,167 @@
+#pragma once
+/// @file custom_metrics.hpp
+/// Custom metrics users define themselves: a name registered in AWS, a type, and where the
+/// value comes from (a built-in reading, a command, a file or a callback). Every value is
+/// checked against Device Defender's data rules before it goes into a report, because the
+/// service accepts and silently drops values that break them.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "defender/collector.hpp"
+#include "defender/limits.hpp"
+#include "defender/report.hpp"
+#include "defender/result.hpp"
+
+namespace defender {
+
+/// The types of CreateCustomMetric.
+enum class CustomMetricType { number, number_list, string_list, ip_address_list };
+
+/// `number`, `number-list`, `string-list`, `ip-address-list` (AWS's spelling).
+const char* to_string(CustomMetricType type);
+std::optional<CustomMetricType> parse_custom_metric_type(std::string_view text);
+
+enum class BuiltinMetric {
+    cpu_usage,            ///< percent of non-idle CPU time since the previous reading
+    memory_used_percent,  ///< (MemTotal - MemAvailable) / MemTotal
+    uptime_seconds,
+    process_count,
+    disk_used_percent,  ///< of BuiltinSource::path, as df computes Use%
+    interface_names,    ///< every interface of <procfs>/net/dev
+    interface_addresses,
+    load_average_1m,
+    open_file_count,  ///< allocated file handles, from <procfs>/sys/fs/file-nr
+};
+
+const char* to_string(BuiltinMetric metric);
+std::optional<BuiltinMetric> parse_builtin_metric(std::string_view text);
+/// The type a built-in's value has (number for all but the two interface lists).
+CustomMetricType type_of(BuiltinMetric metric);
+
+inline constexpr std::chrono::milliseconds kDefaultCommandTimeout = std::chrono::seconds(5);
+/// Largest command output or file content read; more makes the reading fail.
+inline constexpr std::size_t kDefaultMaxSourceBytes = 64 * 1024;
+
+struct BuiltinSource {
+    BuiltinMetric metric = BuiltinMetric::cpu_usage;
+    std::string path = "/";  ///< the file system of disk_used_percent
+};
+
+/// Run without a shell (argv[0] looked up on PATH), standard input /dev/null, as the agent's
+/// user; killed with its process group when it runs longer than `timeout` or prints more
+/// than `max_output_bytes`. A non-zero exit status is a failed reading.
+struct CommandSource {
+    std::vector<std::string> argv;
+    std::chrono::milliseconds timeout = kDefaultCommandTimeout;
+    std::size_t max_output_bytes = kDefaultMaxSourceBytes;
+};
+
+/// A regular file (e.g. a sensor in /sys), read whole at every report.
+struct FileSource {
+    std::string path;
+    std::size_t max_bytes = kDefaultMaxSourceBytes;
+};
+
+/// A value from the program itself. Runs on the thread that reads the set, so it must return
+/// promptly; an Error leaves the metric out of the report.
+using CustomMetricCallback = std::function<Result<CustomValue>()>;
+struct CallbackSource {
+    CustomMetricCallback read;
+};
+
+using CustomMetricSource = std::variant<BuiltinSource, CommandSource, FileSource, CallbackSource>;
+
+struct CustomMetricDefinition {
+    std::string name;  ///< as created in AWS: 1-128 of [a-zA-Z0-9:_-], not starting with aws:
+    CustomMetricType type = CustomMetricType::number;
+    CustomMetricSource source;
+};
+
+/// Parses the command-line form `name=N,type=T,<source>` where the source is one of
+/// `builtin=B` (with `path=P` for disk_used_percent; `type` may then be left out),
+/// `file=PATH` or `command=ARGV...`, plus `timeout=SECONDS` (command) and `max-bytes=N`
+/// (command, file). `command=` takes the rest of the text, commas included, split into
+/// arguments at spaces; single or double quotes keep spaces, a backslash escapes one character.
+/// The definition is checked as CustomMetricSet::add does.
+Result<CustomMetricDefinition> parse_custom_metric_definition(std::string_view text);
+
+/// The definition's problems, or nullopt: name rules, a built-in's type, an empty command,
+/// a zero timeout or size limit, a callback without a function.
+std::optional<std::string> check_definition(const CustomMetricDefinition& definition);
+
+/// Checks a value against its metric's type and Device Defender's data rules: at most 15
+/// significant digits, string-list items of letters, digits and `: _ - / .`, IP literals in
+/// an ip list, at most `max_list_size` items (0 = no limit). nullopt when the value is fine,
+/// else `<rule>: <reason>`.
+std::optional<std::string> check_custom_value(const CustomValue& value, CustomMetricType type,
+                                              std::size_t max_list_size);
+
+/// Turns the text a command printed or a file holds into a value of `type`: a number (the
+/// whole text but surrounding white space); a number-list of numbers separated by white space
+/// or commas; a string-list or ip-address-list of one item per line (lines trimmed, blank
+/// lines skipped). Fails on text that is not of the type.
+Result<CustomValue> parse_custom_value(std::string_view text, CustomMetricType type);
+
+struct CustomMetricOptions {
+    /// Root of the procfs the built-ins read.
+    std::string procfs = "/proc";
+    /// Longest list value; longer values are left out. 0 = no limit.
+    std::size_t max_list_size = kDefaultMaxListSize;
+    /// The addresses of interface_addresses (loopback interfaces are left out).
+    AddressSource address_source = system_address_source();
+};
+
+/// One line for the log: a metric started failing (`problem`) or works again.
+struct CustomMetricNotice {
+    bool problem = true;
+    std::string message;
+};
+
+struct CustomMetricsReading {
+    std::vector<CustomMetric> metrics;  ///< the valid values, in definition order
+    /// Only changes of state: a metric that fails the same way at every report is reported
+    /// once, and once more when it works again.
+    std::vector<CustomMetricNotice> notices;
+};
+
+/// The custom metrics of a report. Reading runs the commands in parallel, so a report waits
+/// at most for the longest command timeout.
+class CustomMetricSet {
+  public:
+    explicit CustomMetricSet(CustomMetricOptions options = {});
+    ~CustomMetricSet();
+    CustomMetricSet(CustomMetricSet&&) noexcept;
+    CustomMetricSet& operator=(CustomMetricSet&&) noexcept;
+
+    /// Fails on a bad definition (see check_definition) or a name already in the set.
+    Status add(CustomMetricDefinition definition);
+    /// The library form for users building their own agent: same checks as add().
+    Status add_callback(std::string name, CustomMetricType type, CustomMetricCallback read);
+
+    bool empty() const;
+    std::size_t size() const;
+    bool contains(std::string_view name) const;
+
+    /// Reads every metric. Never fails: a metric whose source fails, times out or gives a
+    /// value breaking the data rules is left out (and counted, and noticed on change).
+    CustomMetricsReading read();
+
+    /// How many readings of `name` failed so far (source or data rules).
+    std::uint64_t failures(std::string_view name) const;
+
+  private:
+    struct Entry;
+    CustomMetricOptions options_;
+    std::vector<std::unique_ptr<Entry>> entries_;
+};
+
+}  // namespace defender
