@@ -166,12 +166,15 @@ DumpReport dump_addresses(std::span<std::byte> buffer, const InterfaceByIndex& i
 // net/sockstat6), or 0 when it cannot be read.
 std::size_t tcp_sockets_in_use(const std::string& procfs_root) {
     std::size_t total = 0;
-    for (const auto& [file, label] : {std::pair{"/net/sockstat", std::string_view("TCP: inuse ")},
-                                      std::pair{"/net/sockstat6", std::string_view("TCP6: inuse ")}}) {
+    for (const auto& [file, label] :
+         {std::pair{"/net/sockstat", std::string_view("TCP: inuse ")},
+          std::pair{"/net/sockstat6", std::string_view("TCP6: inuse ")}}) {
         const auto text = read_small_file(procfs_root + file);
-        if (!text) continue;
+        if (!text)
+            continue;
         const auto at = text->find(label);
-        if (at == std::string::npos) continue;
+        if (at == std::string::npos)
+            continue;
         total += std::strtoull(text->c_str() + at + label.size(), nullptr, 10);
     }
     return total;
