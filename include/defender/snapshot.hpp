@@ -19,7 +19,7 @@ struct ListeningSocket {
     std::uint16_t port = 0;
 };
 
-/// A TCP socket in ESTABLISHED state.
+/// A TCP socket in ESTABLISHED state. Collectors give normalized addresses (v4-mapped as v4).
 struct TcpConnection {
     IpAddress local;
     std::uint16_t local_port = 0;

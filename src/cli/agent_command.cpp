@@ -9,10 +9,10 @@
 #include "cli/commands.hpp"
 #include "cli/connection_options.hpp"
 #include "cli/log_sink.hpp"
+#include "cli/mqtt_module.hpp"
 #include "cli/report_options.hpp"
 #include "cli/signals.hpp"
 #include "defender/agent.hpp"
-#include "defender/mqtt_transport.hpp"
 #include "defender/stream_transport.hpp"
 #include "defender/topics.hpp"
 
@@ -102,14 +102,15 @@ int run_agent(AgentArgs args) {
         return kExitUsage;
     }
     settings->client_id = client_id;
-    if (auto warning = key_permission_warning(settings->key))
+    const MqttModule& module = **mqtt_module();  // loaded by mqtt_settings()
+    if (auto warning = module.key_permission_warning(settings->key))
         spdlog::warn("{}", *warning);
     options.state_file =
         prepare_state_file(args.state_dir.empty() ? default_state_dir() : args.state_dir);
 
     const auto collector = make_collector(collector_options);
-    MqttTransport transport(*settings);
-    Agent agent(options, *collector, transport, spdlog_sink());
+    const auto transport = module.create_transport(*settings);
+    Agent agent(options, *collector, *transport, spdlog_sink());
     StopOnSignal on_signal([&] { agent.stop(); });
     spdlog::info("publishing {} reports for thing {} to {}:{} every {} s", args.report.format,
                  options.thing_name, settings->endpoint, settings->port, args.interval);

@@ -1,5 +1,7 @@
 #include "cli/connection_options.hpp"
 
+#include "cli/mqtt_module.hpp"
+
 #include <unistd.h>
 
 #include <climits>
@@ -46,7 +48,10 @@ Result<MqttSettings> mqtt_settings(const ConnectionArgs& args) {
     settings.cert = args.cert;
     settings.key = args.key;
     settings.keep_alive = std::chrono::seconds(args.keep_alive);
-    if (auto files = check_tls_files(settings); !files)
+    auto module = mqtt_module();
+    if (!module)
+        return module.error();
+    if (auto files = (*module)->check_tls_files(settings); !files)
         return files.error();
     return settings;
 }

@@ -9,8 +9,8 @@
 #include "agent/event_queue.hpp"
 #include "cli/commands.hpp"
 #include "cli/connection_options.hpp"
+#include "cli/mqtt_module.hpp"
 #include "cli/signals.hpp"
-#include "defender/mqtt_transport.hpp"
 #include "defender/service_emulator.hpp"
 
 namespace defender::cli {
@@ -123,8 +123,8 @@ int run_emulate(const EmulateArgs& args) {
     }
     block_stop_signals();
     ServiceEmulator emulator({std::chrono::seconds(args.min_interval), args.store_dir});
-    MqttTransport transport(*settings);
-    EmulatorLoop loop(transport, emulator);
+    const auto transport = (*mqtt_module())->create_transport(*settings);
+    EmulatorLoop loop(*transport, emulator);
     StopOnSignal on_signal([&] { loop.stop(); });
     loop.run();
     return kExitOk;

@@ -8,21 +8,26 @@
 namespace defender {
 namespace {
 
-// Compact keys so that deduplication and sampling of tens of thousands of sockets happen
-// before any string is made: only the entries that are reported get formatted.
+// Deduplication and sampling happen on compact keys, before any string is made: only the
+// entries that are reported get formatted.
 struct PortKey {
     std::uint16_t port;
     int interface;
     auto operator<=>(const PortKey&) const = default;
 };
 
-struct ConnectionKey {
-    IpAddress remote;
-    std::uint16_t remote_port;
-    std::uint16_t local_port;
-    int interface;
-    auto operator<=>(const ConnectionKey&) const = default;
-};
+// Keeps a uniform random subset of at most `max_entries` (0 = all), in sorted order.
+template <class Item>
+void sample_positions(std::vector<Item>& items, std::size_t max_entries, std::mt19937_64& random) {
+    if (max_entries == 0 || items.size() <= max_entries)
+        return;
+    for (std::size_t i = 0; i < max_entries; ++i) {
+        std::uniform_int_distribution<std::size_t> pick(i, items.size() - 1);
+        std::swap(items[i], items[pick(random)]);
+    }
+    items.resize(max_entries);
+    std::sort(items.begin(), items.end());
+}
 
 template <class Key>
 std::uint64_t dedup_and_sample(std::vector<Key>& keys, std::size_t max_entries,
@@ -30,14 +35,7 @@ std::uint64_t dedup_and_sample(std::vector<Key>& keys, std::size_t max_entries,
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
     const auto total = static_cast<std::uint64_t>(keys.size());
-    if (max_entries != 0 && keys.size() > max_entries) {
-        for (std::size_t i = 0; i < max_entries; ++i) {
-            std::uniform_int_distribution<std::size_t> pick(i, keys.size() - 1);
-            std::swap(keys[i], keys[pick(random)]);
-        }
-        keys.resize(max_entries);
-        std::sort(keys.begin(), keys.end());
-    }
+    sample_positions(keys, max_entries, random);
     return total;
 }
 
@@ -61,21 +59,35 @@ PortList port_list(const std::vector<ListeningSocket>& sockets, const InterfaceI
     return list;
 }
 
+// Sorts 4-byte positions into `connections` instead of copies of them: the extra memory stays
+// at 8 bytes per connection, which matters on gateways with tens of thousands.
 ConnectionList connection_list(const std::vector<TcpConnection>& connections,
                                const InterfaceIndex& index, std::size_t max_entries,
                                std::mt19937_64& random) {
-    std::vector<ConnectionKey> keys;
-    keys.reserve(connections.size());
-    for (const auto& connection : connections) {
-        keys.push_back({connection.remote.normalized(), connection.remote_port,
-                        connection.local_port, index.find(connection.local)});
+    std::vector<std::int32_t> interface_of(connections.size());
+    std::vector<std::uint32_t> positions(connections.size());
+    for (std::uint32_t i = 0; i < connections.size(); ++i) {
+        interface_of[i] = index.find(connections[i].local);
+        positions[i] = i;
     }
+    const auto key = [&](std::uint32_t i) {
+        const TcpConnection& connection = connections[i];
+        return std::tie(connection.remote, connection.remote_port, connection.local_port,
+                        interface_of[i]);
+    };
+    std::sort(positions.begin(), positions.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return key(a) < key(b); });
+    positions.erase(std::unique(positions.begin(), positions.end(),
+                                [&](std::uint32_t a, std::uint32_t b) { return key(a) == key(b); }),
+                    positions.end());
     ConnectionList list;
-    list.total = dedup_and_sample(keys, max_entries, random);
-    list.connections.reserve(keys.size());
-    for (const auto& key : keys) {
-        list.connections.push_back({key.remote.with_port(key.remote_port), key.local_port,
-                                    interface_name(index, key.interface)});
+    list.total = positions.size();
+    sample_positions(positions, max_entries, random);
+    list.connections.reserve(positions.size());
+    for (const std::uint32_t i : positions) {
+        const TcpConnection& connection = connections[i];
+        list.connections.push_back({connection.remote.with_port(connection.remote_port),
+                                    connection.local_port, interface_name(index, interface_of[i])});
     }
     return list;
 }
@@ -96,8 +108,17 @@ Report build_report(const Snapshot& now, const Baseline* since, std::uint64_t re
         port_list(now.tcp_listeners, index, options.max_list_size, random);
     metrics.listening_udp_ports =
         port_list(now.udp_listeners, index, options.max_list_size, random);
-    metrics.established_connections =
-        connection_list(now.tcp_established, index, options.max_list_size, random);
+    // Collectors give normalized addresses; a hand-made snapshot may not.
+    const bool mapped_remote = std::any_of(now.tcp_established.begin(), now.tcp_established.end(),
+                                           [](const auto& c) { return c.remote.is_v4_mapped(); });
+    std::vector<TcpConnection> normalized;
+    if (mapped_remote) {
+        normalized = now.tcp_established;
+        for (auto& connection : normalized)
+            connection.remote = connection.remote.normalized();
+    }
+    metrics.established_connections = connection_list(
+        mapped_remote ? normalized : now.tcp_established, index, options.max_list_size, random);
     if (since) {
         metrics.network_stats =
             network_delta(since->interfaces, now.interfaces, options.include_loopback);

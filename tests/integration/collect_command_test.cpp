@@ -171,3 +171,34 @@ TEST(AgentDryRun, ShortIntervalIsRaisedWithAWarning) {
 
 }  // namespace
 }  // namespace defender::test
+
+namespace defender::test {
+namespace {
+
+TEST(MqttModule, CollectRunsWithoutItAndTheAgentNamesThePathsItTried) {
+    TempDir dir;
+    const auto lonely = dir / "defender";
+    std::filesystem::copy_file(DEFENDER_BINARY, lonely);
+    const auto collected = run_process({lonely.string(), "collect", "--compact"}, 20s);
+    EXPECT_TRUE(collected.status.success()) << collected.stderr_text;
+    const auto agent = run_process({lonely.string(), "agent", "-e", "localhost", "-r", "/x/ca.pem",
+                                    "-c", "/x/c.pem", "-k", "/x/k.pem", "-t", "t"},
+                                   20s);
+    EXPECT_EQ(agent.status.code, 2);
+    EXPECT_NE(agent.stderr_text.find("cannot load the MQTT module (" +
+                                     (dir / "defender-mqtt.so").string() + ": not found"),
+              std::string::npos)
+        << agent.stderr_text;
+    const auto with_env = run_process(
+        {"env",
+         "DEFENDER_MQTT_MODULE=" +
+             (std::filesystem::path(DEFENDER_BINARY).parent_path() / "defender-mqtt.so").string(),
+         lonely.string(), "agent", "-e", "localhost", "-r", "/x/ca.pem", "-c", "/x/c.pem", "-k",
+         "/x/k.pem", "-t", "t"},
+        20s);
+    EXPECT_EQ(with_env.status.code, 2);
+    EXPECT_NE(with_env.stderr_text.find("/x/ca.pem"), std::string::npos) << with_env.stderr_text;
+}
+
+}  // namespace
+}  // namespace defender::test

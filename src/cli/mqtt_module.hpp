@@ -1,0 +1,14 @@
+#pragma once
+// Loads the MQTT module (Paho and OpenSSL) on first use: next to the executable (build tree),
+// at $DEFENDER_MQTT_MODULE, or in the installed module directory.
+
+#include "defender/result.hpp"
+#include "module/mqtt_module_api.hpp"
+
+namespace defender::cli {
+
+/// The module, loaded once and kept for the life of the process. The error names every path
+/// tried and why it failed.
+Result<const MqttModule*> mqtt_module();
+
+}  // namespace defender::cli

@@ -1,0 +1,19 @@
+#include "module/mqtt_module_api.hpp"
+
+namespace defender {
+namespace {
+
+std::unique_ptr<Transport> create_transport(const MqttSettings& settings) {
+    return std::make_unique<MqttTransport>(settings);
+}
+
+constexpr MqttModule kModule{kMqttModuleVersion, &create_transport, &check_tls_files,
+                             &key_permission_warning};
+
+}  // namespace
+}  // namespace defender
+
+extern "C" __attribute__((visibility("default"))) const defender::MqttModule*
+defender_mqtt_module() {
+    return &defender::kModule;
+}
