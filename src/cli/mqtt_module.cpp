@@ -17,8 +17,12 @@ std::vector<std::filesystem::path> candidate_paths() {
         paths.emplace_back(path);
     std::error_code error;
     const auto executable = std::filesystem::read_symlink("/proc/self/exe", error);
-    if (!error)
+    if (!error) {
         paths.push_back(executable.parent_path() / kModuleFile);
+        // An installed tree, wherever its prefix: <prefix>/bin/defender, <libdir>/defender/.
+        paths.push_back(
+            (executable.parent_path() / DEFENDER_MODULE_RELDIR / kModuleFile).lexically_normal());
+    }
     paths.push_back(std::filesystem::path(DEFENDER_MODULE_DIR) / kModuleFile);
     return paths;
 }
