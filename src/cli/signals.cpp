@@ -1,8 +1,7 @@
 #include "cli/signals.hpp"
 
+#include <pthread.h>
 #include <signal.h>
-
-#include <ctime>
 
 namespace defender::cli {
 namespace {
@@ -22,21 +21,24 @@ void block_stop_signals() {
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-StopOnSignal::StopOnSignal(std::function<void()> on_stop)
-    : waiter_([this, on_stop = std::move(on_stop)] {
-          const sigset_t set = stop_signals();
-          // Wake up now and then to notice that the owner is done.
-          const timespec tick{0, 200'000'000};
-          while (!done_) {
-              if (sigtimedwait(&set, nullptr, &tick) > 0) {
-                  on_stop();
-                  return;
-              }
-          }
-      }) {}
+StopOnSignal::StopOnSignal(std::function<void()> on_stop) {
+    // The waiter inherits the mask: SIGTERM sent to it by the destructor must stay pending for
+    // sigwait, never reach the default action.
+    block_stop_signals();
+    waiter_ = std::thread([this, on_stop = std::move(on_stop)] {
+        const sigset_t set = stop_signals();
+        // Sleeps until a signal arrives: no periodic wake-ups. The destructor wakes it with a
+        // SIGTERM aimed at this thread after setting done_.
+        int signal = 0;
+        if (sigwait(&set, &signal) == 0 && !done_) {
+            on_stop();
+        }
+    });
+}
 
 StopOnSignal::~StopOnSignal() {
     done_ = true;
+    pthread_kill(waiter_.native_handle(), SIGTERM);
     waiter_.join();
 }
 

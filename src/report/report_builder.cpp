@@ -59,27 +59,63 @@ PortList port_list(const std::vector<ListeningSocket>& sockets, const InterfaceI
     return list;
 }
 
-// Sorts 4-byte positions into `connections` instead of copies of them: the extra memory stays
-// at 8 bytes per connection, which matters on gateways with tens of thousands.
+// Connections that differ only in their local address are one entry when those addresses are on
+// the same interface. Keeps one position per interface of the group [first, last) of positions
+// with equal (remote, remote port, local port), ordered by interface, at `out`; returns the end.
+std::vector<std::uint32_t>::iterator unique_by_interface(
+    const std::vector<TcpConnection>& connections, const InterfaceIndex& index,
+    std::vector<std::uint32_t>::iterator first, std::vector<std::uint32_t>::iterator last,
+    std::vector<std::uint32_t>::iterator out) {
+    if (last - first == 1) {
+        *out = *first;
+        return out + 1;
+    }
+    std::vector<std::pair<int, std::uint32_t>> group;
+    group.reserve(static_cast<std::size_t>(last - first));
+    for (auto at = first; at != last; ++at)
+        group.emplace_back(index.find(connections[*at].local), *at);
+    std::stable_sort(group.begin(), group.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (std::size_t i = 0; i < group.size(); ++i) {
+        if (i == 0 || group[i].first != group[i - 1].first)
+            *out++ = group[i].second;
+    }
+    return out;
+}
+
+// Sorts 4-byte positions into `connections` instead of copies of them, and looks interfaces up
+// only where local addresses differ within a group and for the entries reported: the extra
+// memory stays at 4 bytes per connection, which matters on gateways with tens of thousands.
 ConnectionList connection_list(const std::vector<TcpConnection>& connections,
                                const InterfaceIndex& index, std::size_t max_entries,
                                std::mt19937_64& random) {
-    std::vector<std::int32_t> interface_of(connections.size());
     std::vector<std::uint32_t> positions(connections.size());
-    for (std::uint32_t i = 0; i < connections.size(); ++i) {
-        interface_of[i] = index.find(connections[i].local);
+    for (std::uint32_t i = 0; i < connections.size(); ++i)
         positions[i] = i;
-    }
-    const auto key = [&](std::uint32_t i) {
+    const auto group_key = [&](std::uint32_t i) {
         const TcpConnection& connection = connections[i];
-        return std::tie(connection.remote, connection.remote_port, connection.local_port,
-                        interface_of[i]);
+        return std::tie(connection.remote, connection.remote_port, connection.local_port);
     };
-    std::sort(positions.begin(), positions.end(),
-              [&](std::uint32_t a, std::uint32_t b) { return key(a) < key(b); });
+    // The local address last, so equal ones are neighbours within a group.
+    std::sort(positions.begin(), positions.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return std::tuple_cat(group_key(a), std::tie(connections[a].local)) <
+               std::tuple_cat(group_key(b), std::tie(connections[b].local));
+    });
     positions.erase(std::unique(positions.begin(), positions.end(),
-                                [&](std::uint32_t a, std::uint32_t b) { return key(a) == key(b); }),
+                                [&](std::uint32_t a, std::uint32_t b) {
+                                    return group_key(a) == group_key(b) &&
+                                           connections[a].local == connections[b].local;
+                                }),
                     positions.end());
+    auto out = positions.begin();
+    for (auto first = positions.begin(); first != positions.end();) {
+        auto last = std::find_if(first + 1, positions.end(), [&](std::uint32_t i) {
+            return group_key(i) != group_key(*first);
+        });
+        out = unique_by_interface(connections, index, first, last, out);
+        first = last;
+    }
+    positions.erase(out, positions.end());
     ConnectionList list;
     list.total = positions.size();
     sample_positions(positions, max_entries, random);
@@ -87,7 +123,8 @@ ConnectionList connection_list(const std::vector<TcpConnection>& connections,
     for (const std::uint32_t i : positions) {
         const TcpConnection& connection = connections[i];
         list.connections.push_back({connection.remote.with_port(connection.remote_port),
-                                    connection.local_port, interface_name(index, interface_of[i])});
+                                    connection.local_port,
+                                    interface_name(index, index.find(connection.local))});
     }
     return list;
 }

@@ -67,6 +67,38 @@ TEST(BuildReport, ConnectionsUseBracketedCompressedV6AndPlainV4ForMapped) {
     EXPECT_EQ(connections, sorted_expected);
 }
 
+TEST(BuildReport, ConnectionsDifferingOnlyInLocalAddressAreOnePerInterface) {
+    Snapshot snapshot;
+    snapshot.addresses = {{"eth0", ip("192.0.2.5")},
+                          {"eth0", ip("192.0.2.6")},
+                          {"br-lan", ip("10.0.0.1")},
+                          {"wlan0", ip("10.1.0.1")}};
+    const IpAddress remote = ip("198.51.100.7");
+    snapshot.tcp_established = {
+        {ip("10.1.0.1"), 22, remote, 51000},    // wlan0
+        {ip("192.0.2.6"), 22, remote, 51000},   // eth0
+        {ip("10.0.0.1"), 22, remote, 51000},    // br-lan
+        {ip("192.0.2.5"), 22, remote, 51000},   // eth0 again: the same entry
+        {ip("192.0.2.77"), 22, remote, 51000},  // no interface
+        {ip("192.0.2.78"), 22, remote, 51000},  // no interface again: the same entry
+        {ip("192.0.2.5"), 22, remote, 51001},   // another remote port
+        {ip("192.0.2.5"), 22, remote, 51000},   // an exact duplicate
+    };
+    std::mt19937_64 random{1};
+    const Report report = build_report(snapshot, nullptr, 1, {}, random);
+    const auto& list = report.metrics->established_connections.value();
+    EXPECT_EQ(list.total, 5u);
+    auto connections = list.connections;
+    std::sort(connections.begin(), connections.end());
+    std::vector<ConnectionEntry> expected{
+        {"198.51.100.7:51000", 22, std::nullopt}, {"198.51.100.7:51000", 22, "eth0"},
+        {"198.51.100.7:51000", 22, "br-lan"},     {"198.51.100.7:51000", 22, "wlan0"},
+        {"198.51.100.7:51001", 22, "eth0"},
+    };
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(connections, expected);
+}
+
 TEST(BuildReport, FirstReportHasNoNetworkStatsAndCpuSinceBoot) {
     std::mt19937_64 random{1};
     const Report report = build_report(sample_snapshot(), nullptr, 1, {false, true}, random);
