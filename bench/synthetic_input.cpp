@@ -21,10 +21,8 @@ constexpr std::uint32_t kRemoteBase = 0x0A000000;  // 10.0.0.0/8
 enum class TcpState { established = 0x01, time_wait = 0x06, listen = 0x0A };
 
 TcpState tcp_state_of_line(std::size_t line, std::size_t sockets) {
-    if (line < sockets / 100 + 1)
-        return TcpState::listen;
-    if (line % 10 == 0)
-        return TcpState::time_wait;
+    if (line < sockets / 100 + 1) return TcpState::listen;
+    if (line % 10 == 0) return TcpState::time_wait;
     return TcpState::established;
 }
 
@@ -36,8 +34,7 @@ std::uint32_t proc_word(std::uint32_t host_order) {
 void append_padded(std::string& text, const char* line, std::size_t width) {
     const std::size_t start = text.size();
     text += line;
-    if (text.size() - start < width)
-        text.append(width - (text.size() - start), ' ');
+    if (text.size() - start < width) text.append(width - (text.size() - start), ' ');
     text += '\n';
 }
 

@@ -55,7 +55,7 @@ struct AgentCounts {
 };
 
 class Agent {
-  public:
+public:
     Agent(AgentOptions options, Collector& collector, Transport& transport, LogSink log);
     ~Agent();
     Agent(const Agent&) = delete;
@@ -68,7 +68,7 @@ class Agent {
     /// Asks run() to finish the publish in flight, disconnect and return. Thread-safe.
     void stop();
 
-  private:
+private:
     class Loop;
     std::unique_ptr<Loop> loop_;
 };

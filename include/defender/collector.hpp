@@ -31,7 +31,7 @@ struct CollectorOptions {
 
 /// Collects sockets, interface counters and CPU times.
 class Collector {
-  public:
+public:
     virtual ~Collector() = default;
     /// Fails (with the file named) when a required source cannot be read; survives
     /// malformed content, reporting it in Snapshot::warnings.
@@ -40,11 +40,11 @@ class Collector {
 
 /// Reads `<procfs>/net/{tcp,tcp6,udp,udp6,dev}` and `<procfs>/stat`.
 class ProcCollector final : public Collector {
-  public:
+public:
     explicit ProcCollector(CollectorOptions options);
     Result<Snapshot> collect() override;
 
-  private:
+private:
     CollectorOptions options_;
 };
 

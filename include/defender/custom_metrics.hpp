@@ -136,7 +136,7 @@ struct CustomMetricsReading {
 /// The custom metrics of a report. Reading runs the commands in parallel, so a report waits
 /// at most for the longest command timeout.
 class CustomMetricSet {
-  public:
+public:
     explicit CustomMetricSet(CustomMetricOptions options = {});
     ~CustomMetricSet();
     CustomMetricSet(CustomMetricSet&&) noexcept;
@@ -158,7 +158,7 @@ class CustomMetricSet {
     /// How many readings of `name` failed so far (source or data rules).
     std::uint64_t failures(std::string_view name) const;
 
-  private:
+private:
     struct Entry;
     CustomMetricOptions options_;
     std::vector<std::unique_ptr<Entry>> entries_;

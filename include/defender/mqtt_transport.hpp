@@ -58,7 +58,7 @@ Status check_tls_files(const MqttSettings& settings);
 std::optional<std::string> key_permission_warning(const std::filesystem::path& key);
 
 class MqttTransport final : public Transport {
-  public:
+public:
     explicit MqttTransport(MqttSettings settings);
     ~MqttTransport() override;
     MqttTransport(const MqttTransport&) = delete;
@@ -81,7 +81,7 @@ class MqttTransport final : public Transport {
 
     const MqttSettings& settings() const;
 
-  private:
+private:
     class Impl;
     std::unique_ptr<Impl> impl_;
 };

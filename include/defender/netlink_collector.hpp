@@ -18,7 +18,7 @@ namespace defender {
 /// only when the options name that procfs (make_collector decides this).
 /// CollectorOptions::address_source is not used: addresses come from RTM_GETADDR.
 class NetlinkCollector final : public Collector {
-  public:
+public:
     explicit NetlinkCollector(CollectorOptions options);
     /// Fails with one line naming the dump that failed and why, e.g.
     /// "netlink sock_diag dump of tcp/ipv6 failed: Operation not permitted".
@@ -31,7 +31,7 @@ class NetlinkCollector final : public Collector {
     /// Whether a NETLINK_SOCK_DIAG socket can be opened in this process.
     static bool available();
 
-  private:
+private:
     Error fail(std::string_view what, int error_number);
 
     CollectorOptions options_;

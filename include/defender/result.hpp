@@ -17,7 +17,7 @@ struct Error {
 /// Either a value or an Error. Accessing the wrong alternative throws std::logic_error.
 template <class T>
 class [[nodiscard]] Result {
-  public:
+public:
     Result(T value) : state_(std::move(value)) {}
     Result(Error error) : state_(std::move(error)) {}
 
@@ -33,12 +33,11 @@ class [[nodiscard]] Result {
     const T& operator*() const& { return const_cast<Result*>(this)->checked_value(); }
 
     const Error& error() const {
-        if (ok())
-            throw std::logic_error("Result holds a value, not an error");
+        if (ok()) throw std::logic_error("Result holds a value, not an error");
         return std::get<Error>(state_);
     }
 
-  private:
+private:
     T& checked_value() {
         if (!ok())
             throw std::logic_error("Result holds an error: " + std::get<Error>(state_).message);

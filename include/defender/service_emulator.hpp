@@ -31,7 +31,7 @@ struct ServiceAnswer {
 };
 
 class ServiceEmulator {
-  public:
+public:
     explicit ServiceEmulator(ServiceEmulatorOptions options);
 
     /// The answer to a message on a Device Defender publish topic; nullopt for any other topic.
@@ -41,7 +41,7 @@ class ServiceEmulator {
     /// Topic filters to subscribe to: every thing's json and cbor publish topics.
     static std::vector<std::string> subscriptions();
 
-  private:
+private:
     std::string store(const std::string& thing, const IncomingMessage& message,
                       const std::string& extension);
 

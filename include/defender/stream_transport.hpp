@@ -10,7 +10,7 @@
 namespace defender {
 
 class StreamTransport final : public Transport {
-  public:
+public:
     /// JSON payloads get a newline after them; binary payloads are written as they are.
     StreamTransport(std::ostream& out, bool newline_after_payload);
 
@@ -22,7 +22,7 @@ class StreamTransport final : public Transport {
                    std::chrono::milliseconds timeout) override;
     void disconnect(std::chrono::milliseconds) override {}
 
-  private:
+private:
     std::ostream& out_;
     bool newline_;
 };

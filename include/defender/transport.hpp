@@ -32,7 +32,7 @@ using TransportEvent = std::variant<IncomingMessage, ConnectionLost>;
 using EventSink = std::function<void(TransportEvent)>;
 
 class Transport {
-  public:
+public:
     virtual ~Transport() = default;
 
     /// Where events go; set before connect().

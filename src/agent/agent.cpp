@@ -38,7 +38,7 @@ std::string format_counts(const AgentCounts& counts) {
 }  // namespace
 
 class Agent::Loop {
-  public:
+public:
     Loop(AgentOptions options, Collector& collector, Transport& transport, LogSink log)
         : options_(std::move(options)),
           collector_(collector),
@@ -61,8 +61,7 @@ class Agent::Loop {
 
         while (!stopping_) {
             auto now = Clock::now();
-            if (!transport_.is_connected() && now >= next_connect_)
-                try_connect();
+            if (!transport_.is_connected() && now >= next_connect_) try_connect();
             now = Clock::now();
             if (now >= next_report_) {
                 report_due_ = true;
@@ -73,10 +72,8 @@ class Agent::Loop {
                 publish_report();
             }
             expire_unanswered();
-            if (options_.stop_after_reports != 0 && settled() >= options_.stop_after_reports)
-                break;
-            if (auto event = events_.pop_until(next_deadline()))
-                handle(std::move(*event));
+            if (options_.stop_after_reports != 0 && settled() >= options_.stop_after_reports) break;
+            if (auto event = events_.pop_until(next_deadline())) handle(std::move(*event));
         }
         transport_.disconnect(std::chrono::seconds(2));
         log_(LogLevel::info, "stopped (" + format_counts(counts_) + ")");
@@ -89,18 +86,16 @@ class Agent::Loop {
         events_.push(StopRequested{});
     }
 
-  private:
+private:
     std::uint64_t settled() const {
-        if (!options_.expect_replies)
-            return counts_.published;
+        if (!options_.expect_replies) return counts_.published;
         return counts_.accepted + counts_.rejected + counts_.unanswered;
     }
 
     Status make_topics() {
         const auto format = options_.encoding.format;
         auto publish = make_topic(options_.thing_name, format, TopicKind::publish);
-        if (!publish)
-            return publish.error();
+        if (!publish) return publish.error();
         publish_topic_ = *publish;
         reply_topics_ = {*make_topic(options_.thing_name, format, TopicKind::accepted),
                          *make_topic(options_.thing_name, format, TopicKind::rejected)};
@@ -108,24 +103,21 @@ class Agent::Loop {
     }
 
     void load_state() {
-        if (options_.state_file.empty())
-            return;
+        if (options_.state_file.empty()) return;
         auto state = load_state_file();
         report_ids_ = ReportIdSequence(state.last_report_id);
     }
 
     AgentState load_state_file() {
         auto state = ::defender::load_state(options_.state_file);
-        if (state)
-            return *state;
+        if (state) return *state;
         log_(LogLevel::warn,
              state.error().message + "; starting afresh with report ids from the clock");
         return {};
     }
 
     void save_state() {
-        if (options_.state_file.empty())
-            return;
+        if (options_.state_file.empty()) return;
         auto saved = ::defender::save_state(options_.state_file, {report_ids_.last()});
         if (!saved && !state_write_warned_) {
             log_(LogLevel::warn,
@@ -140,16 +132,14 @@ class Agent::Loop {
     // missed while busy or disconnected are skipped, not queued.
     Clock::time_point advance(Clock::time_point slot, Clock::time_point now) const {
         const auto interval = options_.interval;
-        if (now < slot)
-            return slot;
+        if (now < slot) return slot;
         const auto behind = (now - slot) / interval + 1;
         return slot + behind * interval;
     }
 
     Clock::time_point next_deadline() const {
         auto deadline = next_report_;
-        if (!transport_.is_connected() && next_connect_ < deadline)
-            deadline = next_connect_;
+        if (!transport_.is_connected() && next_connect_ < deadline) deadline = next_connect_;
         if (!pending_.empty()) {
             deadline = std::min(deadline, pending_.front().published_at + options_.reply_timeout);
         }
@@ -216,8 +206,7 @@ class Agent::Loop {
         auto published = transport_.publish(publish_topic_, *bytes, options_.publish_timeout);
         if (!published) {
             ++counts_.failed;
-            if (!transport_.is_connected())
-                missed_while_down_ = true;
+            if (!transport_.is_connected()) missed_while_down_ = true;
             log_(LogLevel::warn,
                  "report " + std::to_string(report_id) +
                      " not acknowledged by the broker: " + published.error().message);
@@ -234,8 +223,7 @@ class Agent::Loop {
     }
 
     void add_custom_metrics(Report& report) {
-        if (!options_.custom_metrics)
-            return;
+        if (!options_.custom_metrics) return;
         auto reading = options_.custom_metrics->read();
         for (const auto& notice : reading.notices)
             log_(notice.problem ? LogLevel::warn : LogLevel::info, notice.message);
@@ -244,8 +232,7 @@ class Agent::Loop {
     }
 
     void handle(LoopEvent event) {
-        if (std::holds_alternative<StopRequested>(event))
-            return;
+        if (std::holds_alternative<StopRequested>(event)) return;
         auto& transport_event = std::get<TransportEvent>(event);
         if (auto* lost = std::get_if<ConnectionLost>(&transport_event)) {
             log_(LogLevel::warn, "connection lost: " + lost->reason);
@@ -284,8 +271,7 @@ class Agent::Loop {
     }
 
     std::deque<PendingReport>::iterator find_pending(std::optional<std::uint64_t> report_id) {
-        if (!report_id)
-            return pending_.empty() ? pending_.end() : std::prev(pending_.end());
+        if (!report_id) return pending_.empty() ? pending_.end() : std::prev(pending_.end());
         return std::find_if(pending_.begin(), pending_.end(),
                             [&](const PendingReport& p) { return p.report_id == *report_id; });
     }

@@ -7,7 +7,7 @@
 namespace defender {
 
 class Backoff {
-  public:
+public:
     Backoff(std::chrono::milliseconds initial, std::chrono::milliseconds maximum,
             std::uint64_t seed)
         : initial_(initial), maximum_(maximum), random_(seed) {}
@@ -16,15 +16,14 @@ class Backoff {
     /// ceiling doubles with every failure up to the maximum.
     std::chrono::milliseconds next() {
         const auto ceiling = current_ceiling();
-        if (failures_ < 32)
-            ++failures_;
+        if (failures_ < 32) ++failures_;
         std::uniform_int_distribution<std::int64_t> pick(ceiling.count() / 2, ceiling.count());
         return std::chrono::milliseconds(pick(random_));
     }
     void reset() { failures_ = 0; }
     unsigned failures() const { return failures_; }
 
-  private:
+private:
     std::chrono::milliseconds current_ceiling() const {
         auto ceiling = initial_;
         for (unsigned i = 0; i < failures_ && ceiling < maximum_; ++i)

@@ -12,7 +12,7 @@ namespace defender {
 
 template <class Event>
 class EventQueue {
-  public:
+public:
     void push(Event event) {
         {
             std::lock_guard lock(mutex_);
@@ -31,7 +31,7 @@ class EventQueue {
         return event;
     }
 
-  private:
+private:
     std::mutex mutex_;
     std::condition_variable ready_;
     std::deque<Event> events_;

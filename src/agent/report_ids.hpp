@@ -8,7 +8,7 @@
 namespace defender {
 
 class ReportIdSequence {
-  public:
+public:
     explicit ReportIdSequence(std::uint64_t last = 0) : last_(last) {}
 
     std::uint64_t next() {
@@ -21,7 +21,7 @@ class ReportIdSequence {
     }
     std::uint64_t last() const { return last_; }
 
-  private:
+private:
     std::uint64_t last_;
 };
 

@@ -19,18 +19,17 @@ std::string os_error() {
 }
 
 class FileDescriptor {
-  public:
+public:
     explicit FileDescriptor(int fd) : fd_(fd) {}
     ~FileDescriptor() {
-        if (fd_ >= 0)
-            ::close(fd_);
+        if (fd_ >= 0) ::close(fd_);
     }
     FileDescriptor(const FileDescriptor&) = delete;
     FileDescriptor& operator=(const FileDescriptor&) = delete;
     int get() const { return fd_; }
     int release() { return std::exchange(fd_, -1); }
 
-  private:
+private:
     int fd_;
 };
 
@@ -38,10 +37,8 @@ bool write_all(int fd, const std::string& bytes) {
     std::size_t written = 0;
     while (written < bytes.size()) {
         const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
         written += static_cast<std::size_t>(n);
     }
     return true;
@@ -51,11 +48,9 @@ bool write_all(int fd, const std::string& bytes) {
 
 Result<AgentState> load_state(const std::filesystem::path& file) {
     std::error_code missing;
-    if (!std::filesystem::exists(file, missing) && !missing)
-        return AgentState{};
+    if (!std::filesystem::exists(file, missing) && !missing) return AgentState{};
     std::ifstream in(file, std::ios::binary);
-    if (!in)
-        return Error{"cannot read state file " + file.string() + ": " + os_error()};
+    if (!in) return Error{"cannot read state file " + file.string() + ": " + os_error()};
     std::stringstream text;
     text << in.rdbuf();
     const auto document = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
@@ -105,8 +100,7 @@ Status save_state(const std::filesystem::path& file, const AgentState& state) {
     }
     const auto directory = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
     FileDescriptor dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dir.get() >= 0)
-        ::fsync(dir.get());
+    if (dir.get() >= 0) ::fsync(dir.get());
     return Done{};
 }
 

@@ -27,11 +27,9 @@ std::optional<int> read_all(int fd, std::string& content) {
     char buffer[65536];
     while (true) {
         const ssize_t count = ::read(fd, buffer, sizeof buffer);
-        if (count == 0)
-            return std::nullopt;
+        if (count == 0) return std::nullopt;
         if (count < 0) {
-            if (errno == EINTR)
-                continue;
+            if (errno == EINTR) continue;
             return errno;
         }
         content.append(buffer, static_cast<std::size_t>(count));
@@ -68,11 +66,9 @@ std::optional<std::string> read_input(const std::string& input) {
 std::string describe_style(const std::vector<ValidationResult>& results) {
     const auto style = results.front().style;
     for (const auto& result : results) {
-        if (result.style != style)
-            return "mixed key styles";
+        if (result.style != style) return "mixed key styles";
     }
-    if (!style)
-        return "unknown key style";
+    if (!style) return "unknown key style";
     return *style == KeyStyle::long_names ? "long names" : "short names";
 }
 
@@ -87,8 +83,7 @@ void print_violations(const std::vector<ValidationResult>& results) {
     const bool numbered = results.size() > 1;
     for (std::size_t i = 0; i < results.size(); ++i) {
         for (const auto& violation : results[i].violations) {
-            if (numbered)
-                std::cout << "report " << i + 1 << ": ";
+            if (numbered) std::cout << "report " << i + 1 << ": ";
             std::cout << (violation.pointer.empty() ? "(document)" : violation.pointer) << ": "
                       << violation.reason << "\n";
         }
@@ -97,8 +92,7 @@ void print_violations(const std::vector<ValidationResult>& results) {
 
 int run_check(const CheckOptions& options) {
     const auto content = read_input(options.input);
-    if (!content)
-        return kExitUsage;
+    if (!content) return kExitUsage;
     const auto results = validate_reports(*content);
     bool valid = true;
     for (const auto& result : results)
@@ -107,8 +101,7 @@ int run_check(const CheckOptions& options) {
         print_violations(results);
         return kExitInvalid;
     }
-    if (!options.quiet)
-        print_summary(results, content->size());
+    if (!options.quiet) print_summary(results, content->size());
     return kExitOk;
 }
 

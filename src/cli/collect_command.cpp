@@ -29,7 +29,7 @@ struct CollectSettings {
 };
 
 class Output {
-  public:
+public:
     // Returns an error message, or an empty string.
     std::string open(const std::string& path, Format format) {
         if (path.empty() || path == "-") {
@@ -40,20 +40,18 @@ class Output {
             return {};
         }
         file_.open(path, std::ios::binary | std::ios::trunc);
-        if (!file_)
-            return "cannot write " + path;
+        if (!file_) return "cannot write " + path;
         stream_ = &file_;
         return {};
     }
     bool write(const std::string& bytes, bool newline) {
         stream_->write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        if (newline)
-            *stream_ << '\n';
+        if (newline) *stream_ << '\n';
         stream_->flush();
         return static_cast<bool>(*stream_);
     }
 
-  private:
+private:
     std::ofstream file_;
     std::ostream* stream_ = nullptr;
 };
@@ -94,8 +92,7 @@ int run_collect(const CollectSettings& settings) {
         std::chrono::duration<double>(settings.sample_rate));
 
     for (unsigned sample = 0; sample < settings.samples; ++sample) {
-        if (sample > 0)
-            std::this_thread::sleep_until(start + period * sample);
+        if (sample > 0) std::this_thread::sleep_until(start + period * sample);
         auto snapshot = collector->collect();
         if (!snapshot) {
             spdlog::error("{}", snapshot.error().message);
@@ -106,8 +103,7 @@ int run_collect(const CollectSettings& settings) {
         Report report = build_report(*snapshot, baseline ? &*baseline : nullptr, report_ids.next(),
                                      build, random);
         baseline = baseline_of(*snapshot);
-        if (*custom_metrics)
-            add_custom_metrics(**custom_metrics, report);
+        if (*custom_metrics) add_custom_metrics(**custom_metrics, report);
         auto bytes = encode_within_limits(report, encoding, kMaxPayloadBytes, random);
         if (!bytes) {
             spdlog::error("{}", bytes.error().message);

@@ -26,14 +26,12 @@ void add_connection_options(CLI::App& command, ConnectionArgs& args) {
 
 std::string host_name() {
     char name[HOST_NAME_MAX + 1] = {};
-    if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0')
-        return "defender";
+    if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "defender";
     return name;
 }
 
 Result<MqttSettings> mqtt_settings(const ConnectionArgs& args) {
-    if (args.endpoint.empty())
-        return Error{"no broker endpoint: give --endpoint"};
+    if (args.endpoint.empty()) return Error{"no broker endpoint: give --endpoint"};
     for (const auto& [value, option] :
          {std::pair{&args.root_ca, "--root-ca"}, std::pair{&args.cert, "--cert"},
           std::pair{&args.key, "--key"}}) {
@@ -49,10 +47,8 @@ Result<MqttSettings> mqtt_settings(const ConnectionArgs& args) {
     settings.key = args.key;
     settings.keep_alive = std::chrono::seconds(args.keep_alive);
     auto module = mqtt_module();
-    if (!module)
-        return module.error();
-    if (auto files = (*module)->check_tls_files(settings); !files)
-        return files.error();
+    if (!module) return module.error();
+    if (auto files = (*module)->check_tls_files(settings); !files) return files.error();
     return settings;
 }
 

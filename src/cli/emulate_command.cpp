@@ -26,7 +26,7 @@ struct Stop {};
 using EmulatorEvent = std::variant<TransportEvent, Stop>;
 
 class EmulatorLoop {
-  public:
+public:
     EmulatorLoop(Transport& transport, ServiceEmulator& emulator)
         : transport_(transport),
           emulator_(emulator),
@@ -48,10 +48,8 @@ class EmulatorLoop {
                                       ? std::chrono::steady_clock::now() + std::chrono::hours(1)
                                       : next_connect;
             auto event = events_.pop_until(deadline);
-            if (!event)
-                continue;
-            if (std::holds_alternative<Stop>(*event))
-                break;
+            if (!event) continue;
+            if (std::holds_alternative<Stop>(*event)) break;
             auto& transport_event = std::get<TransportEvent>(*event);
             if (auto* lost = std::get_if<ConnectionLost>(&transport_event)) {
                 spdlog::warn("connection lost: {}", lost->reason);
@@ -65,7 +63,7 @@ class EmulatorLoop {
 
     void stop() { events_.push(Stop{}); }
 
-  private:
+private:
     bool connect() {
         if (auto connected = transport_.connect(); !connected) {
             spdlog::warn("cannot connect: {}", connected.error().message);
@@ -82,11 +80,9 @@ class EmulatorLoop {
 
     void answer(const IncomingMessage& message) {
         auto answer = emulator_.handle(message, std::chrono::steady_clock::now());
-        if (!answer)
-            return;
+        if (!answer) return;
         std::cout << answer->summary << std::endl;
-        if (!answer->store_problem.empty())
-            spdlog::warn("{}", answer->store_problem);
+        if (!answer->store_problem.empty()) spdlog::warn("{}", answer->store_problem);
         if (auto published = transport_.publish(answer->reply_topic, answer->reply_payload,
                                                 std::chrono::seconds(5));
             !published) {
@@ -103,8 +99,7 @@ class EmulatorLoop {
 
 int run_emulate(const EmulateArgs& args) {
     ConnectionArgs connection = args.connection;
-    if (connection.client_id.empty())
-        connection.client_id = "defender-emulator-" + host_name();
+    if (connection.client_id.empty()) connection.client_id = "defender-emulator-" + host_name();
     auto settings = mqtt_settings(connection);
     if (!settings) {
         spdlog::error("{}", settings.error().message);

@@ -10,8 +10,7 @@ CollectorOptions ReportArgs::collector_options() const {
 }
 
 Result<std::shared_ptr<CustomMetricSet>> ReportArgs::custom_metric_set() const {
-    if (custom_metric_definitions.empty())
-        return std::shared_ptr<CustomMetricSet>();
+    if (custom_metric_definitions.empty()) return std::shared_ptr<CustomMetricSet>();
     CustomMetricOptions options;
     options.procfs = resolve_procfs_root(procfs);
     options.max_list_size = max_list_size;
@@ -21,8 +20,7 @@ Result<std::shared_ptr<CustomMetricSet>> ReportArgs::custom_metric_set() const {
             return Error{"--custom-metric \"" + text + "\": " + reason};
         };
         auto definition = parse_custom_metric_definition(text);
-        if (!definition)
-            return bad(definition.error().message);
+        if (!definition) return bad(definition.error().message);
         if (custom_metrics && definition->name == "cpu_usage")
             return bad("cpu_usage is already added by --custom-metrics");
         if (auto added = set->add(std::move(*definition)); !added)

@@ -13,13 +13,13 @@ namespace defender::cli {
 void block_stop_signals();
 
 class StopOnSignal {
-  public:
+public:
     explicit StopOnSignal(std::function<void()> on_stop);
     ~StopOnSignal();
     StopOnSignal(const StopOnSignal&) = delete;
     StopOnSignal& operator=(const StopOnSignal&) = delete;
 
-  private:
+private:
     std::atomic<bool> done_{false};
     std::thread waiter_;
 };

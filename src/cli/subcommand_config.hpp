@@ -9,14 +9,13 @@
 namespace defender::cli {
 
 class SubcommandConfig : public CLI::ConfigTOML {
-  public:
+public:
     explicit SubcommandConfig(const CLI::App& app) : app_(app) {}
 
     std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
         auto items = CLI::ConfigTOML::from_config(input);
         const auto chosen = app_.get_subcommands();
-        if (chosen.empty())
-            return items;
+        if (chosen.empty()) return items;
         const CLI::App& command = *chosen.front();
         for (auto& item : items) {
             if (item.parents.empty() ||
@@ -31,7 +30,7 @@ class SubcommandConfig : public CLI::ConfigTOML {
         return items;
     }
 
-  private:
+private:
     const CLI::App& app_;
 };
 

@@ -22,7 +22,7 @@ bool is_own_procfs(const std::string& procfs_root) {
 
 /// Netlink until the kernel refuses it (seccomp, LSM policy), then /proc from then on.
 class NetlinkOrProcCollector final : public Collector {
-  public:
+public:
     explicit NetlinkOrProcCollector(CollectorOptions options)
         : options_(std::move(options)), netlink_(options_) {}
 
@@ -44,7 +44,7 @@ class NetlinkOrProcCollector final : public Collector {
         return from_proc;
     }
 
-  private:
+private:
     CollectorOptions options_;
     NetlinkCollector netlink_;
     std::unique_ptr<ProcCollector> proc_;

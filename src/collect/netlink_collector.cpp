@@ -170,11 +170,9 @@ std::size_t tcp_sockets_in_use(const std::string& procfs_root) {
          {std::pair{"/net/sockstat", std::string_view("TCP: inuse ")},
           std::pair{"/net/sockstat6", std::string_view("TCP6: inuse ")}}) {
         const auto text = read_small_file(procfs_root + file);
-        if (!text)
-            continue;
+        if (!text) continue;
         const auto at = text->find(label);
-        if (at == std::string::npos)
-            continue;
+        if (at == std::string::npos) continue;
         total += std::strtoull(text->c_str() + at + label.size(), nullptr, 10);
     }
     return total;

@@ -12,7 +12,7 @@
 namespace defender::netlink {
 
 class NetlinkSocket {
-  public:
+public:
     /// Opens a socket of `protocol` (NETLINK_SOCK_DIAG, NETLINK_ROUTE) connected to the kernel,
     /// so nothing but the kernel can send to it. Returns 0 or an errno.
     int open(int protocol);
@@ -22,7 +22,7 @@ class NetlinkSocket {
     /// EMSGSIZE if the datagram did not fit, EAGAIN if the kernel stayed silent for seconds).
     ssize_t receive(std::span<std::byte> buffer);
 
-  private:
+private:
     UniqueFd fd_;
 };
 

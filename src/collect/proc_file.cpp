@@ -13,7 +13,7 @@ namespace {
 
 /// Owns a file descriptor.
 class FileDescriptor {
-  public:
+public:
     explicit FileDescriptor(int fd) : fd_(fd) {}
     FileDescriptor(const FileDescriptor&) = delete;
     FileDescriptor& operator=(const FileDescriptor&) = delete;
@@ -24,7 +24,7 @@ class FileDescriptor {
     }
     int get() const { return fd_; }
 
-  private:
+private:
     int fd_;
 };
 

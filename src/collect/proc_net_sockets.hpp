@@ -24,12 +24,12 @@ struct SocketTable {
 /// Parses a table line by line, the first line being the header. Blank lines are ignored;
 /// malformed ones are counted and skipped.
 class SocketTableParser {
-  public:
+public:
     SocketTableParser(SocketProtocol protocol, SocketTable& into)
         : protocol_(protocol), into_(into) {}
     void add_line(std::string_view line);
 
-  private:
+private:
     SocketProtocol protocol_;
     SocketTable& into_;
     bool header_seen_ = false;

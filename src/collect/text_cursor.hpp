@@ -10,7 +10,7 @@
 namespace defender {
 
 class TextCursor {
-  public:
+public:
     explicit TextCursor(std::string_view text) : text_(text) {}
 
     bool at_end() const { return position_ == text_.size(); }
@@ -97,16 +97,13 @@ class TextCursor {
         return position_ != start;
     }
 
-  private:
+private:
     static bool is_blank(char c) { return c == ' ' || c == '\t'; }
     static bool is_digit(char c) { return c >= '0' && c <= '9'; }
     static int hex_value(char c) {
-        if (c >= '0' && c <= '9')
-            return c - '0';
-        if (c >= 'A' && c <= 'F')
-            return c - 'A' + 10;
-        if (c >= 'a' && c <= 'f')
-            return c - 'a' + 10;
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
         return -1;
     }
 

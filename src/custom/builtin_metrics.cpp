@@ -33,8 +33,7 @@ std::optional<T> leading_number(std::string_view& text) {
     text = skip_spaces(text);
     T value{};
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc{})
-        return std::nullopt;
+    if (error != std::errc{}) return std::nullopt;
     text.remove_prefix(static_cast<std::size_t>(end - text.data()));
     return value;
 }
@@ -48,8 +47,7 @@ std::optional<std::uint64_t> meminfo_field(std::string_view meminfo, std::string
             line.remove_prefix(key.size() + 1);
             return leading_number<std::uint64_t>(line);
         }
-        if (end == std::string_view::npos)
-            break;
+        if (end == std::string_view::npos) break;
         start = end + 1;
     }
     return std::nullopt;
@@ -60,58 +58,49 @@ Result<std::string> read_proc(const CustomMetricOptions& options, const std::str
 }
 
 Result<CustomValue> number_value(Result<double> value) {
-    if (!value)
-        return value.error();
+    if (!value) return value.error();
     return CustomValue{NumberValue{*value}};
 }
 
 Result<CustomValue> integer_value(Result<std::int64_t> value) {
-    if (!value)
-        return value.error();
+    if (!value) return value.error();
     return CustomValue{NumberValue{*value}};
 }
 
 Result<double> memory_used_percent(const CustomMetricOptions& options) {
     auto text = read_proc(options, "meminfo");
-    if (!text)
-        return text.error();
+    if (!text) return text.error();
     return memory_used_percent_from_meminfo(*text);
 }
 
 Result<std::int64_t> uptime_seconds(const CustomMetricOptions& options) {
     auto text = read_proc(options, "uptime");
-    if (!text)
-        return text.error();
+    if (!text) return text.error();
     std::string_view rest = *text;
     const auto seconds = leading_number<double>(rest);
-    if (!seconds || *seconds < 0)
-        return Error{"no uptime in " + options.procfs + "/uptime"};
+    if (!seconds || *seconds < 0) return Error{"no uptime in " + options.procfs + "/uptime"};
     return static_cast<std::int64_t>(*seconds);
 }
 
 Result<double> load_average_1m(const CustomMetricOptions& options) {
     auto text = read_proc(options, "loadavg");
-    if (!text)
-        return text.error();
+    if (!text) return text.error();
     std::string_view rest = *text;
     const auto load = leading_number<double>(rest);
-    if (!load)
-        return Error{"no load average in " + options.procfs + "/loadavg"};
+    if (!load) return Error{"no load average in " + options.procfs + "/loadavg"};
     return *load;
 }
 
 Result<std::int64_t> open_file_count(const CustomMetricOptions& options) {
     auto text = read_proc(options, "sys/fs/file-nr");
-    if (!text)
-        return text.error();
+    if (!text) return text.error();
     return open_file_count_from_file_nr(*text);
 }
 
 Result<std::int64_t> process_count(const CustomMetricOptions& options) {
     std::error_code error;
     std::filesystem::directory_iterator entries(options.procfs, error);
-    if (error)
-        return Error{"cannot list " + options.procfs + ": " + error.message()};
+    if (error) return Error{"cannot list " + options.procfs + ": " + error.message()};
     std::int64_t count = 0;
     for (const auto& entry : entries) {
         const auto name = entry.path().filename().string();
@@ -129,15 +118,13 @@ Result<double> disk_used_percent(const std::string& path) {
         return Error{"cannot statvfs " + path + ": " + std::strerror(errno)};
     const double used = static_cast<double>(info.f_blocks - info.f_bfree);
     const double usable = used + static_cast<double>(info.f_bavail);
-    if (usable <= 0)
-        return Error{"file system of " + path + " has no blocks"};
+    if (usable <= 0) return Error{"file system of " + path + " has no blocks"};
     return round_to_hundredths(100.0 * used / usable);
 }
 
 Result<CustomValue> interface_names(const CustomMetricOptions& options) {
     auto text = read_proc(options, "net/dev");
-    if (!text)
-        return text.error();
+    if (!text) return text.error();
     StringListValue names;
     for (auto& interface : parse_proc_net_dev(*text).interfaces)
         names.values.push_back(std::move(interface.name));
@@ -146,18 +133,15 @@ Result<CustomValue> interface_names(const CustomMetricOptions& options) {
 }
 
 Result<CustomValue> interface_addresses(const CustomMetricOptions& options) {
-    if (!options.address_source.addresses)
-        return Error{"no address source"};
+    if (!options.address_source.addresses) return Error{"no address source"};
     auto addresses = options.address_source.addresses();
-    if (!addresses)
-        return addresses.error();
+    if (!addresses) return addresses.error();
     std::set<IpAddress> unique;
     for (const auto& address : *addresses) {
         const bool loopback = options.address_source.is_loopback
                                   ? options.address_source.is_loopback(address.interface)
                                   : address.interface == "lo";
-        if (!loopback)
-            unique.insert(address.address.normalized());
+        if (!loopback) unique.insert(address.address.normalized());
     }
     IpListValue list;
     for (const auto& address : unique)
@@ -189,12 +173,10 @@ Result<CustomValue> BuiltinReader::read(const BuiltinSource& source,
     switch (source.metric) {
         case BuiltinMetric::cpu_usage: {
             auto now = read_cpu_times(options.procfs);
-            if (!now)
-                return now.error();
+            if (!now) return now.error();
             const auto usage = cpu_usage_percent(previous_cpu_, *now);
             previous_cpu_ = *now;
-            if (!usage)
-                return Error{"no CPU time elapsed since the previous reading"};
+            if (!usage) return Error{"no CPU time elapsed since the previous reading"};
             return CustomValue{NumberValue{*usage}};
         }
         case BuiltinMetric::memory_used_percent:

@@ -11,10 +11,10 @@ namespace defender {
 /// Reads one built-in metric; keeps the previous CPU reading, so cpu_usage covers the time
 /// since the previous read (since boot at the first).
 class BuiltinReader {
-  public:
+public:
     Result<CustomValue> read(const BuiltinSource& source, const CustomMetricOptions& options);
 
-  private:
+private:
     std::optional<CpuTimes> previous_cpu_;
 };
 

@@ -40,7 +40,7 @@ Result<Pipe> make_pipe() {
 
 // posix_spawn attributes and file actions, destroyed on every path.
 class SpawnSetup {
-  public:
+public:
     SpawnSetup(int stdout_fd, int stderr_fd) {
         ::posix_spawn_file_actions_init(&actions_);
         ::posix_spawn_file_actions_addopen(&actions_, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -69,18 +69,17 @@ class SpawnSetup {
     const posix_spawn_file_actions_t* actions() const { return &actions_; }
     const posix_spawnattr_t* attributes() const { return &attributes_; }
 
-  private:
+private:
     posix_spawn_file_actions_t actions_;
     posix_spawnattr_t attributes_;
 };
 
 // The child process: killed with its group and reaped unless it was reaped already.
 class Child {
-  public:
+public:
     explicit Child(pid_t pid) : pid_(pid) {}
     ~Child() {
-        if (!reaped_)
-            kill_group();
+        if (!reaped_) kill_group();
     }
     Child(const Child&) = delete;
     Child& operator=(const Child&) = delete;
@@ -103,7 +102,7 @@ class Child {
         return status;
     }
 
-  private:
+private:
     pid_t pid_;
     bool reaped_ = false;
 };
@@ -118,16 +117,14 @@ std::string describe(const CommandSource& command) {
 
 std::string first_line(const std::string& text) {
     const auto start = text.find_first_not_of(" \t\r\n");
-    if (start == std::string::npos)
-        return {};
+    if (start == std::string::npos) return {};
     const auto end = text.find_first_of("\r\n", start);
     return text.substr(start, end == std::string::npos ? end : end - start);
 }
 
 std::string seconds_text(std::chrono::milliseconds duration) {
     const auto ms = duration.count();
-    if (ms % 1000 == 0)
-        return std::to_string(ms / 1000) + " s";
+    if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
     return std::to_string(ms) + " ms";
 }
 
@@ -145,17 +142,13 @@ Outcome drain(UniqueFd& out, UniqueFd& err, std::size_t max_output, Clock::time_
     char buffer[kReadChunk];
     while (out.valid() || err.valid()) {
         pollfd fds[2] = {{out.get(), POLLIN, 0}, {err.get(), POLLIN, 0}};
-        if (Clock::now() >= deadline)
-            return Outcome::timed_out;
+        if (Clock::now() >= deadline) return Outcome::timed_out;
         const int ready = ::poll(fds, 2, remaining_ms(deadline));
-        if (ready < 0 && errno != EINTR)
-            return Outcome::timed_out;
+        if (ready < 0 && errno != EINTR) return Outcome::timed_out;
         for (int i = 0; i < 2; ++i) {
-            if (fds[i].fd < 0 || fds[i].revents == 0)
-                continue;
+            if (fds[i].fd < 0 || fds[i].revents == 0) continue;
             const ssize_t got = ::read(fds[i].fd, buffer, sizeof buffer);
-            if (got < 0 && errno == EINTR)
-                continue;
+            if (got < 0 && errno == EINTR) continue;
             UniqueFd& fd = i == 0 ? out : err;
             if (got <= 0) {
                 fd.reset();
@@ -165,8 +158,7 @@ Outcome drain(UniqueFd& out, UniqueFd& err, std::size_t max_output, Clock::time_
             const std::size_t cap = i == 0 ? max_output + 1 : kMaxStderrBytes;
             sink.append(buffer,
                         std::min(static_cast<std::size_t>(got), cap - std::min(cap, sink.size())));
-            if (i == 0 && output.size() > max_output)
-                return Outcome::too_much_output;
+            if (i == 0 && output.size() > max_output) return Outcome::too_much_output;
         }
     }
     return Outcome::finished;
@@ -177,11 +169,9 @@ Outcome drain(UniqueFd& out, UniqueFd& err, std::size_t max_output, Clock::time_
 Result<std::string> run_command(const CommandSource& command) {
     const auto deadline = Clock::now() + command.timeout;
     auto out = make_pipe();
-    if (!out)
-        return out.error();
+    if (!out) return out.error();
     auto err = make_pipe();
-    if (!err)
-        return err.error();
+    if (!err) return err.error();
 
     std::vector<char*> argv;
     for (const auto& word : command.argv)

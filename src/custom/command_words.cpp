@@ -19,29 +19,22 @@ Result<std::vector<std::string>> split_command_words(std::string_view text) {
                 word->push_back(c);
             }
         } else if (c == ' ' || c == '\t') {
-            if (word)
-                words.push_back(std::move(*word));
+            if (word) words.push_back(std::move(*word));
             word.reset();
         } else if (c == '\'' || c == '"') {
             quote = c;
-            if (!word)
-                word.emplace();
+            if (!word) word.emplace();
         } else if (c == '\\') {
-            if (i + 1 == text.size())
-                return Error{"command ends with a backslash"};
-            if (!word)
-                word.emplace();
+            if (i + 1 == text.size()) return Error{"command ends with a backslash"};
+            if (!word) word.emplace();
             word->push_back(text[++i]);
         } else {
-            if (!word)
-                word.emplace();
+            if (!word) word.emplace();
             word->push_back(c);
         }
     }
-    if (quote != 0)
-        return Error{std::string("command has an unclosed ") + quote + " quote"};
-    if (word)
-        words.push_back(std::move(*word));
+    if (quote != 0) return Error{std::string("command has an unclosed ") + quote + " quote"};
+    if (word) words.push_back(std::move(*word));
     return words;
 }
 

@@ -46,8 +46,7 @@ Result<Fields> split_fields(std::string_view text) {
 
 std::optional<std::string> field(const Fields& fields, std::string_view key) {
     const auto found = fields.values.find(key);
-    if (found == fields.values.end())
-        return std::nullopt;
+    if (found == fields.values.end()) return std::nullopt;
     return found->second;
 }
 
@@ -80,40 +79,33 @@ Result<CustomMetricSource> parse_source(const Fields& fields) {
     const auto timeout = field(fields, "timeout");
     const auto max_bytes = field(fields, "max-bytes");
     const auto path = field(fields, "path");
-    if (timeout && !command)
-        return Error{"timeout= applies to command= only"};
-    if (max_bytes && builtin)
-        return Error{"max-bytes= applies to command= and file= only"};
+    if (timeout && !command) return Error{"timeout= applies to command= only"};
+    if (max_bytes && builtin) return Error{"max-bytes= applies to command= and file= only"};
 
     if (builtin) {
         const auto metric = parse_builtin_metric(*builtin);
-        if (!metric)
-            return Error{"unknown builtin " + in_quotes(*builtin)};
+        if (!metric) return Error{"unknown builtin " + in_quotes(*builtin)};
         if (path && *metric != BuiltinMetric::disk_used_percent)
             return Error{"path= applies to builtin=disk_used_percent only"};
         return CustomMetricSource{BuiltinSource{*metric, path.value_or("/")}};
     }
-    if (path)
-        return Error{"path= applies to builtin=disk_used_percent only"};
+    if (path) return Error{"path= applies to builtin=disk_used_percent only"};
     std::optional<std::size_t> byte_limit;
     if (max_bytes) {
         auto parsed = parse_max_bytes(*max_bytes);
-        if (!parsed)
-            return parsed.error();
+        if (!parsed) return parsed.error();
         byte_limit = *parsed;
     }
     if (file)
         return CustomMetricSource{FileSource{*file, byte_limit.value_or(kDefaultMaxSourceBytes)}};
 
     auto argv = split_command_words(*command);
-    if (!argv)
-        return argv.error();
+    if (!argv) return argv.error();
     CommandSource source{std::move(*argv), kDefaultCommandTimeout,
                          byte_limit.value_or(kDefaultMaxSourceBytes)};
     if (timeout) {
         auto parsed = parse_timeout(*timeout);
-        if (!parsed)
-            return parsed.error();
+        if (!parsed) return parsed.error();
         source.timeout = *parsed;
     }
     return CustomMetricSource{std::move(source)};
@@ -122,12 +114,10 @@ Result<CustomMetricSource> parse_source(const Fields& fields) {
 Result<CustomMetricDefinition> parse_fields(const Fields& fields) {
     CustomMetricDefinition definition;
     const auto name = field(fields, "name");
-    if (!name)
-        return Error{"name= is missing"};
+    if (!name) return Error{"name= is missing"};
     definition.name = *name;
     auto source = parse_source(fields);
-    if (!source)
-        return source.error();
+    if (!source) return source.error();
     definition.source = std::move(*source);
     const auto* builtin = std::get_if<BuiltinSource>(&definition.source);
     if (const auto type = field(fields, "type")) {
@@ -142,8 +132,7 @@ Result<CustomMetricDefinition> parse_fields(const Fields& fields) {
     } else {
         return Error{"type= is missing (number, number-list, string-list or ip-address-list)"};
     }
-    if (auto problem = check_definition(definition))
-        return Error{*problem};
+    if (auto problem = check_definition(definition)) return Error{*problem};
     return definition;
 }
 
@@ -161,24 +150,18 @@ struct SourceCheck {
         return std::nullopt;
     }
     std::optional<std::string> operator()(const CommandSource& source) const {
-        if (source.argv.empty() || source.argv.front().empty())
-            return "command= names no program";
-        if (source.timeout.count() <= 0)
-            return "timeout must be positive";
-        if (source.max_output_bytes == 0)
-            return "max-bytes must be positive";
+        if (source.argv.empty() || source.argv.front().empty()) return "command= names no program";
+        if (source.timeout.count() <= 0) return "timeout must be positive";
+        if (source.max_output_bytes == 0) return "max-bytes must be positive";
         return std::nullopt;
     }
     std::optional<std::string> operator()(const FileSource& source) const {
-        if (source.path.empty())
-            return "file= is empty";
-        if (source.max_bytes == 0)
-            return "max-bytes must be positive";
+        if (source.path.empty()) return "file= is empty";
+        if (source.max_bytes == 0) return "max-bytes must be positive";
         return std::nullopt;
     }
     std::optional<std::string> operator()(const CallbackSource& source) const {
-        if (!source.read)
-            return "the callback is empty";
+        if (!source.read) return "the callback is empty";
         return std::nullopt;
     }
 };
@@ -186,15 +169,13 @@ struct SourceCheck {
 }  // namespace
 
 std::optional<std::string> check_definition(const CustomMetricDefinition& definition) {
-    if (auto problem = check_metric_name(definition.name))
-        return *problem;
+    if (auto problem = check_metric_name(definition.name)) return *problem;
     return std::visit(SourceCheck{definition}, definition.source);
 }
 
 Result<CustomMetricDefinition> parse_custom_metric_definition(std::string_view text) {
     auto fields = split_fields(text);
-    if (!fields)
-        return fields.error();
+    if (!fields) return fields.error();
     return parse_fields(*fields);
 }
 

@@ -13,8 +13,7 @@ namespace {
 enum class Health { unknown, ok, source_failed, rule_broken };
 
 Result<CustomValue> parsed(Result<std::string> text, CustomMetricType type) {
-    if (!text)
-        return text.error();
+    if (!text) return text.error();
     return parse_custom_value(*text, type);
 }
 
@@ -50,8 +49,7 @@ CustomMetricSet& CustomMetricSet::operator=(CustomMetricSet&&) noexcept = defaul
 Status CustomMetricSet::add(CustomMetricDefinition definition) {
     if (auto problem = check_definition(definition))
         return Error{quoted_name(definition.name) + ": " + *problem};
-    if (contains(definition.name))
-        return Error{quoted_name(definition.name) + " is defined twice"};
+    if (contains(definition.name)) return Error{quoted_name(definition.name) + " is defined twice"};
     auto entry = std::make_unique<Entry>();
     entry->definition = std::move(definition);
     entries_.push_back(std::move(entry));
@@ -73,16 +71,14 @@ std::size_t CustomMetricSet::size() const {
 
 bool CustomMetricSet::contains(std::string_view name) const {
     for (const auto& entry : entries_) {
-        if (entry->definition.name == name)
-            return true;
+        if (entry->definition.name == name) return true;
     }
     return false;
 }
 
 std::uint64_t CustomMetricSet::failures(std::string_view name) const {
     for (const auto& entry : entries_) {
-        if (entry->definition.name == name)
-            return entry->failures;
+        if (entry->definition.name == name) return entry->failures;
     }
     return 0;
 }

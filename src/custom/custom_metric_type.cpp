@@ -28,8 +28,7 @@ constexpr std::array<std::pair<BuiltinMetric, const char*>, 9> kBuiltinNames{{
 template <class Enum, std::size_t N>
 const char* name_of(const std::array<std::pair<Enum, const char*>, N>& names, Enum value) {
     for (const auto& [candidate, name] : names) {
-        if (candidate == value)
-            return name;
+        if (candidate == value) return name;
     }
     return "?";
 }
@@ -38,8 +37,7 @@ template <class Enum, std::size_t N>
 std::optional<Enum> value_of(const std::array<std::pair<Enum, const char*>, N>& names,
                              std::string_view text) {
     for (const auto& [value, name] : names) {
-        if (text == name)
-            return value;
+        if (text == name) return value;
     }
     return std::nullopt;
 }

@@ -24,15 +24,13 @@ std::string_view trim(std::string_view text) {
 }
 
 std::string quoted_start(std::string_view text) {
-    if (text.size() <= kQuotedLength)
-        return in_quotes(text);
+    if (text.size() <= kQuotedLength) return in_quotes(text);
     return in_quotes(text.substr(0, kQuotedLength)) + "...";
 }
 
 // JSON's number syntax: from_chars alone would also take "inf", "nan" and hex digits.
 bool looks_like_number(std::string_view text) {
-    if (text.empty())
-        return false;
+    if (text.empty()) return false;
     bool digit = false;
     for (const char c : text) {
         if (c >= '0' && c <= '9') {
@@ -70,12 +68,10 @@ Result<CustomValue> parse_number_list(std::string_view text) {
         const auto token = text.substr(start, end == std::string_view::npos ? end : end - start);
         if (!token.empty()) {
             auto number = parse_number(token);
-            if (!number)
-                return number.error();
+            if (!number) return number.error();
             list.values.push_back(*number);
         }
-        if (end == std::string_view::npos)
-            break;
+        if (end == std::string_view::npos) break;
         start = end + 1;
     }
     return CustomValue{std::move(list)};
@@ -86,8 +82,7 @@ std::vector<std::string> non_blank_lines(std::string_view text) {
     while (!text.empty()) {
         const auto end = text.find('\n');
         const auto line = trim(text.substr(0, end));
-        if (!line.empty())
-            lines.emplace_back(line);
+        if (!line.empty()) lines.emplace_back(line);
         text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
     }
     return lines;
@@ -99,11 +94,9 @@ Result<CustomValue> parse_custom_value(std::string_view text, CustomMetricType t
     switch (type) {
         case CustomMetricType::number: {
             const auto token = trim(text);
-            if (token.empty())
-                return Error{"no number in the output (it is empty)"};
+            if (token.empty()) return Error{"no number in the output (it is empty)"};
             auto number = parse_number(token);
-            if (!number)
-                return number.error();
+            if (!number) return number.error();
             return CustomValue{NumberValue{*number}};
         }
         case CustomMetricType::number_list:

@@ -25,15 +25,13 @@ template <class Item, class Check>
 std::optional<std::string> first_problem(const std::vector<Item>& items, const char* rule,
                                          Check check) {
     for (const auto& item : items) {
-        if (auto problem = check(item))
-            return std::string(rule) + ": " + *problem;
+        if (auto problem = check(item)) return std::string(rule) + ": " + *problem;
     }
     return std::nullopt;
 }
 
 std::optional<std::string> check_size(std::size_t size, std::size_t max_list_size) {
-    if (max_list_size == 0 || size <= max_list_size)
-        return std::nullopt;
+    if (max_list_size == 0 || size <= max_list_size) return std::nullopt;
     return "list size: " + std::to_string(size) + " items, above the limit of " +
            std::to_string(max_list_size);
 }

@@ -40,11 +40,9 @@ std::optional<Header> read_header(std::string_view bytes, std::size_t& at) {
         header.argument = kIndefinite;
         return header;
     }
-    if (info > 27)
-        return std::nullopt;
+    if (info > 27) return std::nullopt;
     const std::size_t size = std::size_t{1} << (info - 24);
-    if (bytes.size() - at < size)
-        return std::nullopt;
+    if (bytes.size() - at < size) return std::nullopt;
     for (std::size_t i = 0; i < size; ++i) {
         header.argument = (header.argument << 8) | static_cast<std::uint8_t>(bytes[at++]);
     }
@@ -58,8 +56,7 @@ bool cbor_nesting_exceeds(std::string_view bytes, std::size_t max_depth) {
     std::vector<std::uint64_t> open;
     const auto item_done = [&open] {
         while (!open.empty() && open.back() != kIndefinite) {
-            if (--open.back() > 0)
-                return;
+            if (--open.back() > 0) return;
             open.pop_back();  // the container is complete: one item of its parent
         }
     };
@@ -73,8 +70,7 @@ bool cbor_nesting_exceeds(std::string_view bytes, std::size_t max_depth) {
             continue;
         }
         const auto header = read_header(bytes, at);
-        if (!header)
-            return false;
+        if (!header) return false;
         const bool indefinite = header->argument == kIndefinite;
         switch (header->major) {
             case kBytes:
@@ -82,8 +78,7 @@ bool cbor_nesting_exceeds(std::string_view bytes, std::size_t max_depth) {
                 if (indefinite) {
                     open.push_back(kIndefinite);  // definite-length chunks follow
                 } else {
-                    if (bytes.size() - at < header->argument)
-                        return false;
+                    if (bytes.size() - at < header->argument) return false;
                     at += header->argument;
                     item_done();
                 }
@@ -109,8 +104,7 @@ bool cbor_nesting_exceeds(std::string_view bytes, std::size_t max_depth) {
                 item_done();
                 break;
         }
-        if (open.size() > max_depth)
-            return true;
+        if (open.size() > max_depth) return true;
     }
     return false;
 }

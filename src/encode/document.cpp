@@ -54,34 +54,27 @@ Result<Document> parse_one(std::string_view bytes, std::size_t& at, Format forma
 }  // namespace
 
 std::optional<Format> parse_format(std::string_view text) {
-    if (text == "json")
-        return Format::json;
-    if (text == "cbor")
-        return Format::cbor;
+    if (text == "json") return Format::json;
+    if (text == "cbor") return Format::cbor;
     return std::nullopt;
 }
 
 std::optional<Format> detect_format(std::string_view bytes) {
     const std::size_t at = skip_blanks(bytes, 0);
-    if (at >= bytes.size())
-        return std::nullopt;
+    if (at >= bytes.size()) return std::nullopt;
     const auto first = static_cast<unsigned char>(bytes[at]);
-    if (first == '{')
-        return Format::json;
+    if (first == '{') return Format::json;
     // CBOR major type 5 (map), any length encoding; the blank bytes skipped above are not map
     // headers, so a CBOR map never starts with them.
-    if (at == 0 && (first >> 5) == 5)
-        return Format::cbor;
+    if (at == 0 && (first >> 5) == 5) return Format::cbor;
     return std::nullopt;
 }
 
 Result<Document> parse_document(std::string_view bytes, Format format) {
     std::size_t at = 0;
     auto document = parse_one(bytes, at, format);
-    if (!document)
-        return document.error();
-    if (format == Format::json)
-        at = skip_blanks(bytes, at);
+    if (!document) return document.error();
+    if (format == Format::json) at = skip_blanks(bytes, at);
     if (at != bytes.size()) {
         return Error{"unexpected data after the document at byte " + std::to_string(at)};
     }
@@ -90,11 +83,9 @@ Result<Document> parse_document(std::string_view bytes, Format format) {
 
 Result<ParsedDocument> parse_document(std::string_view bytes) {
     const auto format = detect_format(bytes);
-    if (!format)
-        return Error{"neither a JSON object nor a CBOR map"};
+    if (!format) return Error{"neither a JSON object nor a CBOR map"};
     auto document = parse_document(bytes, *format);
-    if (!document)
-        return document.error();
+    if (!document) return document.error();
     return ParsedDocument{*format, std::move(document.value())};
 }
 
@@ -102,13 +93,10 @@ Result<std::vector<ParsedDocument>> parse_documents(std::string_view bytes) {
     std::vector<ParsedDocument> documents;
     std::size_t at = 0;
     const auto format = detect_format(bytes);
-    if (!format)
-        return Error{"neither a JSON object nor a CBOR map"};
+    if (!format) return Error{"neither a JSON object nor a CBOR map"};
     while (true) {
-        if (*format == Format::json)
-            at = skip_blanks(bytes, at);
-        if (at >= bytes.size())
-            break;
+        if (*format == Format::json) at = skip_blanks(bytes, at);
+        if (at >= bytes.size()) break;
         auto document = parse_one(bytes, at, *format);
         if (!document) {
             return Error{"document " + std::to_string(documents.size() + 1) + ": " +

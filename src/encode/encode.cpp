@@ -10,8 +10,7 @@ std::string encode(const Report& report, const EncodeOptions& options) {
 
 Result<Report> decode(std::string_view bytes) {
     auto parsed = parse_document(bytes);
-    if (!parsed)
-        return parsed.error();
+    if (!parsed) return parsed.error();
     return from_document(parsed->document);
 }
 

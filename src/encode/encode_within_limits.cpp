@@ -7,20 +7,16 @@ namespace defender {
 Result<std::string> encode_within_limits(Report& report, const EncodeOptions& options,
                                          std::size_t max_bytes, std::mt19937_64& random) {
     std::string bytes = encode(report, options);
-    if (bytes.size() <= max_bytes)
-        return bytes;
+    if (bytes.size() <= max_bytes) return bytes;
 
     // Entries of one list are of similar size, so scaling the list lengths by the share of the
     // budget they may use gets close at once; a few more rounds absorb the rounding.
     Report bare = report;
     if (bare.metrics) {
         auto& metrics = *bare.metrics;
-        if (metrics.listening_tcp_ports)
-            metrics.listening_tcp_ports->ports.clear();
-        if (metrics.listening_udp_ports)
-            metrics.listening_udp_ports->ports.clear();
-        if (metrics.established_connections)
-            metrics.established_connections->connections.clear();
+        if (metrics.listening_tcp_ports) metrics.listening_tcp_ports->ports.clear();
+        if (metrics.listening_udp_ports) metrics.listening_udp_ports->ports.clear();
+        if (metrics.established_connections) metrics.established_connections->connections.clear();
     }
     const std::size_t fixed = encode(bare, options).size();
     if (fixed > max_bytes) {

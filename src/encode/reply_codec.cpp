@@ -7,17 +7,13 @@ namespace {
 template <class T>
 std::optional<T> optional_member(const Document& document, const char* key) {
     const auto found = document.find(key);
-    if (found == document.end())
-        return std::nullopt;
+    if (found == document.end()) return std::nullopt;
     if constexpr (std::is_same_v<T, std::string>) {
-        if (!found->is_string())
-            return std::nullopt;
+        if (!found->is_string()) return std::nullopt;
     } else if constexpr (std::is_unsigned_v<T>) {
-        if (!found->is_number_unsigned())
-            return std::nullopt;
+        if (!found->is_number_unsigned()) return std::nullopt;
     } else {
-        if (!found->is_number_integer())
-            return std::nullopt;
+        if (!found->is_number_integer()) return std::nullopt;
     }
     return found->template get<T>();
 }
@@ -26,11 +22,9 @@ std::optional<T> optional_member(const Document& document, const char* key) {
 
 Result<Reply> parse_reply(std::string_view payload, Format format) {
     auto parsed = parse_document(payload, format);
-    if (!parsed)
-        return Error{"reply is " + parsed.error().message};
+    if (!parsed) return Error{"reply is " + parsed.error().message};
     const Document& document = *parsed;
-    if (!document.is_object())
-        return Error{"reply is not an object"};
+    if (!document.is_object()) return Error{"reply is not an object"};
     const auto status = optional_member<std::string>(document, "status");
     Reply reply;
     if (status == "ACCEPTED") {
@@ -54,15 +48,13 @@ Result<Reply> parse_reply(std::string_view payload, Format format) {
 std::string encode_reply(const Reply& reply, Format format) {
     Document document = Document::object();
     document["thingName"] = reply.thing_name;
-    if (reply.report_id)
-        document["reportId"] = *reply.report_id;
+    if (reply.report_id) document["reportId"] = *reply.report_id;
     document["status"] = reply.status == ReplyStatus::accepted ? "ACCEPTED" : "REJECTED";
     if (reply.status == ReplyStatus::rejected) {
         document["statusDetails"] = {{"ErrorCode", reply.error_code},
                                      {"ErrorMessage", reply.error_message}};
     }
-    if (reply.timestamp)
-        document["timestamp"] = *reply.timestamp;
+    if (reply.timestamp) document["timestamp"] = *reply.timestamp;
     return serialize_document(document, format);
 }
 

@@ -9,7 +9,7 @@ namespace {
 // Reads a document into the model; the first problem ends the read with an error naming
 // the JSON pointer of the offending value. `defender check` gives the full list.
 class DocumentReader {
-  public:
+public:
     explicit DocumentReader(KeyStyle style) : style_(style) {}
 
     Report report(const Document& document) {
@@ -34,7 +34,7 @@ class DocumentReader {
 
     const std::optional<Error>& error() const { return error_; }
 
-  private:
+private:
     struct Abort {};
 
     [[noreturn]] void fail(const std::string& pointer, const std::string& reason) {
@@ -45,8 +45,7 @@ class DocumentReader {
     std::string key(Field field) const { return std::string(field_name(field, style_)); }
 
     void expect_object(const Document& value, const std::string& pointer) {
-        if (!value.is_object())
-            fail(pointer, "expected an object");
+        if (!value.is_object()) fail(pointer, "expected an object");
     }
 
     void expect_keys(const Document& object, const std::string& pointer,
@@ -56,8 +55,7 @@ class DocumentReader {
             bool known = false;
             for (const Field field : allowed)
                 known = known || item.key() == key(field);
-            if (!known)
-                fail(pointer + "/" + item.key(), "unexpected key");
+            if (!known) fail(pointer + "/" + item.key(), "unexpected key");
         }
     }
 
@@ -66,13 +64,11 @@ class DocumentReader {
         static const Document kAbsent;
         const auto name = key(field);
         if (!object.contains(name)) {
-            if (required)
-                fail(pointer + "/" + name, "missing");
+            if (required) fail(pointer + "/" + name, "missing");
             return kAbsent;
         }
         const Document& value = object.at(name);
-        if (value.is_null())
-            fail(pointer + "/" + name, "null");
+        if (value.is_null()) fail(pointer + "/" + name, "null");
         return value;
     }
 
@@ -80,32 +76,27 @@ class DocumentReader {
                               bool required,
                               std::uint64_t max = std::numeric_limits<std::uint64_t>::max()) {
         const Document& value = member(object, pointer, field, required);
-        if (value.is_null())
-            return 0;
+        if (value.is_null()) return 0;
         if (!value.is_number_unsigned() &&
             !(value.is_number_integer() && value.get<std::int64_t>() >= 0)) {
             fail(pointer + "/" + key(field), "expected a non-negative integer");
         }
         const auto number = value.get<std::uint64_t>();
-        if (number > max)
-            fail(pointer + "/" + key(field), "out of range");
+        if (number > max) fail(pointer + "/" + key(field), "out of range");
         return number;
     }
 
     std::string string_at(const Document& object, const std::string& pointer, Field field,
                           bool required) {
         const Document& value = member(object, pointer, field, required);
-        if (value.is_null())
-            return {};
-        if (!value.is_string())
-            fail(pointer + "/" + key(field), "expected a string");
+        if (value.is_null()) return {};
+        if (!value.is_string()) fail(pointer + "/" + key(field), "expected a string");
         return value.get<std::string>();
     }
 
     std::optional<std::string> optional_string(const Document& object, const std::string& pointer,
                                                Field field) {
-        if (!object.contains(key(field)))
-            return std::nullopt;
+        if (!object.contains(key(field))) return std::nullopt;
         return string_at(object, pointer, field, true);
     }
 
@@ -203,20 +194,16 @@ class DocumentReader {
             }
             return value.get<std::int64_t>();
         }
-        if (value.is_number_integer())
-            return value.get<std::int64_t>();
-        if (value.is_number_float())
-            return value.get<double>();
+        if (value.is_number_integer()) return value.get<std::int64_t>();
+        if (value.is_number_float()) return value.get<double>();
         fail(pointer, "expected a number");
     }
 
     std::vector<std::string> strings(const Document& value, const std::string& pointer) {
-        if (!value.is_array())
-            fail(pointer, "expected an array of strings");
+        if (!value.is_array()) fail(pointer, "expected an array of strings");
         std::vector<std::string> items;
         for (std::size_t i = 0; i < value.size(); ++i) {
-            if (!value[i].is_string())
-                fail(pointer + "/" + std::to_string(i), "expected a string");
+            if (!value[i].is_string()) fail(pointer + "/" + std::to_string(i), "expected a string");
             items.push_back(value[i].get<std::string>());
         }
         return items;
@@ -239,8 +226,7 @@ class DocumentReader {
             if (value_name == "number") {
                 metric.value = NumberValue{number(value, value_pointer)};
             } else if (value_name == "number_list") {
-                if (!value.is_array())
-                    fail(value_pointer, "expected an array of numbers");
+                if (!value.is_array()) fail(value_pointer, "expected an array of numbers");
                 NumberListValue list;
                 for (std::size_t i = 0; i < value.size(); ++i) {
                     list.values.push_back(
@@ -265,8 +251,7 @@ class DocumentReader {
 }  // namespace
 
 Result<Report> from_document(const Document& document) {
-    if (!document.is_object())
-        return Error{"(document): expected an object"};
+    if (!document.is_object()) return Error{"(document): expected an object"};
     KeyStyle style = KeyStyle::long_names;
     if (document.contains(field_name(Field::header, KeyStyle::short_names))) {
         style = KeyStyle::short_names;
@@ -277,8 +262,7 @@ Result<Report> from_document(const Document& document) {
     try {
         return reader.report(document);
     } catch (...) {
-        if (reader.error())
-            return *reader.error();
+        if (reader.error()) return *reader.error();
         throw;
     }
 }

@@ -7,15 +7,14 @@ namespace defender {
 namespace {
 
 class DocumentWriter {
-  public:
+public:
     explicit DocumentWriter(KeyStyle style) : style_(style) {}
 
     Document report(const Report& report) const {
         Document document = Document::object();
         document[key(Field::header)] = {{key(Field::report_id), report.report_id},
                                         {key(Field::version), report.version}};
-        if (report.metrics)
-            document[key(Field::metrics)] = metrics(*report.metrics);
+        if (report.metrics) document[key(Field::metrics)] = metrics(*report.metrics);
         if (!report.custom_metrics.empty()) {
             Document& custom = document[key(Field::custom_metrics)] = Document::object();
             for (const auto& metric : report.custom_metrics) {
@@ -28,7 +27,7 @@ class DocumentWriter {
         return document;
     }
 
-  private:
+private:
     std::string key(Field field) const { return std::string(field_name(field, style_)); }
 
     Document metrics(const Metrics& metrics) const {
@@ -59,8 +58,7 @@ class DocumentWriter {
         entries.get_ref<Document::array_t&>().reserve(list.ports.size());
         for (const auto& entry : list.ports) {
             Document item = {{key(Field::port), entry.port}};
-            if (entry.interface)
-                item[key(Field::interface)] = *entry.interface;
+            if (entry.interface) item[key(Field::interface)] = *entry.interface;
             entries.push_back(std::move(item));
         }
         return {{key(Field::ports), std::move(entries)}, {key(Field::total), list.total}};
@@ -72,8 +70,7 @@ class DocumentWriter {
         for (const auto& entry : list.connections) {
             Document item = {{key(Field::remote_addr), entry.remote_addr},
                              {key(Field::local_port), entry.local_port}};
-            if (entry.local_interface)
-                item[key(Field::local_interface)] = *entry.local_interface;
+            if (entry.local_interface) item[key(Field::local_interface)] = *entry.local_interface;
             entries.push_back(std::move(item));
         }
         return {{key(Field::connections), std::move(entries)}, {key(Field::total), list.total}};

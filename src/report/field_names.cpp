@@ -46,8 +46,7 @@ std::string_view field_name(Field field, KeyStyle style) {
 std::optional<Field> field_from_key(std::string_view key, KeyStyle style) {
     for (int i = 0; i < kFieldCount; ++i) {
         const auto field = static_cast<Field>(i);
-        if (field_name(field, style) == key)
-            return field;
+        if (field_name(field, style) == key) return field;
     }
     return std::nullopt;
 }

@@ -11,7 +11,7 @@
 namespace defender {
 
 class InterfaceIndex {
-  public:
+public:
     static constexpr int kNone = -1;
 
     explicit InterfaceIndex(const std::vector<InterfaceAddress>& addresses);
@@ -21,7 +21,7 @@ class InterfaceIndex {
     int find(const IpAddress& address) const;
     const std::string& name(int index) const { return names_[static_cast<std::size_t>(index)]; }
 
-  private:
+private:
     std::vector<std::string> names_;
     std::unordered_map<IpAddress, int, IpAddressHash> owner_;
 };

@@ -17,8 +17,7 @@ NetworkStats network_delta(const std::vector<InterfaceCounters>& since,
                            const std::vector<InterfaceCounters>& now, bool include_loopback) {
     NetworkStats total;
     for (const auto& current : now) {
-        if (current.loopback && !include_loopback)
-            continue;
+        if (current.loopback && !include_loopback) continue;
         const auto previous = std::find_if(since.begin(), since.end(), [&](const auto& candidate) {
             return candidate.name == current.name;
         });

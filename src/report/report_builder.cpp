@@ -19,8 +19,7 @@ struct PortKey {
 // Keeps a uniform random subset of at most `max_entries` (0 = all), in sorted order.
 template <class Item>
 void sample_positions(std::vector<Item>& items, std::size_t max_entries, std::mt19937_64& random) {
-    if (max_entries == 0 || items.size() <= max_entries)
-        return;
+    if (max_entries == 0 || items.size() <= max_entries) return;
     for (std::size_t i = 0; i < max_entries; ++i) {
         std::uniform_int_distribution<std::size_t> pick(i, items.size() - 1);
         std::swap(items[i], items[pick(random)]);
@@ -40,8 +39,7 @@ std::uint64_t dedup_and_sample(std::vector<Key>& keys, std::size_t max_entries,
 }
 
 std::optional<std::string> interface_name(const InterfaceIndex& index, int interface) {
-    if (interface == InterfaceIndex::kNone)
-        return std::nullopt;
+    if (interface == InterfaceIndex::kNone) return std::nullopt;
     return index.name(interface);
 }
 
@@ -77,8 +75,7 @@ std::vector<std::uint32_t>::iterator unique_by_interface(
     std::stable_sort(group.begin(), group.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     for (std::size_t i = 0; i < group.size(); ++i) {
-        if (i == 0 || group[i].first != group[i - 1].first)
-            *out++ = group[i].second;
+        if (i == 0 || group[i].first != group[i - 1].first) *out++ = group[i].second;
     }
     return out;
 }
@@ -162,8 +159,7 @@ Report build_report(const Snapshot& now, const Baseline* since, std::uint64_t re
     }
     if (options.cpu_usage && now.cpu) {
         const auto usage = cpu_usage_percent(since ? since->cpu : std::nullopt, *now.cpu);
-        if (usage)
-            report.custom_metrics.push_back({"cpu_usage", NumberValue{*usage}});
+        if (usage) report.custom_metrics.push_back({"cpu_usage", NumberValue{*usage}});
     }
     return report;
 }

@@ -8,8 +8,7 @@ namespace {
 // Partial Fisher-Yates: every subset of size `keep` is equally likely.
 template <class T>
 void sample_in_place(std::vector<T>& entries, std::size_t keep, std::mt19937_64& random) {
-    if (keep == 0 || entries.size() <= keep)
-        return;
+    if (keep == 0 || entries.size() <= keep) return;
     for (std::size_t i = 0; i < keep; ++i) {
         std::uniform_int_distribution<std::size_t> pick(i, entries.size() - 1);
         std::swap(entries[i], entries[pick(random)]);
@@ -21,8 +20,7 @@ void sample_in_place(std::vector<T>& entries, std::size_t keep, std::mt19937_64&
 }  // namespace
 
 void sample_lists(Report& report, std::size_t max_entries, std::mt19937_64& random) {
-    if (!report.metrics)
-        return;
+    if (!report.metrics) return;
     auto& metrics = *report.metrics;
     if (metrics.listening_tcp_ports)
         sample_in_place(metrics.listening_tcp_ports->ports, max_entries, random);
@@ -34,8 +32,7 @@ void sample_lists(Report& report, std::size_t max_entries, std::mt19937_64& rand
 }
 
 std::size_t longest_list(const Report& report) {
-    if (!report.metrics)
-        return 0;
+    if (!report.metrics) return 0;
     const auto& metrics = *report.metrics;
     std::size_t longest = 0;
     if (metrics.listening_tcp_ports)

@@ -32,8 +32,7 @@ constexpr std::array<Suffix, 6> kSuffixes{{
 }  // namespace
 
 Status validate_thing_name(std::string_view thing_name) {
-    if (thing_name.empty())
-        return Error{"thing name is empty"};
+    if (thing_name.empty()) return Error{"thing name is empty"};
     if (thing_name.size() > kMaxThingNameLength) {
         return Error{"thing name is " + std::to_string(thing_name.size()) +
                      " characters long; at most 128 are allowed"};
@@ -48,8 +47,7 @@ Status validate_thing_name(std::string_view thing_name) {
 }
 
 Result<std::string> make_topic(std::string_view thing_name, Format format, TopicKind kind) {
-    if (auto valid = validate_thing_name(thing_name); !valid)
-        return valid.error();
+    if (auto valid = validate_thing_name(thing_name); !valid) return valid.error();
     for (const auto& suffix : kSuffixes) {
         if (suffix.format == format && suffix.kind == kind) {
             std::string topic;
@@ -62,22 +60,17 @@ Result<std::string> make_topic(std::string_view thing_name, Format format, Topic
 }
 
 std::optional<Topic> parse_topic(std::string_view topic) {
-    if (!topic.starts_with(kPrefix))
-        return std::nullopt;
+    if (!topic.starts_with(kPrefix)) return std::nullopt;
     topic.remove_prefix(kPrefix.size());
     const auto slash = topic.find('/');
-    if (slash == std::string_view::npos)
-        return std::nullopt;
+    if (slash == std::string_view::npos) return std::nullopt;
     const auto thing_name = topic.substr(0, slash);
-    if (!validate_thing_name(thing_name))
-        return std::nullopt;
+    if (!validate_thing_name(thing_name)) return std::nullopt;
     topic.remove_prefix(slash);
-    if (!topic.starts_with(kMiddle))
-        return std::nullopt;
+    if (!topic.starts_with(kMiddle)) return std::nullopt;
     topic.remove_prefix(kMiddle.size());
     for (const auto& suffix : kSuffixes) {
-        if (topic == suffix.text)
-            return Topic{std::string(thing_name), suffix.format, suffix.kind};
+        if (topic == suffix.text) return Topic{std::string(thing_name), suffix.format, suffix.kind};
     }
     return std::nullopt;
 }

@@ -21,15 +21,12 @@ std::int64_t epoch_milliseconds() {
 // The report id, when the payload is readable enough to have one.
 std::optional<std::uint64_t> report_id_of(const std::string& payload, Format format) {
     auto document = parse_document(payload, format);
-    if (!document || !document->is_object())
-        return std::nullopt;
+    if (!document || !document->is_object()) return std::nullopt;
     for (const auto style : {KeyStyle::long_names, KeyStyle::short_names}) {
         const auto header = document->find(field_name(Field::header, style));
-        if (header == document->end() || !header->is_object())
-            continue;
+        if (header == document->end() || !header->is_object()) continue;
         const auto id = header->find(field_name(Field::report_id, style));
-        if (id != header->end() && id->is_number_unsigned())
-            return id->get<std::uint64_t>();
+        if (id != header->end() && id->is_number_unsigned()) return id->get<std::uint64_t>();
     }
     return std::nullopt;
 }
@@ -45,8 +42,7 @@ std::vector<std::string> ServiceEmulator::subscriptions() {
 std::optional<ServiceAnswer> ServiceEmulator::handle(const IncomingMessage& message,
                                                      std::chrono::steady_clock::time_point now) {
     const auto topic = parse_topic(message.topic);
-    if (!topic || topic->kind != TopicKind::publish)
-        return std::nullopt;
+    if (!topic || topic->kind != TopicKind::publish) return std::nullopt;
     ++received_;
     const std::string store_problem =
         store(topic->thing_name, message, std::string(to_string(topic->format)));
@@ -99,8 +95,7 @@ std::optional<ServiceAnswer> ServiceEmulator::handle(const IncomingMessage& mess
 
 std::string ServiceEmulator::store(const std::string& thing, const IncomingMessage& message,
                                    const std::string& extension) {
-    if (options_.store_dir.empty())
-        return {};
+    if (options_.store_dir.empty()) return {};
     char sequence[24];
     std::snprintf(sequence, sizeof sequence, "%06llu", static_cast<unsigned long long>(received_));
     const auto path = options_.store_dir / (thing + "-" + sequence + "." + extension);

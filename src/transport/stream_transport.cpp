@@ -10,11 +10,9 @@ StreamTransport::StreamTransport(std::ostream& out, bool newline_after_payload)
 Status StreamTransport::publish(const std::string&, const std::string& payload,
                                 std::chrono::milliseconds) {
     out_.write(payload.data(), static_cast<std::streamsize>(payload.size()));
-    if (newline_)
-        out_ << '\n';
+    if (newline_) out_ << '\n';
     out_.flush();
-    if (!out_)
-        return Error{"cannot write the report to the output"};
+    if (!out_) return Error{"cannot write the report to the output"};
     return Done{};
 }
 

@@ -13,8 +13,7 @@ constexpr std::string_view kValueKeys = "number, number_list, string_list or ip_
 
 void add_if(const std::optional<std::string>& reason, const DocumentPath& path,
             ViolationList& violations) {
-    if (reason)
-        violations.add(path, *reason);
+    if (reason) violations.add(path, *reason);
 }
 
 void check_number_value(const Document& value, const DocumentPath& path,
@@ -31,14 +30,12 @@ void check_number_value(const Document& value, const DocumentPath& path,
 }
 
 void check_string_item(const Document& value, const DocumentPath& path, ViolationList& violations) {
-    if (!expect_string(value, path, violations))
-        return;
+    if (!expect_string(value, path, violations)) return;
     add_if(check_string_list_item(value.get_ref<const std::string&>()), path, violations);
 }
 
 void check_ip_item(const Document& value, const DocumentPath& path, ViolationList& violations) {
-    if (!expect_string(value, path, violations))
-        return;
+    if (!expect_string(value, path, violations)) return;
     add_if(check_ip_literal(value.get_ref<const std::string&>()), path, violations);
 }
 
@@ -47,8 +44,7 @@ using ItemCheck = std::function<void(const Document&, const DocumentPath&, Viola
 // Empty lists are fine: AWS agents send them and the service accepts them (spec §2.5).
 void check_list(const Document& value, const DocumentPath& path, ViolationList& violations,
                 const ItemCheck& check_item) {
-    if (!expect_array(value, path, violations))
-        return;
+    if (!expect_array(value, path, violations)) return;
     for (std::size_t i = 0; i < value.size(); ++i) {
         check_item(value[i], path.element(i), violations);
     }
@@ -56,8 +52,7 @@ void check_list(const Document& value, const DocumentPath& path, ViolationList& 
 
 void check_value_object(const Document& object, const DocumentPath& path,
                         ViolationList& violations) {
-    if (!expect_object(object, path, violations))
-        return;
+    if (!expect_object(object, path, violations)) return;
     if (object.empty()) {
         violations.add(path, "has no value: expected one member " + std::string(kValueKeys));
         return;
@@ -111,8 +106,7 @@ void check_metric(const Document& value, const DocumentPath& path, ViolationList
 
 void check_custom_metrics(const Document& block, const DocumentPath& path,
                           ViolationList& violations) {
-    if (!expect_object(block, path, violations))
-        return;
+    if (!expect_object(block, path, violations)) return;
     std::size_t position = 0;
     for (const auto& [name, value] : block.items()) {
         const auto metric_path = path.member(name, position++);

@@ -34,8 +34,7 @@ bool is_string_list_char(char c) {
 
 std::string describe_char(char c) {
     const auto byte = static_cast<unsigned char>(c);
-    if (byte == ' ')
-        return "space";
+    if (byte == ' ') return "space";
     if (byte < 0x20 || byte >= 0x7f) {
         std::array<char, 8> buffer{};
         std::snprintf(buffer.data(), buffer.size(), "\\x%02x", byte);
@@ -45,8 +44,7 @@ std::string describe_char(char c) {
 }
 
 std::optional<std::string> check_integer_magnitude(std::uint64_t magnitude, std::string text) {
-    if (magnitude < kIntegerLimit)
-        return std::nullopt;
+    if (magnitude < kIntegerLimit) return std::nullopt;
     return text + " has more than 15 digits (Device Defender keeps 15 digits of precision)";
 }
 
@@ -56,12 +54,10 @@ int significant_digits(std::string_view text) {
     const auto exponent = text.find_first_of("eE");
     std::string digits;
     for (const char c : text.substr(0, exponent)) {
-        if (is_ascii_digit(c))
-            digits += c;
+        if (is_ascii_digit(c)) digits += c;
     }
     const auto first = digits.find_first_not_of('0');
-    if (first == std::string::npos)
-        return 1;  // zero
+    if (first == std::string::npos) return 1;  // zero
     const auto last = digits.find_last_not_of('0');
     return static_cast<int>(last - first + 1);
 }
@@ -91,8 +87,7 @@ std::string in_quotes(std::string_view text) {
 }
 
 std::optional<std::string> check_metric_name(std::string_view name) {
-    if (name.empty())
-        return "metric name is empty";
+    if (name.empty()) return "metric name is empty";
     if (name.size() > kMaxMetricNameLength) {
         return "metric name is " + std::to_string(name.size()) +
                " characters long, above the limit of 128";
@@ -103,8 +98,7 @@ std::optional<std::string> check_metric_name(std::string_view name) {
                    " (only letters, digits, ':', '_' and '-' are allowed)";
         }
     }
-    if (name.starts_with("aws:"))
-        return "metric names starting with \"aws:\" are reserved";
+    if (name.starts_with("aws:")) return "metric names starting with \"aws:\" are reserved";
     return std::nullopt;
 }
 
@@ -119,13 +113,11 @@ std::optional<std::string> check_number(std::uint64_t number) {
 }
 
 std::optional<std::string> check_number(double number) {
-    if (!std::isfinite(number))
-        return "number is not finite (NaN and infinity are not allowed)";
+    if (!std::isfinite(number)) return "number is not finite (NaN and infinity are not allowed)";
     // Counted in scientific form: the fixed form of a large integral double spells out all its
     // digits (1234567890123450000.0 prints as "1234567890123450112").
     const int digits = significant_digits(shortest_decimal(number, std::chars_format::scientific));
-    if (digits <= kMaxSignificantDigits)
-        return std::nullopt;
+    if (digits <= kMaxSignificantDigits) return std::nullopt;
     return shortest_decimal(number, std::chars_format::general) + " has " + std::to_string(digits) +
            " significant digits (Device Defender keeps 15 digits of precision)";
 }
@@ -135,8 +127,7 @@ std::optional<std::string> check_number(const Number& number) {
 }
 
 std::optional<std::string> check_string_list_item(std::string_view item) {
-    if (item.empty())
-        return "string is empty";
+    if (item.empty()) return "string is empty";
     for (const char c : item) {
         if (!is_string_list_char(c)) {
             return in_quotes(item) + " contains " + describe_char(c) +
@@ -147,8 +138,7 @@ std::optional<std::string> check_string_list_item(std::string_view item) {
 }
 
 std::optional<std::string> check_ip_literal(std::string_view text) {
-    if (IpAddress::parse(text))
-        return std::nullopt;
+    if (IpAddress::parse(text)) return std::nullopt;
     return in_quotes(text) + " is not an IPv4 or IPv6 address";
 }
 

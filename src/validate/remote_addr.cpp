@@ -12,8 +12,7 @@ namespace {
 constexpr std::string_view kExpectedForm = " (expected \"a.b.c.d:port\" or \"[ipv6]:port\")";
 
 std::optional<std::string> check_remote_port(std::string_view text, std::string_view whole) {
-    if (text.empty())
-        return in_quotes(whole) + " has no port" + std::string(kExpectedForm);
+    if (text.empty()) return in_quotes(whole) + " has no port" + std::string(kExpectedForm);
     const bool digits_only = text.find_first_not_of("0123456789") == std::string_view::npos;
     if (!digits_only || (text.size() > 1 && text.front() == '0') || text.size() > 5) {
         return in_quotes(whole) + " has an invalid port " + in_quotes(text);
@@ -28,8 +27,7 @@ std::optional<std::string> check_remote_port(std::string_view text, std::string_
 
 std::optional<std::string> check_bracketed(std::string_view text) {
     const auto close = text.find(']');
-    if (close == std::string_view::npos)
-        return in_quotes(text) + " has no closing ']'";
+    if (close == std::string_view::npos) return in_quotes(text) + " has no closing ']'";
     const auto host = text.substr(1, close - 1);
     const auto rest = text.substr(close + 1);
     const auto address = IpAddress::parse(host);
@@ -40,18 +38,15 @@ std::optional<std::string> check_bracketed(std::string_view text) {
         return in_quotes(text) + " is an IPv4-mapped IPv6 address; write it as plain IPv4 (\"" +
                address->normalized().to_string() + ":port\")";
     }
-    if (!rest.starts_with(':'))
-        return in_quotes(text) + " has no ':port' after ']'";
+    if (!rest.starts_with(':')) return in_quotes(text) + " has no ':port' after ']'";
     return check_remote_port(rest.substr(1), text);
 }
 
 }  // namespace
 
 std::optional<std::string> check_remote_addr(std::string_view text) {
-    if (text.empty())
-        return "remote address is empty" + std::string(kExpectedForm);
-    if (text.front() == '[')
-        return check_bracketed(text);
+    if (text.empty()) return "remote address is empty" + std::string(kExpectedForm);
+    if (text.front() == '[') return check_bracketed(text);
     const auto colon = text.rfind(':');
     if (colon == std::string_view::npos) {
         return in_quotes(text) + " has no port" + std::string(kExpectedForm);

@@ -30,7 +30,7 @@ bool is_top_level_field(Field field) {
 
 // Walks a report in one key style, recording every violation.
 class ReportChecker {
-  public:
+public:
     ReportChecker(KeyStyle style, ViolationList& violations)
         : style_(style), violations_(violations) {}
 
@@ -54,7 +54,7 @@ class ReportChecker {
                       });
     }
 
-  private:
+private:
     using MemberCheck = std::function<void(Field, const Document&, const DocumentPath&)>;
 
     std::string_view name(Field field) const { return field_name(field, style_); }
@@ -110,8 +110,7 @@ class ReportChecker {
     }
 
     void check_header(const Document& header, const DocumentPath& path) {
-        if (!expect_object(header, path, violations_))
-            return;
+        if (!expect_object(header, path, violations_)) return;
         require(header, path, {Field::report_id, Field::version});
         visit_members(header, path, {Field::report_id, Field::version},
                       [&](Field field, const Document& value, const DocumentPath& member) {
@@ -148,8 +147,7 @@ class ReportChecker {
             return;
         }
         const auto& version = value.get_ref<const std::string&>();
-        if (version == "1.0")
-            return;
+        if (version == "1.0") return;
         const auto dot = version.find('.');
         const auto is_number = [](std::string_view text) {
             return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
@@ -165,8 +163,7 @@ class ReportChecker {
     }
 
     void check_metrics(const Document& metrics, const DocumentPath& path) {
-        if (!expect_object(metrics, path, violations_))
-            return;
+        if (!expect_object(metrics, path, violations_)) return;
         visit_members(metrics, path,
                       {Field::tcp_connections, Field::listening_tcp_ports,
                        Field::listening_udp_ports, Field::network_stats},
@@ -185,8 +182,7 @@ class ReportChecker {
     void check_list_block(
         const Document& block, const DocumentPath& path, Field list_field,
         const std::function<void(const Document&, const DocumentPath&)>& check_entry) {
-        if (!expect_object(block, path, violations_))
-            return;
+        if (!expect_object(block, path, violations_)) return;
         std::optional<std::size_t> listed;
         std::optional<std::uint64_t> total;
         DocumentPath total_path;
@@ -199,8 +195,7 @@ class ReportChecker {
                               }
                               return;
                           }
-                          if (!expect_array(value, member, violations_))
-                              return;
+                          if (!expect_array(value, member, violations_)) return;
                           listed = value.size();
                           for (std::size_t i = 0; i < value.size(); ++i) {
                               check_entry(value[i], member.element(i));
@@ -222,8 +217,7 @@ class ReportChecker {
 
     // The docs mark `port` optional, but an entry without one says nothing.
     void check_port_entry(const Document& entry, const DocumentPath& path) {
-        if (!expect_entry_object(entry, path))
-            return;
+        if (!expect_entry_object(entry, path)) return;
         require(entry, path, {Field::port});
         visit_members(entry, path, {Field::port, Field::interface},
                       [&](Field field, const Document& value, const DocumentPath& member) {
@@ -236,8 +230,7 @@ class ReportChecker {
     }
 
     void check_tcp_connections(const Document& block, const DocumentPath& path) {
-        if (!expect_object(block, path, violations_))
-            return;
+        if (!expect_object(block, path, violations_)) return;
         visit_members(block, path, {Field::established_connections},
                       [&](Field, const Document& value, const DocumentPath& member) {
                           check_list_block(value, member, Field::connections,
@@ -248,15 +241,13 @@ class ReportChecker {
     }
 
     void check_connection_entry(const Document& entry, const DocumentPath& path) {
-        if (!expect_entry_object(entry, path))
-            return;
+        if (!expect_entry_object(entry, path)) return;
         require(entry, path, {Field::remote_addr});
         visit_members(
             entry, path, {Field::remote_addr, Field::local_port, Field::local_interface},
             [&](Field field, const Document& value, const DocumentPath& member) {
                 if (field == Field::remote_addr) {
-                    if (!expect_string(value, member, violations_))
-                        return;
+                    if (!expect_string(value, member, violations_)) return;
                     if (auto reason = check_remote_addr(value.get_ref<const std::string&>())) {
                         violations_.add(member, *reason);
                     }
@@ -269,8 +260,7 @@ class ReportChecker {
     }
 
     void check_network_stats(const Document& block, const DocumentPath& path) {
-        if (!expect_object(block, path, violations_))
-            return;
+        if (!expect_object(block, path, violations_)) return;
         visit_members(block, path,
                       {Field::bytes_in, Field::bytes_out, Field::packets_in, Field::packets_out},
                       [&](Field, const Document& value, const DocumentPath& member) {
@@ -293,13 +283,11 @@ class ReportChecker {
 }  // namespace
 
 std::optional<KeyStyle> detect_key_style(const Document& document) {
-    if (!document.is_object())
-        return std::nullopt;
+    if (!document.is_object()) return std::nullopt;
     for (const auto& [key, value] : document.items()) {
         for (const KeyStyle style : {KeyStyle::long_names, KeyStyle::short_names}) {
             const auto field = field_from_key(key, style);
-            if (field && is_top_level_field(*field))
-                return style;
+            if (field && is_top_level_field(*field)) return style;
         }
     }
     return std::nullopt;

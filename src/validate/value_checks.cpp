@@ -5,20 +5,15 @@
 namespace defender {
 
 std::string_view type_name(const Document& value) {
-    if (value.is_number_integer())
-        return "integer";
-    if (value.is_number_float())
-        return "float";
-    if (value.is_boolean())
-        return "boolean";
-    if (value.is_binary())
-        return "byte string";
+    if (value.is_number_integer()) return "integer";
+    if (value.is_number_float()) return "float";
+    if (value.is_boolean()) return "boolean";
+    if (value.is_binary()) return "byte string";
     return value.type_name();
 }
 
 std::string describe_type(const Document& value) {
-    if (value.is_null())
-        return "null";
+    if (value.is_null()) return "null";
     const std::string name(type_name(value));
     const bool vowel = name.front() == 'a' || name.front() == 'i' || name.front() == 'o';
     return (vowel ? "an " : "a ") + name;
@@ -28,8 +23,7 @@ namespace {
 
 bool expect_type(bool matches, std::string_view expected, const Document& value,
                  const DocumentPath& path, ViolationList& violations) {
-    if (matches)
-        return true;
+    if (matches) return true;
     violations.add(path, "must be " + std::string(expected) + ", not " + describe_type(value));
     return false;
 }
@@ -50,10 +44,8 @@ bool expect_string(const Document& value, const DocumentPath& path, ViolationLis
 
 bool expect_non_empty_string(const Document& value, const DocumentPath& path,
                              ViolationList& violations) {
-    if (!expect_string(value, path, violations))
-        return false;
-    if (!value.get_ref<const std::string&>().empty())
-        return true;
+    if (!expect_string(value, path, violations)) return false;
+    if (!value.get_ref<const std::string&>().empty()) return true;
     violations.add(path, "must not be empty");
     return false;
 }
@@ -80,8 +72,7 @@ bool expect_integer_in(const Document& value, std::uint64_t min, std::uint64_t m
 }
 
 std::uint64_t unsigned_value(const Document& value) {
-    if (value.is_number_unsigned())
-        return value.get<std::uint64_t>();
+    if (value.is_number_unsigned()) return value.get<std::uint64_t>();
     return static_cast<std::uint64_t>(value.get<std::int64_t>());
 }
 

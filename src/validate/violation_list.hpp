@@ -17,7 +17,7 @@ std::string escape_pointer_token(std::string_view token);
 /// A location in a document: the pointer text and, for each step, the member's or element's
 /// position in its container, so that violations can be sorted into document order.
 class DocumentPath {
-  public:
+public:
     DocumentPath() = default;
 
     DocumentPath member(std::string_view key, std::size_t position) const;
@@ -26,20 +26,20 @@ class DocumentPath {
     const std::string& pointer() const { return pointer_; }
     const std::vector<std::size_t>& positions() const { return positions_; }
 
-  private:
+private:
     std::string pointer_;
     std::vector<std::size_t> positions_;
 };
 
 class ViolationList {
-  public:
+public:
     void add(const DocumentPath& path, std::string reason);
 
     /// The violations in document order: a container's own problems (e.g. a missing member)
     /// before those of its members, members in the order they appear.
     std::vector<Violation> in_document_order() const;
 
-  private:
+private:
     struct Entry {
         std::vector<std::size_t> positions;
         Violation violation;

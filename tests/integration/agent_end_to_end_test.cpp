@@ -36,7 +36,7 @@ std::vector<std::filesystem::path> stored_reports(const std::filesystem::path& d
 
 // A test-side MQTT client, with its own certificate.
 class TestClient {
-  public:
+public:
     TestClient(AgentRig& rig, const std::string& name) {
         const auto files = rig.pki().issue_client(name, name);
         MqttSettings settings;
@@ -55,8 +55,7 @@ class TestClient {
             }
         });
         const auto connected = transport_->connect();
-        if (!connected)
-            throw std::runtime_error(connected.error().message);
+        if (!connected) throw std::runtime_error(connected.error().message);
     }
     MqttTransport& transport() { return *transport_; }
     struct Received {
@@ -68,7 +67,7 @@ class TestClient {
         return messages_;
     }
 
-  private:
+private:
     std::mutex mutex_;
     std::vector<Received> messages_;
     std::unique_ptr<MqttTransport> transport_;
@@ -102,8 +101,7 @@ struct OwnedListeners {
         void reset(int fd) { fd_ = fd; }
         int get() const { return fd_; }
         ~Fd() {
-            if (fd_ >= 0)
-                ::close(fd_);
+            if (fd_ >= 0) ::close(fd_);
         }
         int fd_ = -1;
     };
@@ -135,8 +133,7 @@ ListenerView owned_listeners(const Report& report, const OwnedListeners& owned) 
             view.tcp.push_back(entry);
     }
     for (const auto& entry : report.metrics->listening_udp_ports->ports) {
-        if (entry.port == owned.udp_port)
-            view.udp.push_back(entry);
+        if (entry.port == owned.udp_port) view.udp.push_back(entry);
     }
     std::sort(view.tcp.begin(), view.tcp.end());
     return view;
@@ -157,8 +154,7 @@ TEST_P(AgentFormats, EveryReportIsAcceptedWithIncreasingIdsAndTheContentCollectG
     rig.start_emulator(0);
     std::vector<std::string> extra{"-t", "thing-1", "-i", "1",  "--exit-after",
                                    "3",  "-l",      "0",  "-f", std::string(to_string(format))};
-    if (short_names)
-        extra.push_back("--short-names");
+    if (short_names) extra.push_back("--short-names");
     ChildProcess agent(rig.agent(extra));
     const auto status = agent.wait_for(40s);
     ASSERT_TRUE(status.has_value()) << "agent still running: " << agent.stderr_text();

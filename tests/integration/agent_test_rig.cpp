@@ -9,8 +9,7 @@ namespace defender::test {
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
-        if (condition())
-            return true;
+        if (condition()) return true;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return condition();
@@ -46,19 +45,16 @@ void AgentRig::start_emulator(unsigned min_interval_seconds) {
     const bool ready = eventually(
         [&] { return emulator_->stderr_text().find("waiting for reports") != std::string::npos; },
         std::chrono::seconds(15));
-    if (!ready)
-        throw std::runtime_error("emulator did not subscribe: " + emulator_->stderr_text());
+    if (!ready) throw std::runtime_error("emulator did not subscribe: " + emulator_->stderr_text());
 }
 
 void AgentRig::stop_emulator() {
-    if (emulator_)
-        emulator_->stop(std::chrono::seconds(5));
+    if (emulator_) emulator_->stop(std::chrono::seconds(5));
 }
 
 std::vector<EmulatorLine> AgentRig::emulator_lines() const {
     std::vector<EmulatorLine> lines;
-    if (!emulator_)
-        return lines;
+    if (!emulator_) return lines;
     std::istringstream text(emulator_->stdout_text());
     for (std::string line; std::getline(text, line);) {
         EmulatorLine parsed;

@@ -26,7 +26,7 @@ struct EmulatorLine {
 };
 
 class AgentRig {
-  public:
+public:
     /// `persistent_broker`: mosquitto keeps sessions across restarts (persistence on).
     explicit AgentRig(bool persistent_broker = false);
 
@@ -48,7 +48,7 @@ class AgentRig {
     ProcessOptions agent(const std::vector<std::string>& extra,
                          const std::string& log_name = "agent");
 
-  private:
+private:
     TempDir work_;
     std::unique_ptr<TestPki> pki_;
     std::unique_ptr<MosquittoBroker> broker_;

@@ -29,7 +29,7 @@ bool run_ok(const std::vector<std::string>& argv) {
 // A network namespace joined to this one by a veth pair with static neighbours and no IPv6,
 // so that only the test's own packets cross it.
 class VethNamespace {
-  public:
+public:
     VethNamespace() {
         const auto id = std::to_string(::getpid() % 100000);
         name_ = "dfd-acct-" + id;
@@ -60,7 +60,7 @@ class VethNamespace {
     const std::string& name() const { return name_; }
     const std::string& inner() const { return inner_; }
 
-  private:
+private:
     std::string name_, outer_, inner_;
     bool ok_ = false;
 };
@@ -73,12 +73,10 @@ Counters read_counters(const std::filesystem::path& net_dev, const std::string& 
     std::ifstream in(net_dev);
     for (std::string line; std::getline(in, line);) {
         const auto colon = line.find(':');
-        if (colon == std::string::npos)
-            continue;
+        if (colon == std::string::npos) continue;
         auto name = line.substr(0, colon);
         name.erase(0, name.find_first_not_of(' '));
-        if (name != interface)
-            continue;
+        if (name != interface) continue;
         std::istringstream fields(line.substr(colon + 1));
         std::uint64_t value[16] = {};
         for (auto& v : value)
@@ -106,8 +104,7 @@ void send_burst(int count, std::size_t size) {
 }
 
 TEST(AgentTrafficAccounting, AcceptedReportsAddUpToTheCounterChangeAcrossABrokerOutage) {
-    if (::geteuid() != 0)
-        GTEST_SKIP() << "needs root for network namespaces";
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root for network namespaces";
     VethNamespace ns;
     ASSERT_TRUE(ns.ok()) << "cannot build the test namespace";
     ChildProcess holder(
@@ -159,16 +156,14 @@ TEST(AgentTrafficAccounting, AcceptedReportsAddUpToTheCounterChangeAcrossABroker
 
     std::set<std::uint64_t> accepted_ids;
     for (const auto& line : rig.emulator_lines()) {
-        if (line.accepted)
-            accepted_ids.insert(line.report_id);
+        if (line.accepted) accepted_ids.insert(line.report_id);
     }
     Counters sum;
     std::size_t counted = 0;
     for (const auto& entry : std::filesystem::directory_iterator(rig.store_dir())) {
         const auto report = decode(read_file(entry.path()));
         ASSERT_TRUE(report.ok()) << entry.path();
-        if (!accepted_ids.count(report->report_id) || !report->metrics->network_stats)
-            continue;
+        if (!accepted_ids.count(report->report_id) || !report->metrics->network_stats) continue;
         const auto& stats = *report->metrics->network_stats;
         sum.bytes_in += stats.bytes_in;
         sum.bytes_out += stats.bytes_out;

@@ -44,7 +44,7 @@ std::string shell_quote(const std::string& text) {
 }
 
 class CheckCommand : public ::testing::Test {
-  protected:
+protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() /
                ("defender-check-test-" + std::to_string(::getpid()) + "-" +
@@ -184,8 +184,7 @@ TEST_F(CheckCommand, UnreadableInputExitsTwoWithTheOsError) {
 
 TEST_F(CheckCommand, EveryInvalidFixtureExitsOne) {
     for (const auto& entry : fs::directory_iterator(kReports / "invalid")) {
-        if (entry.path().filename() == "EXPECTED")
-            continue;
+        if (entry.path().filename() == "EXPECTED") continue;
         const auto run = check(shell_quote(entry.path()));
         EXPECT_EQ(run.exit_code, 1) << entry.path();
         EXPECT_FALSE(run.out.empty()) << entry.path();

@@ -22,8 +22,7 @@ std::vector<Report> decode_all(const std::string& output) {
     std::vector<Report> reports;
     const auto documents = parse_documents(output);
     EXPECT_TRUE(documents.ok()) << output;
-    if (!documents)
-        return reports;
+    if (!documents) return reports;
     for (const auto& document : *documents) {
         const auto bytes = serialize_document(document.document, document.format);
         reports.push_back(decode(bytes).value());

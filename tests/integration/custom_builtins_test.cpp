@@ -43,8 +43,7 @@ std::uint64_t meminfo_kb(const std::string& key) {
     std::uint64_t value = 0;
     std::string unit;
     while (meminfo >> name >> value >> unit) {
-        if (name == key + ":")
-            return value;
+        if (name == key + ":") return value;
     }
     ADD_FAILURE() << key << " not in /proc/meminfo";
     return 0;
@@ -137,8 +136,7 @@ TEST(CustomBuiltins, InterfaceAddressesMatchIpAddrWithoutLoopback) {
     std::set<std::string> expected;
     for (const auto& link : run_json({"ip", "-j", "addr"})) {
         const auto flags = link.value("flags", nlohmann::json::array());
-        if (std::find(flags.begin(), flags.end(), "LOOPBACK") != flags.end())
-            continue;
+        if (std::find(flags.begin(), flags.end(), "LOOPBACK") != flags.end()) continue;
         for (const auto& address : link.value("addr_info", nlohmann::json::array()))
             expected.insert(address.at("local").get<std::string>());
     }
@@ -168,8 +166,7 @@ TEST(CustomBuiltins, CpuUsageIsAPercentAndCoversTheTimeSinceTheLastReading) {
     CustomMetricSet set;
     ASSERT_TRUE(set.add(parse_custom_metric_definition("name=cpu,builtin=cpu_usage").value()).ok());
     for (int i = 0; i < 2; ++i) {
-        if (i > 0)
-            std::this_thread::sleep_for(200ms);
+        if (i > 0) std::this_thread::sleep_for(200ms);
         const auto reading = set.read();
         ASSERT_EQ(reading.metrics.size(), 1u);
         const double percent = number_of(reading.metrics[0].value);

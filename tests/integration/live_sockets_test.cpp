@@ -24,7 +24,7 @@ namespace {
 
 /// Owns a socket; the tests throw on system-call failures (gtest reports them).
 class Socket {
-  public:
+public:
     Socket(int family, int type) : fd_(::socket(family, type | SOCK_CLOEXEC, 0)) {
         if (fd_ < 0) {
             throw std::runtime_error("socket() failed");
@@ -42,7 +42,7 @@ class Socket {
     }
     int fd() const { return fd_; }
 
-  private:
+private:
     int fd_;
 };
 

@@ -38,7 +38,7 @@ std::chrono::milliseconds elapsed_since(std::chrono::steady_clock::time_point st
 }
 
 class MqttTransportTest : public ::testing::Test {
-  protected:
+protected:
     static void SetUpTestSuite() { pki_ = std::make_unique<TestPki>(); }
     static void TearDownTestSuite() { pki_.reset(); }
 
@@ -70,7 +70,7 @@ class MqttTransportTest : public ::testing::Test {
         EXPECT_LT(elapsed_since(start), settings.connect_timeout);
     }
 
-  private:
+private:
     static inline std::unique_ptr<TestPki> pki_;
 };
 
@@ -430,7 +430,7 @@ TEST_F(MqttTransportTest, BrokerCrashGivesConnectionLostAndARestartConnectsAgain
 // so its report survives SIGTERM. It ends after a failed handshake, so readiness is read
 // from its output instead of probing the port.
 class OpensslServer {
-  public:
+public:
     OpensslServer(const TestPki& pki, const test::TempDir& dir,
                   std::vector<std::string> extra_arguments)
         : port_(test::find_free_port()) {
@@ -461,7 +461,7 @@ class OpensslServer {
         return process_->stdout_text() + process_->stderr_text();
     }
 
-  private:
+private:
     std::uint16_t port_;
     std::optional<ChildProcess> process_;
 };

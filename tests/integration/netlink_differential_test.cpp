@@ -87,7 +87,7 @@ std::string text(const TcpConnection& connection) {
 
 /// Every socket the test opens, and what the collectors must therefore see.
 class SocketZoo {
-  public:
+public:
     SocketZoo() {
         const bool dual_stack = false;
         const bool v6_only = true;
@@ -125,7 +125,7 @@ class SocketZoo {
     std::set<std::uint16_t> tcp_ports;  ///< every local port of the test's TCP sockets
     std::set<std::uint16_t> udp_ports;  ///< every local port of its UDP sockets, connected too
 
-  private:
+private:
     UniqueFd open_socket(const char* address, int type, bool v6_only) {
         const sockaddr_storage bound = socket_address(address);
         UniqueFd fd(::socket(bound.ss_family, type | SOCK_CLOEXEC, 0));
@@ -243,7 +243,7 @@ Snapshot collect_with(Collector& collector) {
 }
 
 class NetlinkDifferential : public ::testing::Test {
-  protected:
+protected:
     static void SetUpTestSuite() {
         if (!NetlinkCollector::available()) {
             GTEST_SKIP() << "NETLINK_SOCK_DIAG is not available here";

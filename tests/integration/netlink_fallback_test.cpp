@@ -45,7 +45,7 @@ using test::deny_connect;
 }
 
 class MakeCollector : public ::testing::Test {
-  protected:
+protected:
     void SetUp() override {
         if (!NetlinkCollector::available()) {
             GTEST_SKIP() << "NETLINK_SOCK_DIAG is not available here";

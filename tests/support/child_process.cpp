@@ -19,7 +19,7 @@ namespace defender::test {
 namespace {
 
 class FileDescriptor {
-  public:
+public:
     explicit FileDescriptor(int fd) : fd_(fd) {}
     ~FileDescriptor() {
         if (fd_ >= 0) {
@@ -37,7 +37,7 @@ class FileDescriptor {
         fd_ = -1;
     }
 
-  private:
+private:
     int fd_;
 };
 

@@ -34,7 +34,7 @@ struct ProcessOptions {
 };
 
 class ChildProcess {
-  public:
+public:
     /// Starts the program. Throws std::runtime_error when it cannot be started (the exec
     /// failure of a missing program is reported here, not as an exit code).
     explicit ChildProcess(ProcessOptions options);
@@ -63,7 +63,7 @@ class ChildProcess {
     std::string stderr_text() const;
     const ProcessOptions& options() const { return options_; }
 
-  private:
+private:
     void reap_if_ended(bool block);
 
     ProcessOptions options_;

@@ -17,7 +17,7 @@
 namespace defender::test {
 
 class EventRecorder {
-  public:
+public:
     /// A sink that records into this recorder; the recorder must outlive the transport's use.
     EventSink sink() {
         return [this](TransportEvent event) {
@@ -60,7 +60,7 @@ class EventRecorder {
         return events_;
     }
 
-  private:
+private:
     mutable std::mutex mutex_;
     std::condition_variable changed_;
     std::vector<TransportEvent> events_;

@@ -42,7 +42,7 @@ struct BrokerOptions {
 };
 
 class MosquittoBroker {
-  public:
+public:
     /// Options for the usual mutual-TLS broker: server certificate for localhost, client
     /// certificates from the test CA.
     static BrokerOptions mutual_tls(const TestPki& pki);
@@ -75,7 +75,7 @@ class MosquittoBroker {
     /// The broker's log since the latest start() (each start truncates it).
     std::string log() const;
 
-  private:
+private:
     void write_config() const;
 
     BrokerOptions options_;

@@ -24,7 +24,7 @@ sockaddr_in loopback(std::uint16_t port) {
 }
 
 class Socket {
-  public:
+public:
     Socket() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
         if (fd_ < 0) {
             throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
@@ -40,7 +40,7 @@ class Socket {
     int fd() const { return fd_; }
     int release() { return std::exchange(fd_, -1); }
 
-  private:
+private:
     int fd_;
 };
 

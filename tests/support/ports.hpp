@@ -20,7 +20,7 @@ bool accepts_connections(std::uint16_t port);
 /// (the kernel does the TCP handshake) but every TLS or MQTT handshake hangs. Closed on
 /// destruction.
 class SilentListener {
-  public:
+public:
     SilentListener();
     ~SilentListener();
     SilentListener(const SilentListener&) = delete;
@@ -28,7 +28,7 @@ class SilentListener {
 
     std::uint16_t port() const { return port_; }
 
-  private:
+private:
     int fd_ = -1;
     std::uint16_t port_ = 0;
 };

@@ -8,7 +8,7 @@
 namespace defender::test {
 
 class TempDir {
-  public:
+public:
     /// Creates a fresh directory /tmp/<prefix>XXXXXX (mode 0700). Throws std::runtime_error.
     explicit TempDir(const std::string& prefix = "defender-test-");
     ~TempDir();
@@ -19,7 +19,7 @@ class TempDir {
     /// path() / name
     std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
 
-  private:
+private:
     std::filesystem::path path_;
 };
 

@@ -28,7 +28,7 @@ struct CertificateFiles {
 };
 
 class TestPki {
-  public:
+public:
     static constexpr const char* kClientCommonName = "test-device";
     static constexpr const char* kStrangerCommonName = "stranger-device";
     static constexpr const char* kWrongHostName = "wrong.example";
@@ -51,7 +51,7 @@ class TestPki {
     /// `file_stem` names the files: <file_stem>.pem and <file_stem>.key.
     CertificateFiles issue_client(const std::string& common_name, const std::string& file_stem);
 
-  private:
+private:
     CertificateFiles make_ca(const std::string& name, const std::string& common_name);
     CertificateFiles issue(const CertificateFiles& issuer, const std::string& file_stem,
                            const std::string& common_name, const std::string& extensions);

@@ -14,7 +14,7 @@ namespace {
 using namespace std::chrono_literals;
 
 class StateFileTest : public ::testing::Test {
-  protected:
+protected:
     void SetUp() override {
         dir_ = std::filesystem::temp_directory_path() /
                ("defender-state-" + std::to_string(::getpid()) + "-" +
@@ -56,8 +56,7 @@ TEST_F(StateFileTest, CorruptTruncatedAndFutureFilesAreErrorsNamingTheFile) {
 }
 
 TEST_F(StateFileTest, UnwritableDirectoryIsAnError) {
-    if (::geteuid() == 0)
-        GTEST_SKIP() << "root ignores directory permissions";
+    if (::geteuid() == 0) GTEST_SKIP() << "root ignores directory permissions";
     std::filesystem::permissions(
         dir_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
     EXPECT_FALSE(save_state(dir_ / "state.json", {1}).ok());

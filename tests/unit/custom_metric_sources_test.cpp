@@ -20,11 +20,10 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 class ScratchDir {
-  public:
+public:
     ScratchDir() {
         std::string pattern = (std::filesystem::temp_directory_path() / "custom-metric-XXXXXX");
-        if (!::mkdtemp(pattern.data()))
-            throw std::runtime_error("mkdtemp failed");
+        if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
         path_ = pattern;
     }
     ~ScratchDir() { std::filesystem::remove_all(path_); }
@@ -35,7 +34,7 @@ class ScratchDir {
     }
     std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
 
-  private:
+private:
     std::filesystem::path path_;
 };
 
@@ -124,8 +123,7 @@ TEST(ReadSourceFile, PathThroughAFile) {
 }
 
 TEST(ReadSourceFile, UnreadableFile) {
-    if (::geteuid() == 0)
-        GTEST_SKIP() << "root reads files whatever their mode";
+    if (::geteuid() == 0) GTEST_SKIP() << "root reads files whatever their mode";
     ScratchDir dir;
     const auto path = dir.write("secret", "1\n");
     std::filesystem::permissions(path, std::filesystem::perms::none);

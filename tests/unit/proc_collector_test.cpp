@@ -181,7 +181,7 @@ TEST(ProcCollector, MissingRootNamesTheFile) {
 
 /// A writable copy of a fixture tree, removed afterwards.
 class ProcCollectorCopy : public ::testing::Test {
-  protected:
+protected:
     void SetUp() override {
         root_ = std::filesystem::temp_directory_path() /
                 ("defender_proc_collector_test_" + std::to_string(::getpid()));

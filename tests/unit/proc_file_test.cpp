@@ -12,7 +12,7 @@ namespace defender {
 namespace {
 
 class ProcFile : public ::testing::Test {
-  protected:
+protected:
     void SetUp() override {
         directory_ = std::filesystem::temp_directory_path() /
                      ("defender_proc_file_test_" + std::to_string(::getpid()));

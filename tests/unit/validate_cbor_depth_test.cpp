@@ -16,8 +16,7 @@ std::string nested_arrays(std::size_t arrays, char array_header = '\x81') {
         "a";
     bytes += std::string(arrays, array_header);
     bytes += '\x01';
-    if (array_header == '\x9f')
-        bytes += std::string(arrays, '\xff');
+    if (array_header == '\x9f') bytes += std::string(arrays, '\xff');
     return bytes;
 }
 

@@ -30,8 +30,7 @@ std::string report_with(const std::string& custom_metrics, const Variant& varian
         report["header"] = {{"report_id", 1700000000}, {"version", "1.0"}};
         report["custom_metrics"] = Document::parse(custom_metrics);
     }
-    if (variant.format == Format::json)
-        return report.dump();
+    if (variant.format == Format::json) return report.dump();
     const auto bytes = Document::to_cbor(report);
     return std::string(bytes.begin(), bytes.end());
 }

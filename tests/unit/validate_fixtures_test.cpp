@@ -35,14 +35,12 @@ std::vector<Expectation> read_expectations() {
     std::istringstream lines(read_bytes(kReports / "invalid" / "EXPECTED"));
     std::string line;
     while (std::getline(lines, line)) {
-        if (line.empty() || line.front() == '#')
-            continue;
+        if (line.empty() || line.front() == '#') continue;
         std::istringstream fields(line);
         Expectation expectation;
         fields >> expectation.file >> expectation.pointer;
         std::getline(fields >> std::ws, expectation.reason_part);
-        if (expectation.pointer == "(document)")
-            expectation.pointer.clear();
+        if (expectation.pointer == "(document)") expectation.pointer.clear();
         expectations.push_back(expectation);
     }
     return expectations;

@@ -35,8 +35,7 @@ Document in_style(const Document& document, KeyStyle style, bool inside_custom =
             result.push_back(in_style(element, style, inside_custom));
         return result;
     }
-    if (!document.is_object())
-        return document;
+    if (!document.is_object()) return document;
     Document result = Document::object();
     for (const auto& [key, value] : document.items()) {
         const bool custom = inside_custom || key == "custom_metrics";
@@ -60,8 +59,7 @@ std::string pointer_in_style(const std::string& long_pointer, KeyStyle style) {
 }
 
 std::string encode_as(const Document& document, Format format) {
-    if (format == Format::json)
-        return document.dump();
+    if (format == Format::json) return document.dump();
     const auto bytes = Document::to_cbor(document);
     return std::string(bytes.begin(), bytes.end());
 }

@@ -24,7 +24,7 @@ std::string target_of(const MqttSettings& settings) {
 }  // namespace
 
 class MqttTransport::Impl {
-  public:
+public:
     explicit Impl(MqttSettings settings) : settings_(std::move(settings)) {}
 
     ~Impl() {
@@ -47,7 +47,7 @@ class MqttTransport::Impl {
 
     const MqttSettings& settings() const { return settings_; }
 
-  private:
+private:
     Status create_client();
     void abandon_client();
     void deliver(TransportEvent event);

@@ -31,7 +31,7 @@ struct SslFree {
 };
 
 class SocketFd {
-  public:
+public:
     explicit SocketFd(int fd) : fd_(fd) {}
     ~SocketFd() {
         if (fd_ >= 0) {
@@ -42,7 +42,7 @@ class SocketFd {
     SocketFd& operator=(const SocketFd&) = delete;
     int get() const { return fd_; }
 
-  private:
+private:
     int fd_;
 };
 
