@@ -19,6 +19,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
+source "$root/scripts/lib/local-broker.sh"
 defender=${DEFENDER:-$root/build-bench/defender}
 interval=${INTERVAL:-10}
 cycles=${CYCLES:-6}
@@ -40,39 +41,9 @@ log() { echo "$@" >&2; }
 [[ -x $defender ]] || { log "no defender binary at $defender (build it first)"; exit 1; }
 
 log "== certificates in $work"
-make_cert() {  # name subject [extensions]
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$2" \
-    -keyout "$work/$1.key" -out "$work/$1.csr" 2>/dev/null
-  openssl x509 -req -in "$work/$1.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial \
-    -days 2 -out "$work/$1.pem" ${3:+-extfile <(printf '%s' "$3")} 2>/dev/null
-}
-openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-  -subj "/CN=defender footprint CA" -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
-make_cert server localhost "subjectAltName=DNS:localhost,IP:127.0.0.1"
-make_cert device footprint-thing
-make_cert emulator defender-emulator
-chmod 600 "$work"/device.key "$work"/emulator.key
-chmod 755 "$work"; chmod 644 "$work"/ca.pem "$work"/server.pem "$work"/server.key
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$work/mosquitto.conf" <<CONF
-listener $port 127.0.0.1
-cafile $work/ca.pem
-certfile $work/server.pem
-keyfile $work/server.key
-require_certificate true
-use_identity_as_username true
-tls_version tlsv1.2
-persistence false
-log_dest stderr
-CONF
+make_local_pki "defender footprint CA" footprint-thing
+start_local_broker
 log "== mosquitto on 127.0.0.1:$port"
-mosquitto -c "$work/mosquitto.conf" 2>"$work/mosquitto.log" &
-pids+=($!)
-for _ in $(seq 50); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.1
-done
 
 log "== holding $connections loopback connections"
 /usr/bin/python3 "$here/hold_sockets.py" "$connections" >"$work/holder.out" &

@@ -4,6 +4,7 @@
 # Defender, and `defender agent` publishing until three reports are accepted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/local-broker.sh
 defender=${DEFENDER:-build/defender}
 reports=${REPORTS:-3}
 
@@ -17,41 +18,9 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== making a throw-away CA and certificates in $work"
-make_cert() {  # name subject [extensions]
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$2" \
-    -keyout "$work/$1.key" -out "$work/$1.csr" 2>/dev/null
-  openssl x509 -req -in "$work/$1.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial \
-    -days 2 -out "$work/$1.pem" ${3:+-extfile <(printf '%s' "$3")} 2>/dev/null
-}
-openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-  -subj "/CN=defender demo CA" -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
-make_cert server localhost "subjectAltName=DNS:localhost,IP:127.0.0.1"
-make_cert device demo-thing
-make_cert emulator defender-emulator
-chmod 600 "$work"/device.key "$work"/emulator.key
-# mosquitto drops to its own user when started as root: let it read its files.
-chmod 755 "$work"; chmod 644 "$work"/ca.pem "$work"/server.pem "$work"/server.key
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$work/mosquitto.conf" <<CONF
-listener $port 127.0.0.1
-cafile $work/ca.pem
-certfile $work/server.pem
-keyfile $work/server.key
-require_certificate true
-use_identity_as_username true
-tls_version tlsv1.2
-persistence false
-log_dest stderr
-CONF
-
-echo "== starting mosquitto on 127.0.0.1:$port (TLS, client certificates required)"
-mosquitto -c "$work/mosquitto.conf" 2>"$work/mosquitto.log" &
-pids+=($!)
-for _ in $(seq 50); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.1
-done
+make_local_pki "defender demo CA" demo-thing
+start_local_broker
+echo "== mosquitto is on 127.0.0.1:$port (TLS, client certificates required)"
 
 tls=(-e localhost -p "$port" -r "$work/ca.pem")
 echo "== starting defender emulate"
