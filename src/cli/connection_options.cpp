@@ -19,6 +19,11 @@ void add_connection_options(CLI::App& command, ConnectionArgs& args) {
     command.add_option("-k,--key", args.key, "Device private key (PEM)");
     command.add_option("--client-id,--client_id", args.client_id,
                        "MQTT client id (default: host name)");
+    command
+        .add_option("--connect-timeout", args.connect_timeout,
+                    "Seconds one connection attempt (TCP, TLS, MQTT) may take")
+        ->check(CLI::Range(1u, 60u))
+        ->capture_default_str();
     command.add_option("--keep-alive", args.keep_alive, "MQTT keep-alive in seconds")
         ->check(CLI::Range(5u, 1200u))
         ->capture_default_str();
@@ -46,6 +51,7 @@ Result<MqttSettings> mqtt_settings(const ConnectionArgs& args) {
     settings.cert = args.cert;
     settings.key = args.key;
     settings.keep_alive = std::chrono::seconds(args.keep_alive);
+    settings.connect_timeout = std::chrono::seconds(args.connect_timeout);
     auto module = mqtt_module();
     if (!module) return module.error();
     if (auto files = (*module)->check_tls_files(settings); !files) return files.error();

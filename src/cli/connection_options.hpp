@@ -16,6 +16,8 @@ struct ConnectionArgs {
     std::string key;
     std::string client_id;
     unsigned keep_alive = 60;
+    /// Short enough that SIGTERM during an attempt still ends the process within 5 s.
+    unsigned connect_timeout = 4;
 };
 
 void add_connection_options(CLI::App& command, ConnectionArgs& args);

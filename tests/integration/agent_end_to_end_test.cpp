@@ -428,5 +428,21 @@ TEST(AgentLifecycle, RestartedAgentContinuesAboveTheLastReportIdAndStopsOnSigter
     EXPECT_NE(second.stderr_text().find("stopped ("), std::string::npos) << second.stderr_text();
 }
 
+TEST(AgentLifecycle, SigtermDuringAHangingConnectAttemptStillExitsWithin5Seconds) {
+    AgentRig rig;
+    rig.broker().pause();  // TCP connects, TLS never answers
+    ChildProcess agent(rig.agent({"-t", "thing-hang", "-i", "1"}));
+    std::this_thread::sleep_for(1500ms);
+    ASSERT_TRUE(agent.running());
+    const auto started = std::chrono::steady_clock::now();
+    agent.send_signal(SIGTERM);
+    const auto status = agent.wait_for(10s);
+    const auto took = std::chrono::steady_clock::now() - started;
+    rig.broker().resume();
+    ASSERT_TRUE(status.has_value()) << agent.stderr_text();
+    EXPECT_TRUE(status->success()) << status->describe() << agent.stderr_text();
+    EXPECT_LT(took, 5s);
+}
+
 }  // namespace
 }  // namespace defender::test
