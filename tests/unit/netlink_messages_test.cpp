@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "collect/netlink_inet_diag.hpp"
+#include "netlink_test_messages.hpp"
 
 namespace defender::netlink {
 namespace {
@@ -189,18 +190,7 @@ TEST(NetlinkWalk, EmptyDatagramAndTailShorterThanAHeaderDeliverNothing) {
     EXPECT_EQ(outcome.error, 0);
 }
 
-inet_diag_msg diag_message(std::uint8_t family, std::uint8_t state, const char* local,
-                           std::uint16_t local_port, const char* remote,
-                           std::uint16_t remote_port) {
-    inet_diag_msg message{};
-    message.idiag_family = family;
-    message.idiag_state = state;
-    message.id.idiag_sport = htons(local_port);
-    message.id.idiag_dport = htons(remote_port);
-    EXPECT_EQ(inet_pton(family, local, message.id.idiag_src), 1);
-    EXPECT_EQ(inet_pton(family, remote, message.id.idiag_dst), 1);
-    return message;
-}
+using test::diag_message;
 
 TEST(NetlinkWalk, SockDiagDatagramFillsTheSnapshot) {
     std::vector<std::byte> datagram;

@@ -13,6 +13,7 @@
 
 #include "collect/netlink_inet_diag.hpp"
 #include "collect/netlink_route.hpp"
+#include "netlink_test_messages.hpp"
 
 namespace defender::netlink {
 namespace {
@@ -54,18 +55,7 @@ IpAddress ip(const char* text) {
 
 // --- sock_diag ------------------------------------------------------------------------------
 
-inet_diag_msg diag_message(std::uint8_t family, std::uint8_t state, const char* local,
-                           std::uint16_t local_port, const char* remote,
-                           std::uint16_t remote_port) {
-    inet_diag_msg message{};
-    message.idiag_family = family;
-    message.idiag_state = state;
-    message.id.idiag_sport = htons(local_port);
-    message.id.idiag_dport = htons(remote_port);
-    EXPECT_EQ(inet_pton(family, local, message.id.idiag_src), 1);
-    EXPECT_EQ(inet_pton(family, remote, message.id.idiag_dst), 1);
-    return message;
-}
+using test::diag_message;
 
 std::optional<DiagSocket> parse(const inet_diag_msg& message) {
     return parse_inet_diag(std::as_bytes(std::span(&message, 1)));
