@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages needed to build, test and demo defender (as root).
+# Installs the Debian 12 packages needed to build and demo defender (as root).
+# With --tests, also those the whole test suite needs: one list per concern in scripts/deps/.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake pkg-config
@@ -9,6 +11,14 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   mosquitto mosquitto-clients openssl iproute2 python3 procps
 )
+if [ "${1:-}" = "--tests" ]; then
+  for list in scripts/deps/*.list; do
+    [ -e "$list" ] || continue
+    while read -r package _; do
+      [ -n "$package" ] && [ "${package:0:1}" != "#" ] && packages+=("$package")
+    done <"$list"
+  done
+fi
 
 missing=()
 for package in "${packages[@]}"; do
