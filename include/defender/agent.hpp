@@ -30,8 +30,15 @@ struct AgentOptions {
     /// Custom metrics read at every report and added after those of `build`; null = none.
     std::shared_ptr<CustomMetricSet> custom_metrics;
     std::size_t max_report_bytes = kMaxPayloadBytes;
-    /// Where the last report id is kept; empty = not kept (ids still strictly increase).
+    /// Where the last report id and the network-delta baseline are kept; empty = not kept
+    /// (ids still strictly increase from the clock; deltas restart after a restart).
     std::filesystem::path state_file;
+    /// This boot's id (`<procfs>/sys/kernel/random/boot_id`): a saved baseline is used only on
+    /// the boot it was read in. Empty or unreadable = a saved baseline is never used.
+    std::filesystem::path boot_id_file;
+    /// A fault that repeats while the agent goes on (state file not writable, garbage
+    /// replies) is a warning at most this often; the repeats in between are debug lines.
+    std::chrono::milliseconds repeat_warning_interval = std::chrono::hours(1);
     /// A published report with no reply after this long counts as delivered (and unanswered).
     std::chrono::milliseconds reply_timeout = std::chrono::seconds(60);
     /// How long to wait for a PUBACK; the publish stays in flight in the transport after that.

@@ -1,12 +1,15 @@
 #include "defender/agent.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <deque>
 #include <random>
+#include <set>
 #include <variant>
 
 #include "agent/backoff.hpp"
 #include "agent/event_queue.hpp"
+#include "agent/repeat_limiter.hpp"
 #include "agent/report_ids.hpp"
 #include "agent/state_file.hpp"
 #include "defender/reply.hpp"
@@ -19,6 +22,9 @@ using Clock = std::chrono::steady_clock;
 
 struct StopRequested {};
 using LoopEvent = std::variant<TransportEvent, StopRequested>;
+
+/// A change of the wall clock against the monotonic clock larger than this is a step.
+constexpr std::chrono::seconds kClockStep{5};
 
 /// Replies larger than this are not Device Defender replies; they are dropped unread.
 constexpr std::size_t kMaxReplyBytes = 64 * 1024;
@@ -35,6 +41,17 @@ std::string format_counts(const AgentCounts& counts) {
            std::to_string(counts.rejected) + ", unanswered " + std::to_string(counts.unanswered);
 }
 
+std::string seconds_text(std::chrono::milliseconds duration) {
+    std::string text = std::to_string(duration.count() / 1000);
+    if (const auto millis = duration.count() % 1000; millis != 0) {
+        std::string fraction = std::to_string(1000 + millis).substr(1);
+        while (fraction.back() == '0')
+            fraction.pop_back();
+        text += "." + fraction;
+    }
+    return text + " s";
+}
+
 }  // namespace
 
 class Agent::Loop {
@@ -45,7 +62,9 @@ public:
           transport_(transport),
           log_(std::move(log)),
           random_(std::random_device{}()),
-          backoff_(options_.backoff_initial, options_.backoff_max, random_()) {}
+          backoff_(options_.backoff_initial, options_.backoff_max, random_()),
+          state_warnings_(options_.repeat_warning_interval),
+          bad_reply_warnings_(options_.repeat_warning_interval) {}
 
     AgentCounts run() {
         if (auto topics = make_topics(); !topics) {
@@ -106,26 +125,54 @@ private:
         if (options_.state_file.empty()) return;
         auto state = load_state_file();
         report_ids_ = ReportIdSequence(state.last_report_id);
+        boot_id_ = read_boot_id(options_.boot_id_file);
+        if (!state.baseline) return;
+        if (!boot_id_.empty() && state.boot_id == boot_id_) {
+            confirmed_ = std::move(state.baseline);
+            log_(LogLevel::info, "network deltas continue from the baseline saved in " +
+                                     options_.state_file.string());
+        } else {
+            log_(LogLevel::info, boot_id_.empty()
+                                     ? "cannot read the boot id; network deltas start afresh"
+                                     : "new boot since the saved baseline; network deltas start "
+                                       "afresh");
+        }
     }
 
     AgentState load_state_file() {
         auto state = ::defender::load_state(options_.state_file);
-        if (state) return *state;
+        if (state) return std::move(*state);
         log_(LogLevel::warn,
              state.error().message + "; starting afresh with report ids from the clock");
         return {};
     }
 
+    // The baseline a restarted agent continues from: that of the newest report the broker
+    // acknowledged (a report no reply reaches counts as delivered), else the last accepted.
+    const Baseline* delivered_baseline() const {
+        if (!pending_.empty()) return &pending_.back().baseline;
+        return confirmed_ ? &*confirmed_ : nullptr;
+    }
+
     void save_state() {
         if (options_.state_file.empty()) return;
-        auto saved = ::defender::save_state(options_.state_file, {report_ids_.last()});
-        if (!saved && !state_write_warned_) {
-            log_(LogLevel::warn,
-                 saved.error().message + "; report ids stay increasing from the clock");
-            state_write_warned_ = true;
-        } else if (saved) {
-            state_write_warned_ = false;
+        AgentState state{report_ids_.last(), std::nullopt, boot_id_};
+        if (const Baseline* baseline = delivered_baseline(); baseline && !boot_id_.empty())
+            state.baseline = *baseline;
+        auto saved = ::defender::save_state(options_.state_file, state);
+        if (saved) {
+            if (state_write_failing_) {
+                log_(LogLevel::info,
+                     "state file " + options_.state_file.string() + " written again");
+            }
+            state_write_failing_ = false;
+            return;
         }
+        state_write_failing_ = true;
+        // A full or read-only disk stays so for a while: one warning an hour, not one a report.
+        log_(state_warnings_.warn() ? LogLevel::warn : LogLevel::debug,
+             saved.error().message +
+                 "; reporting goes on (report ids stay increasing from the clock)");
     }
 
     // The next slot of the fixed schedule after `now`: the schedule never drifts, and slots
@@ -184,13 +231,22 @@ private:
         auto snapshot = collector_.collect();
         if (!snapshot) {
             ++counts_.failed;
-            log_(LogLevel::error, "cannot collect metrics: " + snapshot.error().message);
+            // One error per outage of a source, not one per report; the baseline stays, so
+            // the traffic of the reports not sent is carried into the next one.
+            log_(collect_failing_ ? LogLevel::debug : LogLevel::error,
+                 "cannot collect metrics: " + snapshot.error().message +
+                     (collect_failing_ ? "" : "; reports resume when it can be read again"));
+            collect_failing_ = true;
             return;
         }
-        for (const auto& warning : snapshot->warnings)
-            log_(LogLevel::warn, warning);
-        const Baseline* since =
-            pending_.empty() ? (confirmed_ ? &*confirmed_ : nullptr) : &pending_.back().baseline;
+        if (collect_failing_) log_(LogLevel::info, "metrics can be collected again");
+        collect_failing_ = false;
+        std::set<std::string> warnings(snapshot->warnings.begin(), snapshot->warnings.end());
+        for (const auto& warning : warnings)
+            log_(collector_warnings_.count(warning) ? LogLevel::debug : LogLevel::warn, warning);
+        collector_warnings_ = std::move(warnings);
+        const Baseline* since = delivered_baseline();
+        notice_clock_step();
         const std::uint64_t report_id = report_ids_.next();
         save_state();
         Report report = build_report(*snapshot, since, report_id, options_.build, random_);
@@ -207,19 +263,44 @@ private:
         if (!published) {
             ++counts_.failed;
             if (!transport_.is_connected()) missed_while_down_ = true;
-            log_(LogLevel::warn,
+            // One warning per streak: a dead link fails every publish until it is noticed.
+            log_(publish_failing_ ? LogLevel::debug : LogLevel::warn,
                  "report " + std::to_string(report_id) +
                      " not acknowledged by the broker: " + published.error().message);
+            publish_failing_ = true;
             return;
         }
+        publish_failing_ = false;
         ++counts_.published;
         if (options_.expect_replies) {
             pending_.push_back({report_id, baseline_of(*snapshot), Clock::now()});
         } else {
             confirmed_ = baseline_of(*snapshot);
         }
+        save_state();
         log_(LogLevel::debug, "published report " + std::to_string(report_id) + " (" +
                                   std::to_string(bytes->size()) + " bytes)");
+    }
+
+    // A wall clock stepped by NTP or by hand changes nothing here (ids stay increasing, the
+    // schedule is on the monotonic clock), but it explains ids ahead of the clock: one line.
+    void notice_clock_step() {
+        using std::chrono::duration_cast;
+        using std::chrono::milliseconds;
+        const auto offset =
+            duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()) -
+            duration_cast<milliseconds>(Clock::now().time_since_epoch());
+        if (wall_offset_) {
+            const auto step = offset - *wall_offset_;
+            if (step <= -kClockStep || step >= kClockStep) {
+                log_(LogLevel::warn,
+                     std::string("the wall clock stepped ") +
+                         (step.count() < 0 ? "back" : "forward") + " by " +
+                         seconds_text(milliseconds(std::abs(step.count()))) +
+                         "; report ids stay increasing and the schedule is unaffected");
+            }
+        }
+        wall_offset_ = offset;
     }
 
     void add_custom_metrics(Report& report) {
@@ -257,16 +338,29 @@ private:
         }
         auto reply = parse_reply(message.payload, topic->format);
         if (!reply) {
-            log_(LogLevel::warn,
-                 "unreadable reply on " + message.topic + ": " + reply.error().message);
+            // Garbage on our own reply topic: worth one warning, but a sender repeating it
+            // must not flood the log.
+            log_(bad_reply_warnings_.warn() ? LogLevel::warn : LogLevel::debug,
+                 "ignored an unreadable reply on " + message.topic + ": " + reply.error().message);
             return;
+        }
+        if (!reply->thing_name.empty() && reply->thing_name != options_.thing_name) {
+            log_(LogLevel::debug,
+                 "ignored a reply for thing " + reply->thing_name + " on " + message.topic);
+            return;
+        }
+        if (unanswered_streak_ > 0) {
+            log_(LogLevel::info, "replies arrive again after " +
+                                     std::to_string(unanswered_streak_) + " unanswered report(s)");
+            unanswered_streak_ = 0;
         }
         if (topic->kind == TopicKind::accepted && reply->status == ReplyStatus::accepted) {
             on_accepted(*reply);
         } else if (topic->kind == TopicKind::rejected && reply->status == ReplyStatus::rejected) {
             on_rejected(*reply);
         } else {
-            log_(LogLevel::warn, "reply status does not match its topic " + message.topic);
+            log_(bad_reply_warnings_.warn() ? LogLevel::warn : LogLevel::debug,
+                 "ignored a reply whose status does not match its topic " + message.topic);
         }
     }
 
@@ -286,6 +380,7 @@ private:
         confirmed_ = pending->baseline;
         // Older unanswered reports are covered by this one's baseline.
         pending_.erase(pending_.begin(), std::next(pending));
+        save_state();
         log_(LogLevel::info, "report " + std::to_string(*reply.report_id) + " accepted (" +
                                  format_counts(counts_) + ")");
     }
@@ -299,6 +394,7 @@ private:
         const auto report_id = pending->report_id;
         // The baseline stays: the traffic of a rejected report is carried into the next one.
         pending_.erase(pending);
+        save_state();
         ++counts_.rejected;
         log_(LogLevel::warn, "report " + std::to_string(report_id) +
                                  " rejected: " + reply.error_code + ": " + reply.error_message +
@@ -317,10 +413,10 @@ private:
             // not reported twice.
             confirmed_ = pending_.front().baseline;
             ++counts_.unanswered;
-            log_(LogLevel::warn, "no reply to report " +
-                                     std::to_string(pending_.front().report_id) + " within " +
-                                     std::to_string(options_.reply_timeout.count() / 1000) +
-                                     " s (" + format_counts(counts_) + ")");
+            // One warning per silent stretch (a broker without Device Defender never answers).
+            log_(unanswered_streak_++ == 0 ? LogLevel::warn : LogLevel::debug,
+                 "no reply to report " + std::to_string(pending_.front().report_id) + " within " +
+                     seconds_text(options_.reply_timeout) + " (" + format_counts(counts_) + ")");
             pending_.pop_front();
         }
     }
@@ -337,7 +433,15 @@ private:
     std::string publish_topic_;
     std::vector<std::string> reply_topics_;
     ReportIdSequence report_ids_;
-    bool state_write_warned_ = false;
+    std::string boot_id_;
+    bool state_write_failing_ = false;
+    RepeatLimiter state_warnings_;
+    RepeatLimiter bad_reply_warnings_;
+    bool collect_failing_ = false;
+    bool publish_failing_ = false;
+    std::optional<std::chrono::milliseconds> wall_offset_;  ///< wall clock minus monotonic
+    std::set<std::string> collector_warnings_;              ///< those of the last collection
+    std::uint64_t unanswered_streak_ = 0;
 
     Clock::time_point next_report_{};
     Clock::time_point next_connect_{};

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -44,7 +45,100 @@ bool write_all(int fd, const std::string& bytes) {
     return true;
 }
 
+std::optional<std::uint64_t> counter(const nlohmann::json& object, const char* key) {
+    const auto value = object.find(key);
+    if (value == object.end() || !value->is_number_unsigned()) return std::nullopt;
+    return value->get<std::uint64_t>();
+}
+
+std::optional<Baseline> decode_baseline(const nlohmann::json& document) {
+    if (!document.is_object()) return std::nullopt;
+    Baseline baseline;
+    const auto interfaces = document.find("interfaces");
+    if (interfaces == document.end() || !interfaces->is_array()) return std::nullopt;
+    for (const auto& entry : *interfaces) {
+        if (!entry.is_object()) return std::nullopt;
+        const auto name = entry.find("name");
+        const auto loopback = entry.find("loopback");
+        const auto bytes_in = counter(entry, "bytes_in");
+        const auto packets_in = counter(entry, "packets_in");
+        const auto bytes_out = counter(entry, "bytes_out");
+        const auto packets_out = counter(entry, "packets_out");
+        if (name == entry.end() || !name->is_string() || loopback == entry.end() ||
+            !loopback->is_boolean() || !bytes_in || !packets_in || !bytes_out || !packets_out) {
+            return std::nullopt;
+        }
+        baseline.interfaces.push_back({name->get<std::string>(), *bytes_in, *packets_in, *bytes_out,
+                                       *packets_out, loopback->get<bool>()});
+    }
+    if (const auto cpu = document.find("cpu"); cpu != document.end()) {
+        if (!cpu->is_object()) return std::nullopt;
+        const auto busy = counter(*cpu, "busy");
+        const auto total = counter(*cpu, "total");
+        if (!busy || !total) return std::nullopt;
+        baseline.cpu = CpuTimes{*busy, *total};
+    }
+    return baseline;
+}
+
+nlohmann::json encode_baseline(const Baseline& baseline) {
+    nlohmann::json interfaces = nlohmann::json::array();
+    for (const auto& counters : baseline.interfaces) {
+        interfaces.push_back({{"name", counters.name},
+                              {"bytes_in", counters.bytes_in},
+                              {"packets_in", counters.packets_in},
+                              {"bytes_out", counters.bytes_out},
+                              {"packets_out", counters.packets_out},
+                              {"loopback", counters.loopback}});
+    }
+    nlohmann::json document = {{"interfaces", std::move(interfaces)}};
+    if (baseline.cpu)
+        document["cpu"] = {{"busy", baseline.cpu->busy}, {"total", baseline.cpu->total}};
+    return document;
+}
+
 }  // namespace
+
+bool operator==(const AgentState& a, const AgentState& b) {
+    return encode_state(a) == encode_state(b);
+}
+
+std::string encode_state(const AgentState& state) {
+    nlohmann::json document = {{"version", kStateVersion},
+                               {"last_report_id", state.last_report_id}};
+    if (state.baseline) {
+        document["boot_id"] = state.boot_id;
+        document["baseline"] = encode_baseline(*state.baseline);
+    }
+    return document.dump() + "\n";
+}
+
+Result<AgentState> decode_state(const std::string& text, const std::string& file_name) {
+    const auto document = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (document.is_discarded() || !document.is_object()) {
+        return Error{"state file " + file_name + " is corrupt (not a JSON object)"};
+    }
+    const auto version = document.find("version");
+    if (version == document.end() || !version->is_number_integer()) {
+        return Error{"state file " + file_name + " has no version"};
+    }
+    if (version->get<std::int64_t>() != kStateVersion) {
+        return Error{"state file " + file_name + " has version " + version->dump() +
+                     "; this agent reads version " + std::to_string(kStateVersion)};
+    }
+    const auto last = counter(document, "last_report_id");
+    if (!last) return Error{"state file " + file_name + " has no valid last_report_id"};
+    AgentState state{*last, std::nullopt, {}};
+    if (const auto baseline = document.find("baseline"); baseline != document.end()) {
+        const auto boot_id = document.find("boot_id");
+        state.baseline = decode_baseline(*baseline);
+        if (!state.baseline || boot_id == document.end() || !boot_id->is_string()) {
+            return Error{"state file " + file_name + " has an invalid network baseline"};
+        }
+        state.boot_id = boot_id->get<std::string>();
+    }
+    return state;
+}
 
 Result<AgentState> load_state(const std::filesystem::path& file) {
     std::error_code missing;
@@ -53,29 +147,22 @@ Result<AgentState> load_state(const std::filesystem::path& file) {
     if (!in) return Error{"cannot read state file " + file.string() + ": " + os_error()};
     std::stringstream text;
     text << in.rdbuf();
-    const auto document = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-    if (document.is_discarded() || !document.is_object()) {
-        return Error{"state file " + file.string() + " is corrupt (not a JSON object)"};
-    }
-    const auto version = document.find("version");
-    if (version == document.end() || !version->is_number_integer()) {
-        return Error{"state file " + file.string() + " has no version"};
-    }
-    if (version->get<int>() != kStateVersion) {
-        return Error{"state file " + file.string() + " has version " + version->dump() +
-                     "; this agent reads version " + std::to_string(kStateVersion)};
-    }
-    const auto last = document.find("last_report_id");
-    if (last == document.end() || !last->is_number_unsigned()) {
-        return Error{"state file " + file.string() + " has no valid last_report_id"};
-    }
-    return AgentState{last->get<std::uint64_t>()};
+    if (in.bad()) return Error{"cannot read state file " + file.string() + ": " + os_error()};
+    return decode_state(text.str(), file.string());
+}
+
+std::string read_boot_id(const std::filesystem::path& boot_id_file) {
+    if (boot_id_file.empty()) return {};
+    std::ifstream in(boot_id_file);
+    std::string id;
+    if (!std::getline(in, id)) return {};
+    while (!id.empty() && std::isspace(static_cast<unsigned char>(id.back())))
+        id.pop_back();
+    return id;
 }
 
 Status save_state(const std::filesystem::path& file, const AgentState& state) {
-    const nlohmann::json document = {{"version", kStateVersion},
-                                     {"last_report_id", state.last_report_id}};
-    const std::string bytes = document.dump() + "\n";
+    const std::string bytes = encode_state(state);
     const std::filesystem::path temporary = file.string() + ".tmp";
     {
         FileDescriptor fd(

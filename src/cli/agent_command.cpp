@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -25,8 +26,9 @@ struct AgentArgs {
     ConnectionArgs connection;
     ReportArgs report;
     std::string thing_name;
-    unsigned interval = kMinimumInterval;
+    double interval = kMinimumInterval;  ///< fractions only matter with --allow-short-interval
     bool allow_short_interval = false;
+    double reply_timeout = 60;
     bool dry_run = false;
     std::string state_dir;
     std::uint64_t exit_after = 0;
@@ -45,10 +47,8 @@ std::filesystem::path prepare_state_file(const std::string& dir) {
     std::error_code error;
     std::filesystem::create_directories(dir, error);
     if (error) {
-        spdlog::warn(
-            "cannot create state directory {}: {}; report ids are not kept across restarts", dir,
-            error.message());
-        return {};
+        // Still try to write it at every report: the directory may become writable later.
+        spdlog::warn("cannot create state directory {}: {}", dir, error.message());
     }
     return std::filesystem::path(dir) / "state.json";
 }
@@ -65,6 +65,7 @@ int run_agent(AgentArgs args) {
     }
     options.custom_metrics = *custom_metrics;
     options.stop_after_reports = args.exit_after;
+    options.reply_timeout = std::chrono::milliseconds(std::llround(args.reply_timeout * 1000));
 
     if (args.interval < kMinimumInterval && !args.allow_short_interval) {
         spdlog::warn(
@@ -73,7 +74,7 @@ int run_agent(AgentArgs args) {
             args.interval, kMinimumInterval, kMinimumInterval);
         args.interval = kMinimumInterval;
     }
-    options.interval = std::chrono::seconds(args.interval);
+    options.interval = std::chrono::milliseconds(std::llround(args.interval * 1000));
 
     const std::string client_id =
         args.connection.client_id.empty() ? host_name() : args.connection.client_id;
@@ -106,6 +107,8 @@ int run_agent(AgentArgs args) {
     if (auto warning = module.key_permission_warning(settings->key)) spdlog::warn("{}", *warning);
     options.state_file =
         prepare_state_file(args.state_dir.empty() ? default_state_dir() : args.state_dir);
+    options.boot_id_file =
+        std::filesystem::path(collector_options.procfs) / "sys/kernel/random/boot_id";
 
     const auto collector = make_collector(collector_options);
     const auto transport = module.create_transport(*settings);
@@ -127,10 +130,16 @@ void add_agent_command(CLI::App& app, int& exit_code) {
     command->add_option("-t,--thing-name,--thing_name", args->thing_name,
                         "Thing name (default: the client id)");
     command->add_option("-i,--interval", args->interval, "Seconds between reports (at least 300)")
-        ->check(CLI::Range(1u, 86400u))
+        ->check(CLI::Range(0.01, 86400.0))
         ->capture_default_str();
     command->add_flag("--allow-short-interval", args->allow_short_interval,
                       "Allow intervals below 300 s (local brokers and tests)");
+    command
+        ->add_option("--reply-timeout", args->reply_timeout,
+                     "Seconds to wait for the service's reply before a report counts as "
+                     "delivered and unanswered")
+        ->check(CLI::Range(0.01, 3600.0))
+        ->capture_default_str();
     add_report_options(*command, args->report, "-s,--short-names,--short_tags");
     command->add_flag("-d,--dry-run,--dryrun", args->dry_run,
                       "Collect and print reports; no network");

@@ -1,0 +1,164 @@
+// The agent's state file: round trip, and every kind of damage gives an error, never a crash.
+
+#include "agent/state_file.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+namespace defender {
+namespace {
+
+class AgentStateFile : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char pattern[] = "/tmp/defender-state-test-XXXXXX";
+        ASSERT_NE(::mkdtemp(pattern), nullptr);
+        dir_ = pattern;
+    }
+    void TearDown() override { std::filesystem::remove_all(dir_); }
+
+    std::filesystem::path file() const { return dir_ / "state.json"; }
+    void write(const std::string& text) const { std::ofstream(file(), std::ios::binary) << text; }
+
+    static AgentState full_state() {
+        Baseline baseline;
+        baseline.interfaces = {{"eth0", 18446744073709551615ull, 2, 3, 4, false},
+                               {"lo", 5, 6, 7, 8, true}};
+        baseline.cpu = CpuTimes{100, 400};
+        return {1700000000123, baseline, "6c1b6a43-4b2f-4e52-9d8a-0c6a1d2c3e4f"};
+    }
+
+    std::filesystem::path dir_;
+};
+
+void expect_same(const AgentState& a, const AgentState& b) {
+    EXPECT_EQ(a.last_report_id, b.last_report_id);
+    EXPECT_EQ(a.boot_id, b.boot_id);
+    ASSERT_EQ(a.baseline.has_value(), b.baseline.has_value());
+    if (!a.baseline) return;
+    ASSERT_EQ(a.baseline->interfaces.size(), b.baseline->interfaces.size());
+    for (std::size_t i = 0; i < a.baseline->interfaces.size(); ++i) {
+        const auto& x = a.baseline->interfaces[i];
+        const auto& y = b.baseline->interfaces[i];
+        EXPECT_EQ(x.name, y.name);
+        EXPECT_EQ(x.bytes_in, y.bytes_in);
+        EXPECT_EQ(x.packets_in, y.packets_in);
+        EXPECT_EQ(x.bytes_out, y.bytes_out);
+        EXPECT_EQ(x.packets_out, y.packets_out);
+        EXPECT_EQ(x.loopback, y.loopback);
+    }
+    ASSERT_EQ(a.baseline->cpu.has_value(), b.baseline->cpu.has_value());
+    if (a.baseline->cpu) {
+        EXPECT_EQ(a.baseline->cpu->busy, b.baseline->cpu->busy);
+        EXPECT_EQ(a.baseline->cpu->total, b.baseline->cpu->total);
+    }
+}
+
+TEST_F(AgentStateFile, MissingFileIsAFreshStart) {
+    const auto state = load_state(file());
+    ASSERT_TRUE(state.ok());
+    EXPECT_EQ(state->last_report_id, 0u);
+    EXPECT_FALSE(state->baseline);
+}
+
+TEST_F(AgentStateFile, RoundTripsIdBaselineAndBootId) {
+    ASSERT_TRUE(save_state(file(), full_state()).ok());
+    const auto loaded = load_state(file());
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    expect_same(*loaded, full_state());
+    EXPECT_FALSE(std::filesystem::exists(file().string() + ".tmp"));
+    EXPECT_EQ(std::filesystem::status(file()).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+TEST_F(AgentStateFile, RoundTripsWithoutBaseline) {
+    ASSERT_TRUE(save_state(file(), {42, std::nullopt, {}}).ok());
+    const auto loaded = load_state(file());
+    ASSERT_TRUE(loaded.ok());
+    expect_same(*loaded, {42, std::nullopt, {}});
+}
+
+TEST_F(AgentStateFile, ReadsTheFirstVersionsFileWithOnlyTheReportId) {
+    write(R"({"version":1,"last_report_id":1700000000})");
+    const auto loaded = load_state(file());
+    ASSERT_TRUE(loaded.ok());
+    EXPECT_EQ(loaded->last_report_id, 1700000000u);
+    EXPECT_FALSE(loaded->baseline);
+}
+
+TEST_F(AgentStateFile, EveryTruncationIsAnErrorNamingTheFile) {
+    const std::string text = encode_state(full_state());
+    for (std::size_t length = 0; length + 1 < text.size(); ++length) {
+        write(text.substr(0, length));
+        const auto loaded = load_state(file());
+        ASSERT_FALSE(loaded.ok()) << "prefix of " << length << " bytes loaded";
+        EXPECT_NE(loaded.error().message.find(file().string()), std::string::npos);
+    }
+}
+
+TEST_F(AgentStateFile, DamagedContentIsAnError) {
+    for (
+        const std::string text : {
+            "",
+            "\x00\x01\x02garbage",
+            "[1,2,3]",
+            "null",
+            R"({"last_report_id":5})",
+            R"({"version":"1","last_report_id":5})",
+            R"({"version":2,"last_report_id":5})",
+            R"({"version":99999999999999999999,"last_report_id":5})",
+            R"({"version":1,"last_report_id":-5})",
+            R"({"version":1,"last_report_id":"5"})",
+            R"({"version":1,"last_report_id":5.5})",
+            R"({"version":1,"last_report_id":5,"baseline":{"interfaces":[]}})",
+            R"({"version":1,"last_report_id":5,"boot_id":"b","baseline":[]})",
+            R"({"version":1,"last_report_id":5,"boot_id":"b","baseline":{"interfaces":[{"name":"eth0"}]}})",
+            R"({"version":1,"last_report_id":5,"boot_id":"b","baseline":{"interfaces":[],"cpu":{"busy":-1,"total":2}}})",
+            R"({"version":1,"last_report_id":5,"boot_id":7,"baseline":{"interfaces":[]}})",
+        }) {
+        write(text);
+        const auto loaded = load_state(file());
+        EXPECT_FALSE(loaded.ok()) << text;
+    }
+}
+
+TEST_F(AgentStateFile, FutureVersionNamesBothVersions) {
+    write(R"({"version":2,"last_report_id":5})");
+    const auto loaded = load_state(file());
+    ASSERT_FALSE(loaded.ok());
+    EXPECT_NE(loaded.error().message.find("version 2"), std::string::npos);
+}
+
+TEST_F(AgentStateFile, UnreadableFileIsAnError) {
+    std::filesystem::create_directory(file());  // a directory cannot be read as a file
+    EXPECT_FALSE(load_state(file()).ok());
+}
+
+TEST_F(AgentStateFile, UnwritableDirectoryIsAnErrorAndKeepsTheOldFile) {
+    ASSERT_TRUE(save_state(file(), {7, std::nullopt, {}}).ok());
+    std::filesystem::create_directory(file().string() + ".tmp");  // blocks the temporary file
+    const auto saved = save_state(file(), {8, std::nullopt, {}});
+    ASSERT_FALSE(saved.ok());
+    EXPECT_NE(saved.error().message.find("state.json.tmp"), std::string::npos);
+    EXPECT_EQ(load_state(file())->last_report_id, 7u);
+}
+
+TEST_F(AgentStateFile, MissingDirectoryIsAnError) {
+    EXPECT_FALSE(save_state(dir_ / "no" / "such" / "state.json", {1, std::nullopt, {}}).ok());
+}
+
+TEST_F(AgentStateFile, BootIdIsReadWithoutTheNewline) {
+    std::ofstream(dir_ / "boot_id") << "6c1b6a43-4b2f-4e52-9d8a-0c6a1d2c3e4f\n";
+    EXPECT_EQ(read_boot_id(dir_ / "boot_id"), "6c1b6a43-4b2f-4e52-9d8a-0c6a1d2c3e4f");
+    EXPECT_EQ(read_boot_id(dir_ / "missing"), "");
+    EXPECT_EQ(read_boot_id(""), "");
+}
+
+TEST_F(AgentStateFile, ThisMachinesBootIdIsReadable) {
+    EXPECT_EQ(read_boot_id("/proc/sys/kernel/random/boot_id").size(), 36u);
+}
+
+}  // namespace
+}  // namespace defender
