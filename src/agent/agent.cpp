@@ -32,9 +32,17 @@ constexpr std::size_t kMaxReplyBytes = 64 * 1024;
 // A report the broker acknowledged and the service has not answered yet.
 struct PendingReport {
     std::uint64_t report_id;
-    Baseline baseline;  ///< the counters this report's deltas ran up to
-    Clock::time_point published_at;
+    Baseline baseline;               ///< the counters this report's deltas ran up to
+    Clock::time_point published_at;  ///< for a report in doubt: when the link came back
+    /// Sent, but no PUBACK in time: the transport resends it after a reconnect if the broker
+    /// kept the session, else it is gone. Its fate is known from its reply (or its absence).
+    bool in_doubt = false;
+    bool reconnected = false;  ///< in doubt, and the link came back since
 };
+
+/// A report in doubt on a link that neither drops nor answers is deemed lost after this many
+/// reply timeouts (a half-open link is normally noticed by the keep-alive well before).
+constexpr int kDoubtfulTimeouts = 10;
 
 std::string format_counts(const AgentCounts& counts) {
     return "accepted " + std::to_string(counts.accepted) + ", rejected " +
@@ -86,7 +94,7 @@ public:
                 report_due_ = true;
                 next_report_ = advance(next_report_, now);
             }
-            if (report_due_ && transport_.is_connected()) {
+            if (report_due_ && transport_.is_connected() && !waiting_for_doubtful_report()) {
                 report_due_ = false;
                 publish_report();
             }
@@ -154,10 +162,26 @@ private:
         return confirmed_ ? &*confirmed_ : nullptr;
     }
 
+    // What a restarted agent continues from: reports in doubt die with the process (the
+    // transport keeps them in memory only), so their traffic goes into the next report.
+    const Baseline* saved_baseline() const {
+        for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
+            if (!it->in_doubt) return &it->baseline;
+        }
+        return confirmed_ ? &*confirmed_ : nullptr;
+    }
+
+    // While the fate of a report in doubt is open, the next report waits: its deltas must
+    // start after that report if it arrives, before it if it was lost.
+    bool waiting_for_doubtful_report() const {
+        return std::any_of(pending_.begin(), pending_.end(),
+                           [](const PendingReport& p) { return p.in_doubt; });
+    }
+
     void save_state() {
         if (options_.state_file.empty()) return;
         AgentState state{report_ids_.last(), std::nullopt, boot_id_};
-        if (const Baseline* baseline = delivered_baseline(); baseline && !boot_id_.empty())
+        if (const Baseline* baseline = saved_baseline(); baseline && !boot_id_.empty())
             state.baseline = *baseline;
         auto saved = ::defender::save_state(options_.state_file, state);
         if (saved) {
@@ -187,8 +211,9 @@ private:
     Clock::time_point next_deadline() const {
         auto deadline = next_report_;
         if (!transport_.is_connected() && next_connect_ < deadline) deadline = next_connect_;
-        if (!pending_.empty()) {
-            deadline = std::min(deadline, pending_.front().published_at + options_.reply_timeout);
+        // A report in doubt does not expire while disconnected (see expire_unanswered).
+        if (!pending_.empty() && (transport_.is_connected() || !pending_.front().in_doubt)) {
+            deadline = std::min(deadline, expires_at(pending_.front()));
         }
         return deadline;
     }
@@ -217,6 +242,14 @@ private:
                                  : "connected again after " + std::to_string(backoff_.failures()) +
                                        " failed attempt(s)");
         backoff_.reset();
+        // Reports in doubt are resent now if the broker kept the session: their replies
+        // come within the reply timeout from here.
+        for (auto& pending : pending_) {
+            if (pending.in_doubt) {
+                pending.published_at = Clock::now();
+                pending.reconnected = true;
+            }
+        }
         if (report_due_ || missed_while_down_) {
             // One fresh report now (the first one, or one instead of those missed while down),
             // then the schedule restarts from here so that reports stay a full interval apart.
@@ -259,14 +292,24 @@ private:
                                       bytes.error().message);
             return;
         }
+        const auto publish_started = Clock::now();
         auto published = transport_.publish(publish_topic_, *bytes, options_.publish_timeout);
         if (!published) {
             ++counts_.failed;
             if (!transport_.is_connected()) missed_while_down_ = true;
+            // A publish that waited the whole timeout was sent and stays in flight: the
+            // transport delivers it after a reconnect (persistent session), so its traffic
+            // must not be sent again. One refused at once was not sent: it is carried.
+            const bool in_flight = Clock::now() - publish_started >= options_.publish_timeout;
+            if (in_flight && options_.expect_replies) {
+                pending_.push_back({report_id, baseline_of(*snapshot), Clock::now(), true});
+            }
             // One warning per streak: a dead link fails every publish until it is noticed.
             log_(publish_failing_ ? LogLevel::debug : LogLevel::warn,
                  "report " + std::to_string(report_id) +
-                     " not acknowledged by the broker: " + published.error().message);
+                     " not acknowledged by the broker: " + published.error().message +
+                     (in_flight ? " (still in flight: the next report waits for its reply)"
+                                : " (its traffic goes into the next report)"));
             publish_failing_ = true;
             return;
         }
@@ -406,16 +449,34 @@ private:
         }
     }
 
+    Clock::time_point expires_at(const PendingReport& pending) const {
+        const auto wait = pending.in_doubt && !pending.reconnected
+                              ? kDoubtfulTimeouts * options_.reply_timeout
+                              : options_.reply_timeout;
+        return pending.published_at + wait;
+    }
+
     void expire_unanswered() {
         const auto now = Clock::now();
-        while (!pending_.empty() && now - pending_.front().published_at >= options_.reply_timeout) {
+        while (!pending_.empty() && now >= expires_at(pending_.front())) {
+            auto& front = pending_.front();
+            if (front.in_doubt) {
+                // While disconnected its fate is still open: the reconnect may resend it.
+                if (!transport_.is_connected()) break;
+                log_(LogLevel::info, "report " + std::to_string(front.report_id) +
+                                         " was lost in flight (no reply after the reconnect); "
+                                         "its traffic goes into the next report");
+                pending_.pop_front();
+                save_state();
+                continue;
+            }
             // Delivered (PUBACK) but never answered: count it as delivered so its traffic is
             // not reported twice.
-            confirmed_ = pending_.front().baseline;
+            confirmed_ = front.baseline;
             ++counts_.unanswered;
             // One warning per silent stretch (a broker without Device Defender never answers).
             log_(unanswered_streak_++ == 0 ? LogLevel::warn : LogLevel::debug,
-                 "no reply to report " + std::to_string(pending_.front().report_id) + " within " +
+                 "no reply to report " + std::to_string(front.report_id) + " within " +
                      seconds_text(options_.reply_timeout) + " (" + format_counts(counts_) + ")");
             pending_.pop_front();
         }
