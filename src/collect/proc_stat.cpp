@@ -32,7 +32,10 @@ std::optional<CpuTimes> parse_cpu_line(std::string_view line) {
     }
     std::uint64_t total = 0;
     for (const auto value : columns) {
-        total += value;
+        // A sum beyond 64 bits is no real CPU time (found by the proc_stat fuzzer).
+        if (__builtin_add_overflow(total, value, &total)) {
+            return std::nullopt;
+        }
     }
     return CpuTimes{total - columns[idle] - columns[iowait], total};
 }

@@ -57,5 +57,10 @@ TEST(ProcStat, ReadsFixtureAndNamesMissingFile) {
     EXPECT_EQ(missing.error().message, "cannot read /nonexistent/stat: No such file or directory");
 }
 
+TEST(ProcStat, ColumnsSummingBeyond64BitsAreMalformed) {
+    // Found by fuzz/proc_stat_fuzzer: the sum wrapped and busy came out above total.
+    EXPECT_EQ(parse_proc_stat("cpu  18446744073709551615 1 0 0\n"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace defender
