@@ -49,7 +49,9 @@ public:
             return Error{"cannot reach the Greengrass nucleus at " + settings_.socket_path + ": " +
                          socket.error().message};
         eventstream::StreamDecoder decoder(eventstream::kMaxMessageBytes);
-        auto accepted = handshake(*socket, decoder);
+        std::vector<Message> after_ack;
+        std::optional<eventstream::FrameError> error_after_ack;
+        auto accepted = handshake(*socket, decoder, after_ack, error_after_ack);
         if (!accepted) return accepted.error();
 
         int pipe_fds[2];
@@ -65,8 +67,10 @@ public:
             waiting_.clear();
             subscriptions_.clear();
         }
-        reader_ = std::thread(
-            [this, decoder = std::move(decoder)]() mutable { read_loop(std::move(decoder)); });
+        reader_ = std::thread([this, decoder = std::move(decoder), after_ack = std::move(after_ack),
+                               error_after_ack]() mutable {
+            read_loop(std::move(decoder), std::move(after_ack), error_after_ack);
+        });
         return Done{};
     }
 
@@ -105,7 +109,11 @@ private:
         std::optional<Message> reply;
     };
 
-    Status handshake(const ipc::UnixSocket& socket, eventstream::StreamDecoder& decoder) {
+    /// Sends Connect and waits for the ConnectAck; what arrived after the ack (messages,
+    /// or a framing error) is left in `after_ack` / `error_after_ack` for the reader thread.
+    Status handshake(const ipc::UnixSocket& socket, eventstream::StreamDecoder& decoder,
+                     std::vector<Message>& after_ack,
+                     std::optional<eventstream::FrameError>& error_after_ack) {
         std::string why;
         const auto connect =
             eventstream::encode_message(ipc::connect_message(settings_.token), &why);
@@ -124,12 +132,16 @@ private:
                 return Error{
                     "the nucleus closed the connection during the handshake: it did not accept "
                     "the SVCUID token (is this running as a Greengrass component?)"};
-            if (auto error = decoder.feed(**bytes, messages))
-                return Error{"malformed message from the nucleus during the handshake: " +
-                             error->message};
+            if (auto error = decoder.feed(**bytes, messages)) {
+                if (messages.empty())
+                    return Error{"malformed message from the nucleus during the handshake: " +
+                                 error->message};
+                error_after_ack = error;
+            }
         }
         const Message ack = std::move(messages.front());
-        messages.erase(messages.begin());
+        after_ack.assign(std::make_move_iterator(messages.begin() + 1),
+                         std::make_move_iterator(messages.end()));
         auto fields = ipc::rpc_fields(ack);
         if (auto* problem = std::get_if<std::string>(&fields))
             return Error{"malformed ConnectAck from the nucleus: " + *problem};
@@ -142,8 +154,6 @@ private:
                          " instead of ConnectAck"};
         if (!(rpc.flags & ipc::kConnectionAccepted))
             return Error{"the nucleus refused the connection: it did not accept the SVCUID token"};
-        // Anything sent right after the ack waits in `decoder`'s output; the nucleus sends
-        // nothing unasked, so it is dropped.
         return Done{};
     }
 
@@ -200,9 +210,16 @@ private:
         return std::move(*reply);
     }
 
-    void read_loop(eventstream::StreamDecoder decoder) {
+    void read_loop(eventstream::StreamDecoder decoder, std::vector<Message> first,
+                   std::optional<eventstream::FrameError> first_error) {
         std::string lost;
-        for (;;) {
+        for (auto& message : first) {
+            if (!lost.empty()) break;
+            lost = dispatch(std::move(message));
+        }
+        if (lost.empty() && first_error)
+            lost = "malformed message from the nucleus: " + first_error->message;
+        while (lost.empty()) {
             pollfd fds[2] = {{socket_.fd(), POLLIN, 0}, {wake_read_.fd(), POLLIN, 0}};
             if (::poll(fds, 2, -1) < 0) {
                 if (errno == EINTR) continue;
@@ -302,7 +319,7 @@ private:
 
     void close_connection() {
         if (reader_.joinable()) {
-            if (wake_write_.is_open()) (void)wake_write_.send_all("x");
+            if (wake_write_.is_open()) (void)!::write(wake_write_.fd(), "x", 1);
             reader_.join();
         }
         std::lock_guard lock(mutex_);
