@@ -311,13 +311,15 @@ private:
 
     void modeled_error(Client& client, std::int32_t stream_id, const std::string& name,
                        const std::string& message) {
-        send(client, json_message("aws.greengrass#" + name, MessageType::application_error,
-                                  ipc::kTerminateStream, stream_id,
-                                  json{{"message", message},
-                                       {"_service", "aws.greengrass#GreengrassCoreIPC"},
-                                       {"_message", message},
-                                       {"_errorCode", name}}
-                                      .dump()));
+        send(client,
+             json_message("aws.greengrass#" + name, MessageType::application_error,
+                          ipc::kTerminateStream, stream_id,
+                          // The Java nucleus's field order (Gson, subclass fields first).
+                          nlohmann::ordered_json{{"message", message},
+                                                 {"_service", "aws.greengrass#GreengrassCoreIPC"},
+                                                 {"_message", message},
+                                                 {"_errorCode", name}}
+                              .dump()));
     }
 
     void unauthorized(Client& client, std::int32_t stream_id) {
@@ -350,12 +352,13 @@ private:
     void close_client(Client& client, const std::string& reason) {
         if (client.closed) return;
         client.closed = true;
-        ::close(client.fd);
-        client.fd = -1;
+        // State first, so a test that sees the end of the stream also sees why.
         update([&](NucleusState& s) {
             --s.open_connections;
             if (!reason.empty()) s.closes.push_back(reason);
         });
+        ::close(client.fd);
+        client.fd = -1;
     }
 
     FakeNucleusOptions options_;
