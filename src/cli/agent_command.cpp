@@ -197,7 +197,9 @@ int run_greengrass_agent(AgentArgs& args, AgentOptions options) {
 void add_agent_command(CLI::App& app, int& exit_code) {
     auto args = std::make_shared<AgentArgs>();
     CLI::App* command = app.add_subcommand(
-        "agent", "Publish Device Defender reports to AWS IoT over MQTT (mutual TLS)");
+        "agent",
+        "Publish Device Defender reports to AWS IoT over MQTT (mutual TLS) or through "
+        "Greengrass IPC");
     add_connection_options(*command, args->connection);
     command->add_option("-t,--thing-name,--thing_name", args->thing_name,
                         "Thing name (default: the client id)");

@@ -147,6 +147,35 @@ TEST(GreengrassAgent, WaitsForANucleusThatIsNotUpYet) {
     EXPECT_NE(agent.stderr_text().find("every 300 s"), std::string::npos);
 }
 
+TEST(GreengrassAgent, SampleIntervalSecondsIsReadAsTheDeviceDefenderComponentDoes) {
+    struct Case {
+        const char* value;
+        const char* interval;
+        const char* warning;  ///< "" when none is expected
+    };
+    const Case cases[] = {
+        {"900", "every 900 s", ""},
+        {"600.0", "every 600 s", ""},  // configuration numbers may come back as floats
+        {"abc", "every 300 s", "'abc' is not a whole number"},
+        {"299", "every 300 s", "299 is below"},
+    };
+    for (const auto& c : cases) {
+        GreengrassRig rig;
+        FakeNucleus nucleus(rig.nucleus_options());
+        auto agent = rig.start_agent({"--exit-after", "1"},
+                                     {std::string("SAMPLE_INTERVAL_SECONDS=") + c.value});
+        const auto status = agent.wait_for(60s);
+        ASSERT_TRUE(status.has_value()) << agent.stderr_text();
+        EXPECT_TRUE(status->success()) << agent.stderr_text();
+        const auto err = agent.stderr_text();
+        EXPECT_NE(err.find(c.interval), std::string::npos) << c.value << ": " << err;
+        if (*c.warning)
+            EXPECT_NE(err.find(c.warning), std::string::npos) << c.value << ": " << err;
+        else
+            EXPECT_EQ(err.find("warning"), std::string::npos) << c.value << ": " << err;
+    }
+}
+
 TEST(GreengrassAgent, ABadTokenIsRetriedNotFatal) {
     GreengrassRig rig;
     auto options = rig.nucleus_options();
