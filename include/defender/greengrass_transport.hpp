@@ -17,8 +17,9 @@ struct GreengrassSettings {
     std::string socket_path;
     /// SVCUID: the component's IPC token (never logged).
     std::string token;
-    /// Connect and handshake; also the wait for a SubscribeToIoTCore answer.
-    std::chrono::milliseconds connect_timeout = std::chrono::seconds(10);
+    /// Connect and handshake; also the wait for a SubscribeToIoTCore answer. Short, like the
+    /// MQTT connect timeout, so that SIGTERM during an attempt still ends the agent within 5 s.
+    std::chrono::milliseconds connect_timeout = std::chrono::seconds(4);
     /// Largest IPC message sent: Greengrass nucleus lite closes the connection above 10 000.
     std::size_t max_message_bytes = 10'000;
 };
