@@ -27,6 +27,9 @@ using ipc::MessageType;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kQos = "1";
+/// Replies and IoTCoreMessage events are small (MQTT payloads through the Java nucleus are at
+/// most 128 KiB, 171 KiB in base64): a larger frame is an error, not a reason to buffer 24 MiB.
+constexpr std::size_t kMaxIncomingBytes = 1024 * 1024;
 
 std::string unauthorized_hint(const std::string& operation, const std::string& topic) {
     return "the component's recipe needs an accessControl policy for "
@@ -48,7 +51,7 @@ public:
         if (!socket)
             return Error{"cannot reach the Greengrass nucleus at " + settings_.socket_path + ": " +
                          socket.error().message};
-        eventstream::StreamDecoder decoder(eventstream::kMaxMessageBytes);
+        eventstream::StreamDecoder decoder(kMaxIncomingBytes);
         std::vector<Message> after_ack;
         std::optional<eventstream::FrameError> error_after_ack;
         auto accepted = handshake(*socket, decoder, after_ack, error_after_ack);
