@@ -9,11 +9,15 @@
 
 #include "cli/commands.hpp"
 #include "cli/connection_options.hpp"
+#include "cli/greengrass_options.hpp"
 #include "cli/log_sink.hpp"
 #include "cli/mqtt_module.hpp"
 #include "cli/report_options.hpp"
 #include "cli/signals.hpp"
 #include "defender/agent.hpp"
+#include "defender/eventstream.hpp"
+#include "defender/greengrass_transport.hpp"
+#include "defender/limits.hpp"
 #include "defender/stream_transport.hpp"
 #include "defender/topics.hpp"
 
@@ -32,6 +36,9 @@ struct AgentArgs {
     bool dry_run = false;
     std::string state_dir;
     std::uint64_t exit_after = 0;
+    bool greengrass = false;
+    bool interval_given = false;
+    std::size_t max_report_bytes = 0;  ///< 0: the transport's default
 };
 
 std::string default_state_dir() {
@@ -53,6 +60,8 @@ std::filesystem::path prepare_state_file(const std::string& dir) {
     return std::filesystem::path(dir) / "state.json";
 }
 
+int run_greengrass_agent(AgentArgs& args, AgentOptions options);
+
 int run_agent(AgentArgs args) {
     const auto format = args.report.wire_format();
     AgentOptions options;
@@ -66,6 +75,10 @@ int run_agent(AgentArgs args) {
     options.custom_metrics = *custom_metrics;
     options.stop_after_reports = args.exit_after;
     options.reply_timeout = std::chrono::milliseconds(std::llround(args.reply_timeout * 1000));
+    if (args.max_report_bytes) options.max_report_bytes = args.max_report_bytes;
+    if (!args.dry_run &&
+        (args.greengrass || (args.connection.endpoint.empty() && running_under_greengrass())))
+        return run_greengrass_agent(args, std::move(options));
 
     if (args.interval < kMinimumInterval && !args.allow_short_interval) {
         spdlog::warn(
@@ -120,18 +133,84 @@ int run_agent(AgentArgs args) {
     return kExitOk;
 }
 
+/// Publishes through the Greengrass nucleus's IPC socket, as a Greengrass V2 component.
+int run_greengrass_agent(AgentArgs& args, AgentOptions options) {
+    auto settings = greengrass_settings_from_environment();
+    if (!settings) {
+        spdlog::error("{}", settings.error().message);
+        return kExitUsage;
+    }
+    if (!args.interval_given) {
+        const auto choice = greengrass_interval(std::getenv(kIntervalVariable));
+        if (choice.warning) spdlog::warn("{}", *choice.warning);
+        args.interval = choice.seconds;
+    } else if (args.interval < kMinimumInterval && !args.allow_short_interval) {
+        spdlog::warn("interval {} s is below Device Defender's minimum of {} s; using {} s",
+                     args.interval, kMinimumInterval, kMinimumInterval);
+        args.interval = kMinimumInterval;
+    }
+    options.interval = std::chrono::milliseconds(std::llround(args.interval * 1000));
+
+    if (args.thing_name.empty()) {
+        const char* thing = std::getenv(kThingVariable);
+        args.thing_name = thing ? thing : "";
+    }
+    if (args.thing_name.empty()) {
+        spdlog::error(
+            "no thing name: {} is not set (the nucleus sets it to the core device's "
+            "name) and no --thing-name was given",
+            kThingVariable);
+        return kExitUsage;
+    }
+    options.thing_name = args.thing_name;
+    if (auto valid = validate_thing_name(options.thing_name); !valid) {
+        spdlog::error("{}", valid.error().message);
+        return kExitUsage;
+    }
+    const auto topic =
+        make_topic(options.thing_name, args.report.wire_format(), TopicKind::publish);
+    const std::size_t budget = greengrass_default_report_bytes(topic.value());
+    if (!args.max_report_bytes) {
+        options.max_report_bytes = budget;
+    } else if (args.max_report_bytes > budget) {
+        settings->max_message_bytes = eventstream::kMaxMessageBytes;
+        spdlog::warn(
+            "--max-report-bytes {} lets IPC messages grow over 10000 bytes: Greengrass nucleus "
+            "lite closes such connections (the Java nucleus accepts up to 128 KiB)",
+            args.max_report_bytes);
+    }
+    // The nucleus runs a component in its own work folder: keep the report id there.
+    options.state_file = prepare_state_file(args.state_dir.empty() ? "." : args.state_dir);
+
+    block_stop_signals();
+    const auto collector = make_collector(args.report.collector_options());
+    const auto transport = make_greengrass_transport(*settings);
+    Agent agent(options, *collector, *transport, spdlog_sink());
+    StopOnSignal on_signal([&] { agent.stop(); });
+    spdlog::info(
+        "publishing {} reports for thing {} through the Greengrass nucleus every {} s (up to {} "
+        "bytes each)",
+        args.report.format, options.thing_name, args.interval, options.max_report_bytes);
+    agent.run();
+    return kExitOk;
+}
+
 }  // namespace
 
 void add_agent_command(CLI::App& app, int& exit_code) {
     auto args = std::make_shared<AgentArgs>();
     CLI::App* command = app.add_subcommand(
-        "agent", "Publish Device Defender reports to AWS IoT over MQTT (mutual TLS)");
+        "agent",
+        "Publish Device Defender reports to AWS IoT over MQTT (mutual TLS) or through "
+        "Greengrass IPC");
     add_connection_options(*command, args->connection);
     command->add_option("-t,--thing-name,--thing_name", args->thing_name,
                         "Thing name (default: the client id)");
-    command->add_option("-i,--interval", args->interval, "Seconds between reports (at least 300)")
-        ->check(CLI::Range(0.01, 86400.0))
-        ->capture_default_str();
+    CLI::Option* interval =
+        command
+            ->add_option("-i,--interval", args->interval, "Seconds between reports (at least 300)")
+            ->check(CLI::Range(0.01, 86400.0))
+            ->capture_default_str();
     command->add_flag("--allow-short-interval", args->allow_short_interval,
                       "Allow intervals below 300 s (local brokers and tests)");
     command
@@ -155,7 +234,19 @@ void add_agent_command(CLI::App& app, int& exit_code) {
         "\\\n"
         "      -c device.pem.crt -k private.pem.key -t my-gateway --custom-metrics\n\n"
         "Also: --config FILE (options from an INI/TOML file), --verbosity LEVEL.");
-    command->callback([args, &exit_code] { exit_code = run_agent(*args); });
+    command->add_flag("--greengrass", args->greengrass,
+                      "Publish through the AWS IoT Greengrass V2 nucleus (IPC); the default when "
+                      "SVCUID and " +
+                          std::string(kSocketVariable) + " are set and no --endpoint is given");
+    command
+        ->add_option("--max-report-bytes", args->max_report_bytes,
+                     "Largest report; lists are shortened to fit (default: 131072, or what fits "
+                     "a 10000-byte Greengrass IPC message)")
+        ->check(CLI::Range(std::size_t{256}, kMaxPayloadBytes));
+    command->callback([args, interval, &exit_code] {
+        args->interval_given = interval->count() > 0;
+        exit_code = run_agent(*args);
+    });
 }
 
 }  // namespace defender::cli

@@ -1,0 +1,14 @@
+#pragma once
+// Standard base64 with padding (RFC 4648 §4): how IPC carries MQTT payloads in JSON.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace defender::ipc {
+
+std::string base64_encode(std::string_view bytes);
+/// nullopt for anything but canonical padded base64.
+std::optional<std::string> base64_decode(std::string_view text);
+
+}  // namespace defender::ipc
