@@ -1,0 +1,139 @@
+// MQTT over WebSocket with SigV4: `defender agent --use-websocket` against mosquitto's wss
+// listener (which ignores the signed query string), the plain ws transport, and the errors
+// when credentials are missing.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "defender/mqtt_transport.hpp"
+#include "http_stub_server.hpp"
+#include "websocket_rig.hpp"
+
+namespace defender::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::vector<std::string> wss_args(ConnectivityRig& rig, const std::string& region) {
+    return {"-e",  "localhost",
+            "-p",  std::to_string(rig.wss_port()),
+            "-r",  rig.pki().ca_cert().string(),
+            "-w",  "--signing-region",
+            region};
+}
+
+TEST(WebsocketAgent, ReportsReachTheEmulatorOverWssWithASignedUrlInTheDebugLog) {
+    ConnectivityRig rig;
+    rig.start_emulator();
+    auto args = wss_args(rig, "eu-central-1");
+    for (const char* extra : {"--exit-after", "2", "--verbosity", "debug"})
+        args.push_back(extra);
+    ChildProcess agent(
+        rig.agent("thing-wss", args, ConnectivityRig::credentials_environment(), "agent-wss"));
+    const auto status = agent.wait_for(30s);
+    ASSERT_TRUE(status) << agent.stderr_text();
+    EXPECT_TRUE(status->success()) << status->describe() << agent.stderr_text();
+    EXPECT_GE(rig.accepted(), 2u);
+    const std::string log = agent.stderr_text();
+    const std::string url_start =
+        "WebSocket URL wss://localhost:" + std::to_string(rig.wss_port()) +
+        "/mqtt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" + kTestAccessKeyId + "%2F";
+    EXPECT_NE(log.find(url_start), std::string::npos) << log;
+    // A wrong region is visible in the log: the scope names it.
+    EXPECT_NE(log.find("%2Feu-central-1%2Fiotdevicegateway%2Faws4_request"), std::string::npos);
+    EXPECT_NE(log.find("X-Amz-Signature=<redacted>&X-Amz-Security-Token=<redacted>"),
+              std::string::npos);
+    EXPECT_NE(log.find("credentials from environment"), std::string::npos);
+    EXPECT_EQ(log.find(kTestSecretKey), std::string::npos);
+    EXPECT_EQ(log.find(kTestSessionToken), std::string::npos);
+    // The broker saw a WebSocket client (and no client certificate) for this thing.
+    EXPECT_NE(rig.broker().log().find("thing-wss"), std::string::npos);
+}
+
+TEST(WebsocketAgent, CredentialsFromTheContainerEndpoint) {
+    ConnectivityRig rig;
+    rig.start_emulator();
+    HttpStubServer container([](const HttpStubRequest& request) -> HttpStubResponse {
+        if (request.headers.count("authorization") == 0) return {401, ""};
+        return {200, std::string(R"({"AccessKeyId":")") + kTestAccessKeyId +
+                         R"(","SecretAccessKey":")" + kTestSecretKey + R"(","Token":")" +
+                         kTestSessionToken + R"(","Expiration":"2099-01-01T00:00:00Z"})"};
+    });
+    auto args = wss_args(rig, "us-east-1");
+    for (const char* extra : {"--exit-after", "1", "--verbosity", "debug"})
+        args.push_back(extra);
+    ChildProcess agent(
+        rig.agent("thing-container", args,
+                  {"AWS_CONTAINER_CREDENTIALS_FULL_URI=" + container.base_url() + "/creds",
+                   "AWS_CONTAINER_AUTHORIZATION_TOKEN=container-auth-secret"},
+                  "agent-container"));
+    const auto status = agent.wait_for(30s);
+    ASSERT_TRUE(status) << agent.stderr_text();
+    EXPECT_TRUE(status->success()) << agent.stderr_text();
+    EXPECT_NE(agent.stderr_text().find("credentials from container endpoint"), std::string::npos);
+    EXPECT_EQ(agent.stderr_text().find("container-auth-secret"), std::string::npos);
+    EXPECT_GE(container.requests().size(), 1u);
+}
+
+TEST(WebsocketAgent, NoCredentialsIsOneClearErrorListingWhereItLookedAndExitCode2) {
+    ConnectivityRig rig;
+    ChildProcess agent(rig.agent("thing-nocreds", wss_args(rig, "us-east-1"), {}, "agent-nocreds"));
+    const auto status = agent.wait_for(20s);
+    ASSERT_TRUE(status);
+    EXPECT_TRUE(status->exited);
+    EXPECT_EQ(status->code, 2);
+    const std::string log = agent.stderr_text();
+    EXPECT_NE(log.find("--use-websocket needs AWS credentials: no AWS credentials found "
+                       "(environment: AWS_ACCESS_KEY_ID not set; shared credentials file: " +
+                       (rig.work() / "home/.aws/credentials").string() +
+                       ": cannot be read; container endpoint: "
+                       "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/FULL_URI not set; EC2 instance "
+                       "metadata: disabled by AWS_EC2_METADATA_DISABLED)"),
+              std::string::npos)
+        << log;
+}
+
+TEST(WebsocketTransport, PlainWsPublishAndSubscribeRoundTrip) {
+    ConnectivityRig rig;
+    MqttSettings settings;
+    settings.endpoint = "localhost";
+    settings.port = rig.ws_port();
+    settings.client_id = "ws-plain-client";
+    settings.use_websocket = true;
+    settings.websocket_tls = false;
+    settings.proxy_from_environment = false;
+    std::vector<std::string> debug_lines;
+    std::mutex lines_mutex;
+    settings.debug_log = [&](const std::string& line) {
+        std::lock_guard lock(lines_mutex);
+        debug_lines.push_back(line);
+    };
+    ::setenv("AWS_ACCESS_KEY_ID", kTestAccessKeyId, 1);
+    ::setenv("AWS_SECRET_ACCESS_KEY", kTestSecretKey, 1);
+    MqttTransport transport(settings);
+    std::atomic<int> received{0};
+    transport.set_event_sink([&](TransportEvent event) {
+        if (std::holds_alternative<IncomingMessage>(event)) ++received;
+    });
+    auto connected = transport.connect();
+    ::unsetenv("AWS_ACCESS_KEY_ID");
+    ::unsetenv("AWS_SECRET_ACCESS_KEY");
+    ASSERT_TRUE(connected) << connected.error().message;
+    ASSERT_TRUE(transport.subscribe({"ws/test"}));
+    ASSERT_TRUE(transport.publish("ws/test", "hello", 5s));
+    for (int i = 0; i < 100 && received == 0; ++i)
+        std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(received, 1);
+    transport.disconnect(1s);
+    std::lock_guard lock(lines_mutex);
+    ASSERT_FALSE(debug_lines.empty());
+    EXPECT_EQ(debug_lines.front().rfind(
+                  "WebSocket URL ws://localhost:" + std::to_string(rig.ws_port()) + "/mqtt?", 0),
+              0u)
+        << debug_lines.front();
+}
+
+}  // namespace
+}  // namespace defender::test
