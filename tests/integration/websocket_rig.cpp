@@ -107,7 +107,11 @@ ProcessOptions ConnectivityRig::agent(const std::string& thing,
                                  "HTTP_PROXY=",
                                  "no_proxy=",
                                  "NO_PROXY="};
-    env.insert(env.end(), environment.begin(), environment.end());
+    for (const auto& entry : environment) {
+        const std::string name = entry.substr(0, entry.find('=') + 1);
+        std::erase_if(env, [&](const std::string& old) { return old.starts_with(name); });
+        env.push_back(entry);
+    }
     return ProcessOptions{argv, work_ / (log_name + ".out"), work_ / (log_name + ".err"), env, {}};
 }
 
