@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <ctime>
 #include <thread>
 
 #include "defender/mqtt_transport.hpp"
@@ -75,6 +76,79 @@ TEST(WebsocketAgent, CredentialsFromTheContainerEndpoint) {
     EXPECT_NE(agent.stderr_text().find("credentials from container endpoint"), std::string::npos);
     EXPECT_EQ(agent.stderr_text().find("container-auth-secret"), std::string::npos);
     EXPECT_GE(container.requests().size(), 1u);
+}
+
+TEST(WebsocketAgent, EveryReconnectSignsANewUrlWithCredentialsRefreshedBeforeExpiry) {
+    ConnectivityRig rig;
+    rig.start_emulator();
+    std::atomic<int> served{0};
+    // Credentials that expire in 2 minutes: inside the 5-minute refresh margin, so every
+    // connect fetches new ones (AKID1, AKID2, ...).
+    HttpStubServer container([&](const HttpStubRequest&) -> HttpStubResponse {
+        const int n = ++served;
+        const auto expiry = std::chrono::system_clock::now() + std::chrono::minutes(2);
+        const std::time_t seconds = std::chrono::system_clock::to_time_t(expiry);
+        std::tm utc{};
+        gmtime_r(&seconds, &utc);
+        char text[32];
+        std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+        return {200, R"({"AccessKeyId":"AKIDROTATING)" + std::to_string(n) +
+                         R"(","SecretAccessKey":"rotating-secret","Token":"rotating-token",)" +
+                         R"("Expiration":")" + text + R"("})"};
+    });
+    auto args = wss_args(rig, "us-east-1");
+    for (const char* extra : {"--exit-after", "3", "--verbosity", "debug"})
+        args.push_back(extra);
+    ChildProcess agent(rig.agent(
+        "thing-rotate", args,
+        {"AWS_CONTAINER_CREDENTIALS_FULL_URI=" + container.base_url() + "/creds"}, "agent-rotate"));
+    ASSERT_TRUE(rig.wait_for_accepted(1, 20s)) << agent.stderr_text();
+    rig.broker().restart();  // the agent loses its connection and reconnects
+    const auto status = agent.wait_for(40s);
+    ASSERT_TRUE(status) << agent.stderr_text();
+    EXPECT_TRUE(status->success()) << agent.stderr_text();
+    const std::string log = agent.stderr_text();
+    // One fetch by the start-up check, then one per connect; each URL names its key id.
+    const auto first = log.find("X-Amz-Credential=AKIDROTATING2%2F");
+    const auto second = log.find("X-Amz-Credential=AKIDROTATING3%2F");
+    EXPECT_NE(first, std::string::npos) << log;
+    EXPECT_NE(second, std::string::npos) << log;
+    EXPECT_LT(first, second);
+    EXPECT_NE(log.find("connected again"), std::string::npos) << log;
+    EXPECT_EQ(log.find("rotating-secret"), std::string::npos);
+    EXPECT_EQ(log.find("rotating-token"), std::string::npos);
+}
+
+TEST(WebsocketAgent, ExpiredCredentialsAreAClearErrorThenFetchedAgain) {
+    ConnectivityRig rig;
+    rig.start_emulator();
+    std::atomic<bool> fixed{false};
+    HttpStubServer container([&](const HttpStubRequest&) -> HttpStubResponse {
+        const std::string expiration = fixed ? "2099-01-01T00:00:00Z" : "2020-01-01T00:00:00Z";
+        return {200, R"({"AccessKeyId":"AKIDEXP","SecretAccessKey":"s","Token":"t",)"
+                     R"("Expiration":")" +
+                         expiration + R"("})"};
+    });
+    auto args = wss_args(rig, "us-east-1");
+    for (const char* extra : {"--exit-after", "1"})
+        args.push_back(extra);
+    ChildProcess agent(rig.agent(
+        "thing-expired", args,
+        {"AWS_CONTAINER_CREDENTIALS_FULL_URI=" + container.base_url() + "/creds"}, "agent-exp"));
+    const std::string expected =
+        "cannot connect: cannot sign the WebSocket URL: AWS credentials "
+        "from container endpoint " +
+        container.base_url() + "/creds expired at 2020-01-01T00:00:00Z";
+    const auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (agent.stderr_text().find(expected) == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(50ms);
+    EXPECT_NE(agent.stderr_text().find(expected), std::string::npos) << agent.stderr_text();
+    fixed = true;
+    const auto status = agent.wait_for(30s);
+    ASSERT_TRUE(status) << agent.stderr_text();
+    EXPECT_TRUE(status->success()) << agent.stderr_text();
+    EXPECT_NE(agent.stderr_text().find("connected again after"), std::string::npos);
 }
 
 TEST(WebsocketAgent, NoCredentialsIsOneClearErrorListingWhereItLookedAndExitCode2) {
