@@ -30,6 +30,12 @@ std::string lower(std::string text) {
     return text;
 }
 
+/// Loopback, or the ECS / EKS Pod Identity credential addresses.
+bool is_container_host(const std::string& host) {
+    return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1" ||
+           host == "169.254.170.2" || host == "169.254.170.23" || host == "fd00:ec2::23";
+}
+
 }  // namespace
 
 SourceOutcome from_environment(const CredentialChainOptions& options) {
@@ -122,6 +128,11 @@ SourceOutcome from_container_endpoint(const CredentialChainOptions& options) {
     const std::string source = "container endpoint " + url;
     auto parsed = parse_http_url(url);
     if (!parsed) return {std::nullopt, parsed.error().message};
+    if (!is_container_host(parsed->host)) {
+        // As the AWS SDKs: the authorization token goes to no host but these over plain http.
+        return {std::nullopt, source + ": host " + parsed->host +
+                                  " is neither loopback nor a container credentials address"};
+    }
     std::vector<std::pair<std::string, std::string>> headers;
     if (auto token = non_empty(options, "AWS_CONTAINER_AUTHORIZATION_TOKEN")) {
         headers.emplace_back("Authorization", *token);

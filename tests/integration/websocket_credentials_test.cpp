@@ -92,6 +92,19 @@ TEST(ContainerCredentials, RefusedTokenIsReportedAndTheChainGoesOn) {
         << credentials.error().message;
 }
 
+TEST(ContainerCredentials, FullUriOnAnotherHostIsRefusedWithoutSendingTheToken) {
+    auto credentials = resolve_aws_credentials(
+        with_environment({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://198.51.100.7/creds"},
+                          {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "token-secret"},
+                          {"AWS_EC2_METADATA_DISABLED", "true"}}));
+    ASSERT_FALSE(credentials);
+    EXPECT_NE(credentials.error().message.find(
+                  "host 198.51.100.7 is neither loopback nor a container credentials address"),
+              std::string::npos)
+        << credentials.error().message;
+    EXPECT_EQ(credentials.error().message.find("token-secret"), std::string::npos);
+}
+
 TEST(InstanceMetadata, Imdsv2TokenThenRoleThenCredentials) {
     HttpStubServer server(test::imds_v2_handler("imds-token-1", "device-role", [] {
         return credentials_json("AKIDIMDS", Clock::now() + std::chrono::hours(6));

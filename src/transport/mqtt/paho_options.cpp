@@ -39,7 +39,9 @@ std::string paho_proxy(const ProxySettings& proxy) {
     if (!proxy.username.empty()) {
         text = sigv4::uri_encode(proxy.username) + ":" + sigv4::uri_encode(proxy.password) + "@";
     }
-    return text + proxy.host + ":" + std::to_string(proxy.port);
+    const bool ipv6_literal = proxy.host.find(':') != std::string::npos;
+    return text + (ipv6_literal ? "[" + proxy.host + "]" : proxy.host) + ":" +
+           std::to_string(proxy.port);
 }
 
 mqtt::connect_options connect_options(const MqttSettings& settings,
