@@ -182,6 +182,28 @@ TEST(ProxyEnvironment, MalformedProxyVariableExitsWithCode2) {
     EXPECT_EQ(agent.stderr_text().find("secretpw"), std::string::npos);
 }
 
+TEST(ProxyOptions, HostWithoutPortAndBadAlpnValueExitWithCode2) {
+    ConnectivityRig rig;
+    auto args = mode_args(rig, Mode::MutualTls);
+    args.push_back("--proxy-host");
+    args.push_back("127.0.0.1");
+    ChildProcess half(rig.agent("thing-half", args, {}, "agent-half"));
+    const auto status = half.wait_for(20s);
+    ASSERT_TRUE(status);
+    EXPECT_EQ(status->code, 2);
+    EXPECT_NE(half.stderr_text().find("--proxy-host and --proxy-port go together"),
+              std::string::npos)
+        << half.stderr_text();
+
+    auto alpn = mode_args(rig, Mode::MutualTls);
+    alpn.push_back("--alpn");
+    alpn.push_back("sometimes");
+    ChildProcess bad(rig.agent("thing-alpn-bad", alpn, {}, "agent-alpn-bad"));
+    const auto bad_status = bad.wait_for(20s);
+    ASSERT_TRUE(bad_status);
+    EXPECT_EQ(bad_status->code, 2) << bad.stderr_text();
+}
+
 TEST(Secrets, TraceVerbosityInWebsocketAndProxyAuthModeLeaksNothing) {
     ConnectivityRig rig;
     rig.start_emulator();
