@@ -1,6 +1,7 @@
 // ALPN x-amzn-mqtt-ca: an `openssl s_server -alpn x-amzn-mqtt-ca` probe on 127.0.0.1 shows
 // what `defender agent` offers: automatically on port 443, with --alpn always on any port,
-// never over WebSocket. (The end-to-end ALPN runs through mosquitto are in proxy_agent_test.)
+// never over WebSocket (AlpnDecision). mosquitto ignores ALPN, so the agent reaches it with
+// ALPN offered, directly here and through a proxy in proxy_agent_test.
 
 #include <gtest/gtest.h>
 
@@ -95,6 +96,19 @@ TEST(AlpnProbe, OfferedAutomaticallyOnPort443) {
     EXPECT_NE(text.find("ALPN protocols advertised by the client: x-amzn-mqtt-ca"),
               std::string::npos)
         << text;
+}
+
+TEST(AlpnAgent, ReportsReachTheEmulatorWithAlpnOfferedToMosquitto) {
+    ConnectivityRig rig;
+    rig.start_emulator();
+    auto args = mtls_args(rig, rig.mtls_port());
+    for (const char* extra : {"--alpn", "always", "--exit-after", "1"})
+        args.push_back(extra);
+    ChildProcess agent(rig.agent("thing-alpn-direct", args, {}, "agent-alpn-direct"));
+    const auto status = agent.wait_for(30s);
+    ASSERT_TRUE(status) << agent.stderr_text();
+    EXPECT_TRUE(status->success()) << agent.stderr_text();
+    EXPECT_GE(rig.accepted(), 1u);
 }
 
 TEST(AlpnDecision, PortModeAndWebsocket) {
