@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "defender/mqtt_transport.hpp"
+#include "defender/sigv4.hpp"
 #include "http_stub_server.hpp"
 #include "websocket_rig.hpp"
 
@@ -167,6 +168,75 @@ TEST(WebsocketAgent, NoCredentialsIsOneClearErrorListingWhereItLookedAndExitCode
                        "metadata: disabled by AWS_EC2_METADATA_DISABLED)"),
               std::string::npos)
         << log;
+}
+
+std::string percent_decode(const std::string& text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '%' && i + 2 < text.size()) {
+            out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
+// What Paho really sends (Host header with the port, query verbatim), recorded by an HTTP
+// server, verifies against a signature recomputed from the received request.
+TEST(WebsocketTransport, TheSignatureCoversTheHostHeaderPahoActuallySends) {
+    HttpStubServer server([](const HttpStubRequest&) { return HttpStubResponse{400, ""}; });
+    MqttSettings settings;
+    settings.endpoint = "localhost";
+    settings.port = server.port();
+    settings.client_id = "ws-signature-check";
+    settings.use_websocket = true;
+    settings.websocket_tls = false;
+    settings.signing_region = "ap-northeast-1";
+    settings.proxy_from_environment = false;
+    settings.connect_timeout = 2s;
+    ::setenv("AWS_ACCESS_KEY_ID", kTestAccessKeyId, 1);
+    ::setenv("AWS_SECRET_ACCESS_KEY", kTestSecretKey, 1);
+    ::setenv("AWS_SESSION_TOKEN", kTestSessionToken, 1);
+    MqttTransport transport(settings);
+    EXPECT_FALSE(transport.connect());
+    ASSERT_FALSE(server.requests().empty());
+    const HttpStubRequest request = server.requests().front();
+    EXPECT_EQ(request.headers.at("host"), "localhost:" + std::to_string(server.port()));
+    ASSERT_EQ(request.target.rfind("/mqtt?", 0), 0u) << request.target;
+
+    sigv4::Request signed_request;
+    signed_request.method = "GET";
+    signed_request.path = "/mqtt";
+    signed_request.headers = {{"host", request.headers.at("host")}};
+    signed_request.payload_sha256 = sigv4::sha256_hex("");
+    std::string signature, date, token;
+    std::string query = request.target.substr(6);
+    for (std::size_t start = 0; start <= query.size();) {
+        const auto end = std::min(query.find('&', start), query.size());
+        const std::string pair = query.substr(start, end - start);
+        start = end + 1;
+        const auto equals = pair.find('=');
+        const std::string name = pair.substr(0, equals);
+        const std::string value = percent_decode(pair.substr(equals + 1));
+        if (name == "X-Amz-Signature") {
+            signature = value;
+        } else if (name == "X-Amz-Security-Token") {
+            token = value;
+        } else {
+            signed_request.query.push_back({name, value});
+            if (name == "X-Amz-Date") date = value;
+        }
+    }
+    EXPECT_EQ(token, kTestSessionToken);
+    ASSERT_EQ(date.size(), 16u);
+    const sigv4::Scope scope{date.substr(0, 8), "ap-northeast-1", "iotdevicegateway"};
+    EXPECT_EQ(signature,
+              sigv4::signature(
+                  kTestSecretKey, scope,
+                  sigv4::string_to_sign(date, scope, sigv4::canonical_request(signed_request))));
+    EXPECT_EQ(signature.size(), 64u);
 }
 
 TEST(WebsocketTransport, PlainWsPublishAndSubscribeRoundTrip) {
