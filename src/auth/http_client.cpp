@@ -5,8 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <fcntl.h>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace defender::auth {

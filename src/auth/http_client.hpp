@@ -4,6 +4,7 @@
 // timeout, body read by Content-Length or to the end of the connection.
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
