@@ -10,10 +10,12 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "defender/aws_credentials.hpp"
 #include "defender/result.hpp"
 #include "defender/transport.hpp"
 
@@ -26,6 +28,14 @@ enum class AlpnMode {
     Automatic,  ///< Offer x-amzn-mqtt-ca only when port == 443.
     Always,     ///< Offer x-amzn-mqtt-ca on any port (e.g. a 443 forwarded elsewhere).
     Never,
+};
+
+/// An HTTP proxy reached with CONNECT (for mTLS, ALPN/443 and WebSocket alike).
+struct ProxySettings {
+    std::string host;
+    std::uint16_t port = 0;
+    std::string username;  ///< Basic authentication; empty: none. Never logged.
+    std::string password;  ///< Never logged.
 };
 
 struct MqttSettings {
@@ -41,15 +51,44 @@ struct MqttSettings {
     /// false: a persistent session, so subscriptions and QoS 1 messages survive reconnects.
     bool clean_session = false;
     AlpnMode alpn = AlpnMode::Automatic;
+
+    /// MQTT over WebSocket to wss://endpoint:port/mqtt, authenticated by a SigV4 presigned
+    /// URL (AWS IoT: port 443, service iotdevicegateway) made from the AWS credential chain
+    /// (see aws_credentials.hpp) at every connect. `cert` and `key` are not used.
+    bool use_websocket = false;
+    std::string signing_region = "us-east-1";
+    /// false: plain ws:// (a local test broker only; AWS IoT requires wss).
+    bool websocket_tls = true;
+
+    /// An explicit proxy. Without one and with `proxy_from_environment`, https_proxy /
+    /// HTTPS_PROXY (http_proxy / HTTP_PROXY for plain ws) is used unless NO_PROXY / no_proxy
+    /// names the endpoint; user-info in the proxy URL gives basic authentication.
+    std::optional<ProxySettings> proxy;
+    bool proxy_from_environment = true;
+
+    /// Receives debug lines (the WebSocket URL without signature and token, the proxy used
+    /// without its credentials). Never given a secret.
+    std::function<void(const std::string&)> debug_log;
 };
 
 /// Whether a connection with these settings offers the x-amzn-mqtt-ca ALPN protocol.
 bool offers_aws_alpn(const MqttSettings& settings);
 
+/// The proxy a connection with these settings goes through: `settings.proxy`, else (with
+/// proxy_from_environment) https_proxy/HTTPS_PROXY (http_proxy/HTTP_PROXY for plain ws)
+/// unless no_proxy/NO_PROXY matches the endpoint ("*", host names, ".suffix" or "suffix"
+/// domains, IP addresses; a ":port" suffix on an entry is ignored). nullopt: direct. The
+/// error names a malformed proxy variable (without its user-info).
+Result<std::optional<ProxySettings>> effective_proxy(const MqttSettings& settings,
+                                                     const EnvironmentLookup& environment);
+
+/// "host:port" of a proxy, for logs: never the user name or password.
+std::string describe_proxy(const ProxySettings& proxy);
+
 /// Checks, before any network traffic, that root CA, certificate and key are readable PEM
-/// files and that the key belongs to the certificate. The error is one line naming the file
-/// and the problem (never the key material), e.g.
-/// "certificate /x/cert.pem does not match private key /x/key.pem".
+/// files and that the key belongs to the certificate (WebSocket mode: the root CA only). The error
+/// is one line naming the file and the problem (never the key material), e.g. "certificate
+/// /x/cert.pem does not match private key /x/key.pem".
 Status check_tls_files(const MqttSettings& settings);
 
 /// A warning line when the key file can be read by its group or by others (mode & 077), such

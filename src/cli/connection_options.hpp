@@ -10,7 +10,12 @@ namespace defender::cli {
 
 struct ConnectionArgs {
     std::string endpoint;
-    std::uint16_t port = 8883;
+    std::uint16_t port = 0;  ///< 0: 8883, or 443 with --use-websocket
+    std::string alpn = "auto";
+    bool use_websocket = false;
+    std::string signing_region = "us-east-1";
+    std::string proxy_host;
+    std::uint16_t proxy_port = 0;
     std::string root_ca;
     std::string cert;
     std::string key;

@@ -7,8 +7,20 @@ std::unique_ptr<Transport> create_transport(const MqttSettings& settings) {
     return std::make_unique<MqttTransport>(settings);
 }
 
-constexpr MqttModule kModule{kMqttModuleVersion, &create_transport, &check_tls_files,
-                             &key_permission_warning};
+Result<std::string> aws_credentials_source() {
+    auto credentials = resolve_aws_credentials(CredentialChainOptions{});
+    if (!credentials) return credentials.error();
+    return credentials->source;
+}
+
+Result<std::string> proxy_description(const MqttSettings& settings) {
+    auto proxy = effective_proxy(settings, process_environment());
+    if (!proxy) return proxy.error();
+    return *proxy ? describe_proxy(**proxy) : std::string();
+}
+
+constexpr MqttModule kModule{kMqttModuleVersion,      &create_transport,       &check_tls_files,
+                             &key_permission_warning, &aws_credentials_source, &proxy_description};
 
 }  // namespace
 }  // namespace defender

@@ -12,13 +12,18 @@
 
 namespace defender {
 
-inline constexpr int kMqttModuleVersion = 1;
+inline constexpr int kMqttModuleVersion = 2;
 
 struct MqttModule {
     int version;
     std::unique_ptr<Transport> (*create_transport)(const MqttSettings& settings);
     Status (*check_tls_files)(const MqttSettings& settings);
     std::optional<std::string> (*key_permission_warning)(const std::filesystem::path& key);
+    /// One pass through the AWS credential chain (WebSocket mode); the error lists where it
+    /// looked. Never returns secrets: only their source.
+    Result<std::string> (*aws_credentials_source)();
+    /// The proxy the settings lead to, described without credentials ("" for none).
+    Result<std::string> (*proxy_description)(const MqttSettings& settings);
 };
 
 }  // namespace defender

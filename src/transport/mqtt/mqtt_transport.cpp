@@ -2,11 +2,14 @@
 
 #include <mqtt/async_client.h>
 
+#include <cstdlib>
 #include <mutex>
 #include <utility>
 
+#include "defender/sigv4.hpp"
 #include "transport/mqtt/connect_failure.hpp"
 #include "transport/mqtt/paho_options.hpp"
+#include "transport/mqtt/proxy_probe.hpp"
 #include "transport/mqtt/suback.hpp"
 #include "transport/mqtt/tls_diagnosis.hpp"
 
@@ -21,11 +24,39 @@ std::string target_of(const MqttSettings& settings) {
     return settings.endpoint + ":" + std::to_string(settings.port);
 }
 
+/// Paho C reads http_proxy and https_proxy by itself whenever no proxy is given in the
+/// options, and knows nothing of no_proxy. The transport decides the proxy (honouring
+/// NO_PROXY) before this runs, so Paho must not see them: they move to their upper-case
+/// names (kept for child processes) unless those are set already.
+void hide_proxy_variables_from_paho() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        for (const auto& [lower, upper] :
+             {std::pair{"http_proxy", "HTTP_PROXY"}, std::pair{"https_proxy", "HTTPS_PROXY"}}) {
+            if (const char* value = std::getenv(lower)) {
+                ::setenv(upper, value, 0);
+                ::unsetenv(lower);
+            }
+        }
+    });
+}
+
 }  // namespace
 
 class MqttTransport::Impl {
 public:
-    explicit Impl(MqttSettings settings) : settings_(std::move(settings)) {}
+    explicit Impl(MqttSettings settings) : settings_(std::move(settings)) {
+        auto proxy = effective_proxy(settings_, process_environment());
+        if (proxy) {
+            proxy_ = *proxy;
+        } else {
+            proxy_error_ = proxy.error().message;
+        }
+        hide_proxy_variables_from_paho();
+        if (settings_.use_websocket) {
+            credentials_ = std::make_unique<AwsCredentialProvider>();
+        }
+    }
 
     ~Impl() {
         if (client_ && client_->is_connected()) {
@@ -53,8 +84,17 @@ private:
     void deliver(TransportEvent event);
     void record_tls_error(const std::string& line);
     std::vector<std::string> take_tls_errors();
+    void debug(const std::string& line) const {
+        if (settings_.debug_log) settings_.debug_log(line);
+    }
+    std::string target() const {
+        return target_of(settings_) + (proxy_ ? " via proxy " + describe_proxy(*proxy_) : "");
+    }
 
     MqttSettings settings_;
+    std::optional<ProxySettings> proxy_;
+    std::string proxy_error_;
+    std::unique_ptr<AwsCredentialProvider> credentials_;
     std::mutex sink_mutex_;
     EventSink sink_;
     std::mutex tls_errors_mutex_;
@@ -91,8 +131,7 @@ Status MqttTransport::Impl::create_client() {
         client_ = std::make_unique<mqtt::async_client>(mqtt_transport::server_uri(settings_),
                                                        settings_.client_id);
     } catch (const mqtt::exception& error) {
-        return Error{"cannot create MQTT client for " + target_of(settings_) + ": " +
-                     error.get_message()};
+        return Error{"cannot create MQTT client for " + target() + ": " + error.get_message()};
     }
     client_->set_message_callback([this](mqtt::const_message_ptr message) {
         deliver(IncomingMessage{message->get_topic(), message->get_payload_str()});
@@ -119,12 +158,32 @@ Status MqttTransport::Impl::connect() {
     if (auto created = create_client(); !created) {
         return created;
     }
+    if (!proxy_error_.empty()) {
+        return Error{proxy_error_};
+    }
+    std::string signed_url;
+    if (settings_.use_websocket) {
+        // A new presigned URL for every attempt: it carries the time and the credentials.
+        auto credentials = credentials_->get();
+        if (!credentials) {
+            return Error{"cannot sign the WebSocket URL: " + credentials.error().message};
+        }
+        const auto url = sigv4::presign_iot_url(
+            settings_.websocket_tls ? "wss" : "ws", mqtt_transport::host_header(settings_),
+            settings_.signing_region, *credentials, std::chrono::system_clock::now());
+        signed_url = url.url;
+        debug("WebSocket URL " + url.redacted + " (credentials from " + credentials->source + ")");
+    }
+    if (proxy_) {
+        debug("connecting to " + target_of(settings_) + " through proxy " +
+              describe_proxy(*proxy_));
+    }
     take_tls_errors();
     auto options = mqtt_transport::connect_options(
-        settings_, [this](const std::string& line) { record_tls_error(line); });
+        settings_, [this](const std::string& line) { record_tls_error(line); }, proxy_, signed_url);
     const auto started = std::chrono::steady_clock::now();
     mqtt_transport::ConnectFailure failure;
-    failure.target = target_of(settings_);
+    failure.target = target();
     failure.timeout = settings_.connect_timeout;
     try {
         mqtt::token_ptr token = client_->connect(options);
@@ -142,7 +201,10 @@ Status MqttTransport::Impl::connect() {
         // Paho checks its own connect timeout only about once a second; rather than wait
         // for it, drop this client (a new one is made on the next attempt).
         abandon_client();
-    } else if (failure.return_code < 0) {
+    } else if (failure.return_code < 0 && proxy_) {
+        failure.diagnosis = mqtt_transport::diagnose_proxy(
+            *proxy_, mqtt_transport::host_header(settings_), kDiagnosisTimeout);
+    } else if (failure.return_code < 0 && (!settings_.use_websocket || settings_.websocket_tls)) {
         // Paho's own text rarely says which step failed; one diagnostic handshake does.
         failure.diagnosis = mqtt_transport::diagnose_tls(settings_, kDiagnosisTimeout);
     }

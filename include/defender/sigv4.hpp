@@ -1,0 +1,82 @@
+#pragma once
+/// @file sigv4.hpp
+/// AWS Signature Version 4 (HMAC-SHA256, on OpenSSL), as needed to reach AWS IoT Core over
+/// MQTT on WebSocket: the general canonical request / string to sign / signature steps (checked
+/// against the public AWS SigV4 test suite) and the presigned `wss://<endpoint>/mqtt` URL.
+/// Part of the Defender::mqtt library (the one that links OpenSSL).
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "defender/aws_credentials.hpp"
+
+namespace defender::sigv4 {
+
+struct QueryParameter {
+    std::string name;   ///< Not encoded.
+    std::string value;  ///< Not encoded.
+};
+
+struct Header {
+    std::string name;
+    std::string value;
+};
+
+/// What SigV4 signs of an HTTP request. Every header in `headers` is signed.
+struct Request {
+    std::string method;
+    std::string path;  ///< Not encoded, e.g. "/mqtt".
+    std::vector<QueryParameter> query;
+    std::vector<Header> headers;
+    std::string payload_sha256;  ///< Hex SHA-256 of the body.
+};
+
+/// "20150830/us-east-1/service/aws4_request" is made of these.
+struct Scope {
+    std::string date;  ///< YYYYMMDD
+    std::string region;
+    std::string service;
+
+    std::string to_string() const;
+};
+
+/// Lower-case hex of SHA-256(data).
+std::string sha256_hex(std::string_view data);
+/// Raw (binary) HMAC-SHA256.
+std::string hmac_sha256(std::string_view key, std::string_view data);
+std::string hex(std::string_view bytes);
+/// RFC 3986 percent-encoding, everything but A-Z a-z 0-9 - _ . ~ (and '/' if `keep_slash`).
+std::string uri_encode(std::string_view text, bool keep_slash = false);
+/// "20150830T123600Z" (UTC).
+std::string amz_date(std::chrono::system_clock::time_point time);
+
+/// The canonical request: method, encoded path, sorted encoded query, lower-cased sorted
+/// headers (values trimmed, inner runs of spaces collapsed, repeated names joined by ','),
+/// signed header list and payload hash, separated by newlines.
+std::string canonical_request(const Request& request);
+std::string signed_headers(const Request& request);
+std::string string_to_sign(std::string_view amz_date, const Scope& scope,
+                           std::string_view canonical_request);
+/// Hex HMAC of the string to sign with the key derived from secret, date, region, service.
+std::string signature(std::string_view secret_access_key, const Scope& scope,
+                      std::string_view string_to_sign);
+
+inline constexpr const char* kIotService = "iotdevicegateway";
+
+/// A presigned AWS IoT MQTT-over-WebSocket URL.
+struct PresignedUrl {
+    std::string url;  ///< wss://host:port/mqtt?...&X-Amz-Signature=...[&X-Amz-Security-Token=...]
+    std::string redacted;  ///< The same without signature and session token, for logs.
+};
+
+/// Presigns GET /mqtt for AWS IoT (service iotdevicegateway). The signed `host` header is
+/// `host_header`, which must be exactly what the WebSocket client sends (Paho sends
+/// "endpoint:port"). The session token, if any, is appended after signing, as AWS IoT
+/// requires. `scheme` is "wss" (or "ws" for a local test broker).
+PresignedUrl presign_iot_url(std::string_view scheme, std::string_view host_header,
+                             std::string_view region, const AwsCredentials& credentials,
+                             std::chrono::system_clock::time_point now);
+
+}  // namespace defender::sigv4

@@ -1,0 +1,44 @@
+#include "transport/mqtt/proxy_probe.hpp"
+
+#include <openssl/evp.h>
+
+#include <vector>
+
+#include "auth/http_client.hpp"
+
+namespace defender::mqtt_transport {
+
+std::string basic_authorization(const ProxySettings& proxy) {
+    const std::string user_info = proxy.username + ":" + proxy.password;
+    std::vector<unsigned char> encoded(4 * ((user_info.size() + 2) / 3) + 1);
+    const int length =
+        EVP_EncodeBlock(encoded.data(), reinterpret_cast<const unsigned char*>(user_info.data()),
+                        static_cast<int>(user_info.size()));
+    return "Basic " + std::string(reinterpret_cast<const char*>(encoded.data()),
+                                  static_cast<std::size_t>(length));
+}
+
+std::optional<std::string> diagnose_proxy(const ProxySettings& proxy, const std::string& target,
+                                          std::chrono::milliseconds timeout) {
+    const std::string name = "proxy " + describe_proxy(proxy);
+    auth::HttpUrl url{proxy.host, proxy.port, target};
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!proxy.username.empty())
+        headers.emplace_back("Proxy-Authorization", basic_authorization(proxy));
+    auto response = auth::http_request("CONNECT", url, headers, timeout);
+    if (!response) return name + ": " + response.error().message;
+    if (response->status == 407) {
+        return name + " refused CONNECT to " + target + ": HTTP 407 (" +
+               (proxy.username.empty()
+                    ? "it wants credentials: give user:password@ in the proxy URL"
+                    : "wrong proxy user name or password") +
+               ")";
+    }
+    if (response->status < 200 || response->status > 299) {
+        return name + " refused CONNECT to " + target + ": HTTP " +
+               std::to_string(response->status);
+    }
+    return std::nullopt;
+}
+
+}  // namespace defender::mqtt_transport
