@@ -145,7 +145,8 @@ TEST(GreengrassAgent, UnauthorizedNamesTheMissingPolicyAndKeepsRunning) {
     auto agent = rig.start_agent({"--greengrass", "--allow-short-interval", "-i", "1"});
     ASSERT_TRUE(wait_for_stderr(agent, "accessControl")) << agent.stderr_text();
     EXPECT_TRUE(agent.running());
-    agent.stop();
+    const auto stopped = agent.stop();
+    EXPECT_TRUE(stopped.success()) << "SIGTERM ends it cleanly: " << stopped.describe();
     const auto err = agent.stderr_text();
     EXPECT_NE(err.find("UnauthorizedError"), std::string::npos) << err;
     EXPECT_NE(err.find("aws.greengrass.ipc.mqttproxy"), std::string::npos) << err;
@@ -213,6 +214,20 @@ TEST(GreengrassAgent, SampleIntervalSecondsIsReadAsTheDeviceDefenderComponentDoe
         else
             EXPECT_EQ(err.find("warning"), std::string::npos) << c.value << ": " << err;
     }
+}
+
+TEST(GreengrassAgent, ARelativeSocketPathIsUsedAsGiven) {
+    // The Java nucleus hands out a relative path when the absolute one is 108 bytes or more;
+    // it resolves from the component's working directory.
+    GreengrassRig rig;
+    FakeNucleus nucleus(rig.nucleus_options());
+    auto agent =
+        rig.start_agent({"--exit-after", "1"},
+                        {"AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT=./ipc.socket"});
+    const auto status = agent.wait_for(60s);
+    ASSERT_TRUE(status.has_value()) << agent.stderr_text();
+    EXPECT_TRUE(status->success()) << agent.stderr_text();
+    EXPECT_EQ(nucleus.state().published.size(), 1u);
 }
 
 TEST(GreengrassAgent, ABadTokenIsRetriedNotFatal) {
