@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <thread>
 
 #include "child_process.hpp"
@@ -98,6 +99,44 @@ TEST(GreengrassAgent, ChosenFromTheEnvironmentPublishesReportsThatPassCheck) {
         << "the report id is kept in the component's work folder";
 }
 
+/// A copy of the gateway procfs fixture with `extra` more established IPv4 connections.
+std::filesystem::path busy_procfs(const TempDir& dir, int extra) {
+    const auto root = dir / "proc";
+    std::filesystem::copy(DEFENDER_FIXTURES "/proc/gateway", root,
+                          std::filesystem::copy_options::recursive);
+    std::string tcp = test::read_file(root / "net/tcp");
+    char line[200];
+    for (int i = 0; i < extra; ++i) {
+        // 192.168.0.1:8883 <- 10.0.x.y:port, state 01 (ESTABLISHED)
+        std::snprintf(line, sizeof(line),
+                      "%4d: 0100A8C0:22B3 %02X%02X000A:%04X 01 00000000:00000000 00:00000000 "
+                      "00000000     0        0 %d 1 0000000000000000 20 4 30 10 -1\n",
+                      100 + i, i % 250 + 1, i / 250, 30000 + i, 50000 + i);
+        tcp += line;
+    }
+    test::write_file(root / "net/tcp", tcp);
+    return root;
+}
+
+TEST(GreengrassAgent, LargeReportsShrinkToFitNucleusLiteMessages) {
+    GreengrassRig rig;
+    FakeNucleus nucleus(rig.nucleus_options());  // strict: closes on messages over 10 000 bytes
+    const auto procfs = busy_procfs(rig.dir, 2000);
+    auto agent =
+        rig.start_agent({"--exit-after", "1", "-l", "0"}, {"PROCFS_PATH=" + procfs.string()});
+    const auto status = agent.wait_for(60s);
+    ASSERT_TRUE(status.has_value()) << agent.stderr_text();
+    EXPECT_TRUE(status->success()) << agent.stderr_text();
+    const auto state = nucleus.state();
+    EXPECT_TRUE(state.closes.empty()) << state.closes.front();
+    ASSERT_EQ(state.published.size(), 1u);
+    const auto& report = state.published[0].payload;
+    EXPECT_LE(report.size(), 7500u);
+    EXPECT_GT(report.size(), 5000u) << "the budget is used, not wasted";
+    EXPECT_NE(report.find("\"total\":2"), std::string::npos) << "the true count is kept";
+    expect_reports_pass_check(rig.dir, state);
+}
+
 TEST(GreengrassAgent, UnauthorizedNamesTheMissingPolicyAndKeepsRunning) {
     GreengrassRig rig;
     auto options = rig.nucleus_options();
@@ -106,7 +145,8 @@ TEST(GreengrassAgent, UnauthorizedNamesTheMissingPolicyAndKeepsRunning) {
     auto agent = rig.start_agent({"--greengrass", "--allow-short-interval", "-i", "1"});
     ASSERT_TRUE(wait_for_stderr(agent, "accessControl")) << agent.stderr_text();
     EXPECT_TRUE(agent.running());
-    agent.stop();
+    const auto stopped = agent.stop();
+    EXPECT_TRUE(stopped.success()) << "SIGTERM ends it cleanly: " << stopped.describe();
     const auto err = agent.stderr_text();
     EXPECT_NE(err.find("UnauthorizedError"), std::string::npos) << err;
     EXPECT_NE(err.find("aws.greengrass.ipc.mqttproxy"), std::string::npos) << err;
@@ -174,6 +214,20 @@ TEST(GreengrassAgent, SampleIntervalSecondsIsReadAsTheDeviceDefenderComponentDoe
         else
             EXPECT_EQ(err.find("warning"), std::string::npos) << c.value << ": " << err;
     }
+}
+
+TEST(GreengrassAgent, ARelativeSocketPathIsUsedAsGiven) {
+    // The Java nucleus hands out a relative path when the absolute one is 108 bytes or more;
+    // it resolves from the component's working directory.
+    GreengrassRig rig;
+    FakeNucleus nucleus(rig.nucleus_options());
+    auto agent =
+        rig.start_agent({"--exit-after", "1"},
+                        {"AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT=./ipc.socket"});
+    const auto status = agent.wait_for(60s);
+    ASSERT_TRUE(status.has_value()) << agent.stderr_text();
+    EXPECT_TRUE(status->success()) << agent.stderr_text();
+    EXPECT_EQ(nucleus.state().published.size(), 1u);
 }
 
 TEST(GreengrassAgent, ABadTokenIsRetriedNotFatal) {
