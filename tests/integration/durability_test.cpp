@@ -46,7 +46,15 @@ TEST(Durability, ReportIdsNeverRepeatOrGoDownThrough200KillsAtRandomMoments) {
     std::size_t runs_that_published = 0;
     for (int run = 0; run < 200; ++run) {
         ChildProcess agent(rig.agent({"-t", "thing-kill", "-i", "0.02"}, "agent-kill"));
-        std::this_thread::sleep_for(std::chrono::milliseconds(lifetime_ms(random)));
+        if (run % 8 == 0) {
+            // Every eighth run dies while reporting, however slow start-up is on this machine.
+            eventually(
+                [&] { return agent.stderr_text().find("published report") != std::string::npos; },
+                10s);
+            std::this_thread::sleep_for(std::chrono::milliseconds(lifetime_ms(random) / 3));
+        } else {
+            std::this_thread::sleep_for(std::chrono::milliseconds(lifetime_ms(random)));
+        }
         agent.kill();
 
         const auto state = load_state(state_file);

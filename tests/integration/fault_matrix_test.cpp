@@ -134,7 +134,8 @@ TEST_F(FaultMatrix, BrokerRestartedTenTimesInARow) {
         std::this_thread::sleep_for(300ms);
     }
     ASSERT_TRUE(
-        eventually([&] { return count_lines(agent.stderr_text(), "connected again") >= 1; }, 30s));
+        eventually([&] { return count_lines(agent.stderr_text(), "connected again") >= 1; }, 30s))
+        << agent.stderr_text();
     add_traffic(50, 1);
     expect_nothing_lost(agent);
     EXPECT_TRUE(agent.stop(5s).success());
@@ -222,7 +223,8 @@ TEST_F(FaultMatrix, ProcFilesVanishingMidRunOneErrorPerOutageAndNothingLost) {
                 return count_lines(agent.stderr_text(), "can be collected again") >=
                        (file == "net/tcp" ? 1u : 2u);
             },
-            20s));
+            20s))
+            << agent.stderr_text();
     }
     add_traffic(100, 1);
     expect_nothing_lost(agent);

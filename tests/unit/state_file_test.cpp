@@ -2,6 +2,8 @@
 
 #include "agent/state_file.hpp"
 
+#include "agent/repeat_limiter.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -158,6 +160,18 @@ TEST_F(AgentStateFile, BootIdIsReadWithoutTheNewline) {
 
 TEST_F(AgentStateFile, ThisMachinesBootIdIsReadable) {
     EXPECT_EQ(read_boot_id("/proc/sys/kernel/random/boot_id").size(), 36u);
+}
+
+// A state file that cannot be written (and other repeating faults) warns once an hour.
+TEST(RepeatLimiter, WarnsOncePerPeriod) {
+    using namespace std::chrono_literals;
+    RepeatLimiter limiter(1h);
+    const auto start = RepeatLimiter::Clock::time_point{} + 24h;
+    EXPECT_TRUE(limiter.warn(start));
+    EXPECT_FALSE(limiter.warn(start + 1s));
+    EXPECT_FALSE(limiter.warn(start + 59min));
+    EXPECT_TRUE(limiter.warn(start + 60min));
+    EXPECT_FALSE(limiter.warn(start + 61min));
 }
 
 }  // namespace
