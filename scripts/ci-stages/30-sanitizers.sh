@@ -16,13 +16,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # - install.consumer: it builds a consumer of the installed (sanitized) library without the
 #   sanitizer runtime.
 # - WallClockStepping: libfaketime is preloaded, and ASan must be the first library loaded.
-# - Tests with a failed TLS handshake (AgentTls, MqttTransportTest, the broker restarts and
-#   outages): KNOWN BUG, to be fixed in src/transport/mqtt: Paho C keeps a pointer to the
-#   ssl_options the TLS error handler was set on, which is a stack object by then
-#   (stack-use-after-scope in the handler lambda of MqttTransport::Impl::connect()). Remove
-#   them from this list with the fix.
 exclude='Soak\.|install\.consumer|WallClockStepping'
-exclude+='|AgentTls\.|MqttTransportTest\.|BrokerRestartedTenTimes|AgentTrafficAccounting'
 ctest --test-dir "$build" -j2 --output-on-failure --timeout 300 -E "$exclude" \
   ${SANITIZE_TESTS:+-R "$SANITIZE_TESTS"}
 echo "sanitizers: the test suite passed under ASan and UBSan"

@@ -201,14 +201,6 @@ TEST(MqttRules, SettingsDefaults) {
     EXPECT_EQ(settings.alpn, AlpnMode::Automatic);
 }
 
-TEST(MqttRules, OpensslErrorReasonIsTheReasonField) {
-    EXPECT_EQ(mqtt_transport::openssl_error_reason(
-                  "C0E65FE7A07F0000:error:0A000086:SSL routines:tls_post_process_server_"
-                  "certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889:\n"),
-              "certificate verify failed");
-    EXPECT_EQ(mqtt_transport::openssl_error_reason("something else\n"), "something else");
-}
-
 // --- against the broker --------------------------------------------------------------------
 
 TEST_F(MqttTransportTest, ConnectsWithMutualTlsAndDisconnects) {

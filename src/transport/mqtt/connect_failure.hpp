@@ -13,7 +13,6 @@ struct ConnectFailure {
     std::string target;                    ///< "host:port"
     int return_code = 0;                   ///< Paho's code (< 0) or the CONNACK return code (1..5).
     std::string paho_message;              ///< Paho's text, if any.
-    std::vector<std::string> tls_errors;   ///< OpenSSL error lines seen during the attempt.
     std::optional<std::string> diagnosis;  ///< From diagnose_tls(), when it was run.
     bool timed_out = false;                ///< The attempt used up the whole connect timeout.
     std::chrono::seconds timeout{0};
@@ -23,10 +22,5 @@ struct ConnectFailure {
 /// mismatch", "connect to localhost:8883 timed out after 10 s",
 /// "connect to localhost:8883 refused by the broker: not authorized (CONNACK 5)".
 std::string describe_connect_failure(const ConnectFailure& failure);
-
-/// The reason part of an OpenSSL error line
-/// ("...:error:0A000086:SSL routines:func:certificate verify failed:file:line:" gives
-/// "certificate verify failed"); the whole line when it has another shape.
-std::string openssl_error_reason(const std::string& line);
 
 }  // namespace defender::mqtt_transport

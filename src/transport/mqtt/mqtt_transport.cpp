@@ -82,8 +82,6 @@ private:
     Status create_client();
     void abandon_client();
     void deliver(TransportEvent event);
-    void record_tls_error(const std::string& line);
-    std::vector<std::string> take_tls_errors();
     void debug(const std::string& line) const {
         if (settings_.debug_log) settings_.debug_log(line);
     }
@@ -97,8 +95,6 @@ private:
     std::unique_ptr<AwsCredentialProvider> credentials_;
     std::mutex sink_mutex_;
     EventSink sink_;
-    std::mutex tls_errors_mutex_;
-    std::vector<std::string> tls_errors_;
     // Declared last so it is destroyed first: its callbacks use the members above.
     std::unique_ptr<mqtt::async_client> client_;
 };
@@ -108,18 +104,6 @@ void MqttTransport::Impl::deliver(TransportEvent event) {
     if (sink_) {
         sink_(std::move(event));
     }
-}
-
-void MqttTransport::Impl::record_tls_error(const std::string& line) {
-    std::lock_guard lock(tls_errors_mutex_);
-    if (tls_errors_.size() < 16) {
-        tls_errors_.push_back(line);
-    }
-}
-
-std::vector<std::string> MqttTransport::Impl::take_tls_errors() {
-    std::lock_guard lock(tls_errors_mutex_);
-    return std::exchange(tls_errors_, {});
 }
 
 Status MqttTransport::Impl::create_client() {
@@ -178,9 +162,7 @@ Status MqttTransport::Impl::connect() {
         debug("connecting to " + target_of(settings_) + " through proxy " +
               describe_proxy(*proxy_));
     }
-    take_tls_errors();
-    auto options = mqtt_transport::connect_options(
-        settings_, [this](const std::string& line) { record_tls_error(line); }, proxy_, signed_url);
+    auto options = mqtt_transport::connect_options(settings_, proxy_, signed_url);
     const auto started = std::chrono::steady_clock::now();
     mqtt_transport::ConnectFailure failure;
     failure.target = target();
@@ -196,7 +178,6 @@ Status MqttTransport::Impl::connect() {
         failure.paho_message = error.get_message();
         failure.timed_out = std::chrono::steady_clock::now() - started >= settings_.connect_timeout;
     }
-    failure.tls_errors = take_tls_errors();
     if (failure.timed_out) {
         // Paho checks its own connect timeout only about once a second; rather than wait
         // for it, drop this client (a new one is made on the next attempt).

@@ -45,7 +45,6 @@ std::string paho_proxy(const ProxySettings& proxy) {
 }
 
 mqtt::connect_options connect_options(const MqttSettings& settings,
-                                      mqtt::ssl_options::error_handler on_tls_error,
                                       const std::optional<ProxySettings>& proxy,
                                       const std::string& signed_url) {
     auto builder = mqtt::connect_options_builder()
@@ -60,8 +59,7 @@ mqtt::connect_options connect_options(const MqttSettings& settings,
         ssl_builder.trust_store(settings.root_ca.string())
             .enable_server_cert_auth(true)
             .verify(true)  // Paho's switch for the host name check
-            .ssl_version(MQTT_SSL_VERSION_TLS_1_2)
-            .error_handler(std::move(on_tls_error));
+            .ssl_version(MQTT_SSL_VERSION_TLS_1_2);
         if (!settings.use_websocket) {
             ssl_builder.key_store(settings.cert.string()).private_key(settings.key.string());
         }

@@ -25,11 +25,12 @@ std::string host_header(const MqttSettings& settings);
 std::string paho_proxy(const ProxySettings& proxy);
 
 /// Options for one attempt: MQTT 3.1.1, automatic reconnect off, TLS 1.2 or newer with the
-/// server certificate verified and its host name checked. `on_tls_error` receives OpenSSL's
-/// error lines (no key material) so a failed connect can say what went wrong. `signed_url`:
-/// the presigned WebSocket URL of this attempt (WebSocket mode).
+/// server certificate verified and its host name checked. `signed_url`: the presigned
+/// WebSocket URL of this attempt (WebSocket mode). No OpenSSL error handler is set: Paho C
+/// keeps the handler's context pointer to a temporary copy of the options, which is gone by
+/// the time a handshake fails (found by ASan); a failed connect is explained by
+/// diagnose_tls() instead.
 mqtt::connect_options connect_options(const MqttSettings& settings,
-                                      mqtt::ssl_options::error_handler on_tls_error,
                                       const std::optional<ProxySettings>& proxy,
                                       const std::string& signed_url);
 
