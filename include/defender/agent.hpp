@@ -68,6 +68,12 @@ public:
     /// Asks run() to finish the publish in flight, disconnect and return. Thread-safe.
     void stop();
 
+    /// Replaces the settings that may change while the agent runs (SIGHUP): interval,
+    /// encoding (format, key style), build options, custom metrics and max_report_bytes; the
+    /// other fields of `options` are ignored. Applied by run() between two reports, on the
+    /// same connection; a new format subscribes to its reply topics. Thread-safe.
+    void reconfigure(AgentOptions options);
+
 private:
     class Loop;
     std::unique_ptr<Loop> loop_;
