@@ -15,13 +15,13 @@ install(CODE [[
   else()
     set(defender_etc "${CMAKE_INSTALL_PREFIX}/etc/defender")
   endif()
-  file(INSTALL "${defender_source_dir}/packaging/agent.conf" DESTINATION "$ENV{DESTDIR}${defender_etc}")
+  file(INSTALL "${defender_source_dir}/packaging/agent.conf" DESTINATION "${defender_etc}")
   file(INSTALL "${defender_source_dir}/packaging/certs/README"
-    DESTINATION "$ENV{DESTDIR}${defender_etc}/certs")
+    DESTINATION "${defender_etc}/certs")
 ]] COMPONENT Runtime)
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT Runtime)
 install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT Runtime
-  FILES_MATCHING PATTERN "*.md")
+  FILES_MATCHING PATTERN "*.md" PATTERN "api-mainpage.md" EXCLUDE)
 # Man pages are installed compressed (Debian policy 12.1); -n keeps the package reproducible.
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
   ${CMAKE_CURRENT_SOURCE_DIR}/packaging/defender.1)
@@ -49,10 +49,9 @@ set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/defender/defender")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME defender)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION net)
-set(CPACK_DEBIAN_RUNTIME_DESCRIPTION "Agent for AWS IoT Device Defender
- Collects socket and traffic metrics on Linux, encodes Device Defender v1.0
- reports in JSON or CBOR and publishes them to AWS IoT over MQTT with mutual
- TLS. Includes a hardened systemd service (defender-agent.service).")
+set(CPACK_DEBIAN_RUNTIME_DESCRIPTION "Collects socket and traffic metrics on Linux, encodes Device Defender v1.0
+reports in JSON or CBOR and publishes them to AWS IoT over MQTT with mutual
+TLS. Includes a hardened systemd service (defender-agent.service).")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA
   ${CMAKE_CURRENT_SOURCE_DIR}/packaging/debian/conffiles
   ${CMAKE_CURRENT_SOURCE_DIR}/packaging/debian/postinst
@@ -61,9 +60,9 @@ set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_NAME defender-dev)
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_SECTION libdevel)
-set(CPACK_DEBIAN_DEVELOPMENT_DESCRIPTION "Agent for AWS IoT Device Defender: development files
- Headers, static libraries, a CMake package (find_package(Defender)) and
- pkg-config files to build custom Device Defender agents.")
+set(CPACK_DEBIAN_DEVELOPMENT_DESCRIPTION "Development files: headers, static libraries, a CMake package
+(find_package(Defender)) and pkg-config files to build custom Device Defender
+agents.")
 # The CMake package finds Paho and OpenSSL for Defender::mqtt.
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_DEPENDS
   "libpaho-mqttpp-dev, libpaho-mqtt-dev, libssl-dev")
