@@ -54,17 +54,25 @@ for arch in "${ready[@]}"; do
   arch_started=$SECONDS
   target=$(triplet "$arch")
   dir=${CROSS_BUILD_DIR:-build-cross}-$arch
-  cmake -S . -B "$dir" --toolchain "cmake/toolchains/$target.cmake" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  cmake --no-warn-unused-cli -S . -B "$dir" --toolchain "cmake/toolchains/$target.cmake" -DCMAKE_BUILD_TYPE=Release \
     -DDEFENDER_BUILD_BENCH=OFF -DDEFENDER_BUILD_TESTS=ON >/dev/null
   cmake --build "$dir" -j "$(nproc)" --target defender-cli defender-mqtt-module defender_unit_tests \
     >"$dir/build.log" 2>&1 || { tail -n 60 "$dir/build.log"; exit 1; }
   file "$dir/defender" | grep -q "$(case $arch in arm64) echo aarch64 ;; armhf) echo 'ARM, EABI5' ;; esac)" ||
     { file "$dir/defender"; echo "not an $arch binary" >&2; exit 1; }
   run=("$(qemu "$arch")" -L "/usr/$target")
-  "${run[@]}" "$dir/tests/defender_unit_tests" --gtest_brief=1 >"$dir/unit.log" 2>&1 ||
+  # qemu-user 7.2 runs posix_spawn's CLONE_VFORK as a plain fork (a missing program then exits
+  # 127 instead of failing the spawn) and can deadlock forking from several threads at once:
+  # the tests of command= custom metrics cannot run under it; they run natively in CTest.
+  not_under_qemu='RunCommand.*:CustomMetricSet.ReadsAllFourTypesFromFilesAndCommands'
+  not_under_qemu+=':CustomMetricSet.FailuresAreLeftOutAndNoticedOncePerChangeOfState'
+  not_under_qemu+=':CustomMetricSet.CommandsRunSideBySideSoTheReadingWaitsOneTimeout'
+  timeout 600 "${run[@]}" "$dir/tests/defender_unit_tests" --gtest_brief=1 \
+    --gtest_filter="-$not_under_qemu" >"$dir/unit.log" 2>&1 ||
     { tail -n 80 "$dir/unit.log"; echo "unit tests failed on $arch" >&2; exit 1; }
-  tests=$(grep -Eo '[0-9]+ tests? from [0-9]+ test suites? ran' "$dir/unit.log" | grep -Eo '^[0-9]+')
-  "${run[@]}" "$dir/defender" collect -n 1 --compact | "${run[@]}" "$dir/defender" check - >/dev/null ||
+  tests=$(grep -Eo 'PASSED +\] [0-9]+' "$dir/unit.log" | grep -Eo '[0-9]+$')
+  timeout 60 "${run[@]}" "$dir/defender" collect -n 1 --compact --custom-metrics |
+    timeout 60 "${run[@]}" "$dir/defender" check - >/dev/null ||
     { echo "defender collect | check failed on $arch" >&2; exit 1; }
   "$target-strip" -o "$dir/defender.stripped" "$dir/defender"
   "$target-strip" -o "$dir/defender-mqtt.stripped.so" "$dir/defender-mqtt.so"
