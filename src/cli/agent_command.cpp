@@ -125,6 +125,7 @@ void reload(const AgentArgs& running, Agent& agent, ReloadableCollector& collect
         old_connection.cert != new_connection.cert || old_connection.key != new_connection.key ||
         old_connection.client_id != new_connection.client_id ||
         old_connection.keep_alive != new_connection.keep_alive ||
+        old_connection.connect_timeout != new_connection.connect_timeout ||
         running.thing_name != args->thing_name || running.state_dir != args->state_dir ||
         running.dry_run != args->dry_run || running.exit_after != args->exit_after;
     if (restart_needed) {
