@@ -2,6 +2,8 @@
 # build/docs/api/html. Any Doxygen warning fails the target (docs/Doxyfile.in).
 set(DEFENDER_DOCS_OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/docs/api)
 configure_file(docs/Doxyfile.in ${CMAKE_CURRENT_BINARY_DIR}/Doxyfile @ONLY)
+# Doxygen creates only the last level of OUTPUT_DIRECTORY (the docs.api test runs it directly).
+file(MAKE_DIRECTORY ${DEFENDER_DOCS_OUTPUT})
 find_program(DEFENDER_DOXYGEN doxygen)
 if(DEFENDER_DOXYGEN)
   add_custom_target(docs
