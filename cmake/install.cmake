@@ -6,20 +6,23 @@ include(CMakePackageConfigHelpers)
 set(DEFENDER_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/Defender)
 
 set_target_properties(defender_mqtt PROPERTIES EXPORT_NAME mqtt)
-install(TARGETS defender-cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(TARGETS defender-mqtt-module LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/defender)
+install(TARGETS defender-cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT Runtime)
+install(TARGETS defender-mqtt-module LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/defender
+  COMPONENT Runtime)
 install(TARGETS defender defender_mqtt EXPORT DefenderTargets
-  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT Development
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY include/defender DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY include/defender DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT Development)
 
-install(EXPORT DefenderTargets NAMESPACE Defender:: DESTINATION ${DEFENDER_CMAKE_DIR})
+install(EXPORT DefenderTargets NAMESPACE Defender:: DESTINATION ${DEFENDER_CMAKE_DIR}
+  COMPONENT Development)
 configure_package_config_file(cmake/DefenderConfig.cmake.in
   ${CMAKE_CURRENT_BINARY_DIR}/DefenderConfig.cmake INSTALL_DESTINATION ${DEFENDER_CMAKE_DIR})
 write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/DefenderConfigVersion.cmake
   COMPATIBILITY SameMajorVersion)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/DefenderConfig.cmake
-  ${CMAKE_CURRENT_BINARY_DIR}/DefenderConfigVersion.cmake DESTINATION ${DEFENDER_CMAKE_DIR})
+  ${CMAKE_CURRENT_BINARY_DIR}/DefenderConfigVersion.cmake DESTINATION ${DEFENDER_CMAKE_DIR}
+  COMPONENT Development)
 
 # pkg-config: paths relative to the .pc file (${pcfiledir}), so `cmake --install --prefix` and
 # moved trees work.
@@ -39,5 +42,6 @@ foreach(dir LIBDIR INCLUDEDIR)
 endforeach()
 foreach(pc defender defender-mqtt)
   configure_file(cmake/${pc}.pc.in ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc @ONLY)
-  install(FILES ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+  install(FILES ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
+    COMPONENT Development)
 endforeach()

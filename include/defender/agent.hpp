@@ -19,16 +19,21 @@
 
 namespace defender {
 
+/// How important a log line of the agent is.
 enum class LogLevel { debug, info, warn, error };
+/// Receives the agent's log lines (any thread); the CLI routes them to spdlog.
 using LogSink = std::function<void(LogLevel, const std::string&)>;
 
+/// What the agent publishes, how often, and how it retries.
 struct AgentOptions {
-    std::string thing_name;
+    std::string thing_name;  ///< Thing whose Device Defender topics are used.
     EncodeOptions encoding;  ///< format and key style (pretty is ignored)
+    /// Time between reports, on a fixed schedule.
     std::chrono::milliseconds interval = std::chrono::seconds(300);
-    BuildOptions build;
+    BuildOptions build;  ///< What goes into each report (lists, sampling, loopback traffic).
     /// Custom metrics read at every report and added after those of `build`; null = none.
     std::shared_ptr<CustomMetricSet> custom_metrics;
+    /// Largest encoded report; lists are sampled down to fit.
     std::size_t max_report_bytes = kMaxPayloadBytes;
     /// Where the last report id and the network-delta baseline are kept; empty = not kept
     /// (ids still strictly increase from the clock; deltas restart after a restart).
@@ -43,7 +48,9 @@ struct AgentOptions {
     std::chrono::milliseconds reply_timeout = std::chrono::seconds(60);
     /// How long to wait for a PUBACK; the publish stays in flight in the transport after that.
     std::chrono::milliseconds publish_timeout = std::chrono::seconds(4);
+    /// First wait after a failed connection attempt.
     std::chrono::milliseconds backoff_initial = std::chrono::seconds(1);
+    /// Longest wait between connection attempts.
     std::chrono::milliseconds backoff_max = std::chrono::minutes(2);
     /// false for transports that never answer (dry run): a published report is final at once.
     bool expect_replies = true;
@@ -54,15 +61,18 @@ struct AgentOptions {
 
 /// What the agent has seen so far.
 struct AgentCounts {
-    std::uint64_t published = 0;  ///< reports the broker acknowledged (PUBACK)
-    std::uint64_t accepted = 0;
-    std::uint64_t rejected = 0;
+    std::uint64_t published = 0;   ///< reports the broker acknowledged (PUBACK)
+    std::uint64_t accepted = 0;    ///< reports the service accepted
+    std::uint64_t rejected = 0;    ///< reports the service rejected
     std::uint64_t unanswered = 0;  ///< no reply within reply_timeout
     std::uint64_t failed = 0;      ///< could not be collected, encoded or published
 };
 
+/// Publishes Device Defender reports on a schedule over a Transport and matches the replies.
 class Agent {
 public:
+    /// Prepares the agent; nothing happens before run(). `collector` and `transport` must outlive
+    /// it.
     Agent(AgentOptions options, Collector& collector, Transport& transport, LogSink log);
     ~Agent();
     Agent(const Agent&) = delete;
@@ -74,6 +84,12 @@ public:
 
     /// Asks run() to finish the publish in flight, disconnect and return. Thread-safe.
     void stop();
+
+    /// Replaces the settings that may change while the agent runs (SIGHUP): interval,
+    /// encoding (format, key style), build options, custom metrics and max_report_bytes; the
+    /// other fields of `options` are ignored. Applied by run() between two reports, on the
+    /// same connection; a new format subscribes to its reply topics. Thread-safe.
+    void reconfigure(AgentOptions options);
 
 private:
     class Loop;

@@ -14,18 +14,22 @@ namespace defender {
 
 /// Supplies the addresses of all interfaces (and which interfaces are loopback).
 struct AddressSource {
+    /// The interface addresses (IPv4 and IPv6) of the host.
     std::function<Result<std::vector<InterfaceAddress>>()> addresses;
+    /// Whether the named interface is a loopback interface.
     std::function<bool(const std::string& interface)> is_loopback;
 };
 
 /// The host's own interfaces, from getifaddrs(3).
 AddressSource system_address_source();
 
+/// Where and what a Collector reads.
 struct CollectorOptions {
     /// Root of the procfs to read: `/proc`, or the host's procfs mounted elsewhere.
     std::string procfs = "/proc";
     /// Also read `<procfs>/stat` for CPU usage.
     bool cpu = false;
+    /// Source of the host's interface addresses.
     AddressSource address_source = system_address_source();
 };
 
@@ -41,6 +45,7 @@ public:
 /// Reads `<procfs>/net/{tcp,tcp6,udp,udp6,dev}` and `<procfs>/stat`.
 class ProcCollector final : public Collector {
 public:
+    /// Reads `<procfs>/net/*` text files (and `<procfs>/stat` when options.cpu).
     explicit ProcCollector(CollectorOptions options);
     Result<Snapshot> collect() override;
 

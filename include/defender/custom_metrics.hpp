@@ -28,62 +28,74 @@ enum class CustomMetricType { number, number_list, string_list, ip_address_list 
 
 /// `number`, `number-list`, `string-list`, `ip-address-list` (AWS's spelling).
 const char* to_string(CustomMetricType type);
+/// Parses `number`, `number-list`, `string-list` or `ip-address-list`; nullopt otherwise.
 std::optional<CustomMetricType> parse_custom_metric_type(std::string_view text);
 
+/// The readings built into the agent (`builtin=` of a definition).
 enum class BuiltinMetric {
     cpu_usage,            ///< percent of non-idle CPU time since the previous reading
     memory_used_percent,  ///< (MemTotal - MemAvailable) / MemTotal
     uptime_seconds,
     process_count,
     disk_used_percent,  ///< of BuiltinSource::path, as df computes Use%
-    interface_names,    ///< every interface of <procfs>/net/dev
+    interface_names,    ///< every interface of `<procfs>/net/dev`
     interface_addresses,
     load_average_1m,
-    open_file_count,  ///< allocated file handles, from <procfs>/sys/fs/file-nr
+    open_file_count,  ///< allocated file handles, from `<procfs>/sys/fs/file-nr`
 };
 
+/// The `builtin=` name of a built-in metric.
 const char* to_string(BuiltinMetric metric);
+/// The built-in metric of a `builtin=` name; nullopt when unknown.
 std::optional<BuiltinMetric> parse_builtin_metric(std::string_view text);
 /// The type a built-in's value has (number for all but the two interface lists).
 CustomMetricType type_of(BuiltinMetric metric);
 
+/// How long a `command=` source may run by default.
 inline constexpr std::chrono::milliseconds kDefaultCommandTimeout = std::chrono::seconds(5);
 /// Largest command output or file content read; more makes the reading fail.
 inline constexpr std::size_t kDefaultMaxSourceBytes = 64 * 1024;
 
+/// A custom metric read by a built-in reading.
 struct BuiltinSource {
-    BuiltinMetric metric = BuiltinMetric::cpu_usage;
-    std::string path = "/";  ///< the file system of disk_used_percent
+    BuiltinMetric metric = BuiltinMetric::cpu_usage;  ///< Which built-in reading.
+    std::string path = "/";                           ///< the file system of disk_used_percent
 };
 
 /// Run without a shell (argv[0] looked up on PATH), standard input /dev/null, as the agent's
 /// user; killed with its process group when it runs longer than `timeout` or prints more
 /// than `max_output_bytes`. A non-zero exit status is a failed reading.
 struct CommandSource {
-    std::vector<std::string> argv;
+    std::vector<std::string> argv;  ///< Program and arguments, run without a shell.
+    /// Killed (with its process group) after this long.
     std::chrono::milliseconds timeout = kDefaultCommandTimeout;
+    /// More output than this fails the reading.
     std::size_t max_output_bytes = kDefaultMaxSourceBytes;
 };
 
 /// A regular file (e.g. a sensor in /sys), read whole at every report.
 struct FileSource {
-    std::string path;
-    std::size_t max_bytes = kDefaultMaxSourceBytes;
+    std::string path;                                ///< The file read at every report.
+    std::size_t max_bytes = kDefaultMaxSourceBytes;  ///< A larger file fails the reading.
 };
 
 /// A value from the program itself. Runs on the thread that reads the set, so it must return
 /// promptly; an Error leaves the metric out of the report.
 using CustomMetricCallback = std::function<Result<CustomValue>()>;
+/// A custom metric computed by your own code (SDK users).
 struct CallbackSource {
-    CustomMetricCallback read;
+    CustomMetricCallback read;  ///< Called at every report; return the value or an Error.
 };
 
+/// Where a custom metric's value comes from.
 using CustomMetricSource = std::variant<BuiltinSource, CommandSource, FileSource, CallbackSource>;
 
+/// One custom metric: its AWS name, type and source.
 struct CustomMetricDefinition {
     std::string name;  ///< as created in AWS: 1-128 of [a-zA-Z0-9:_-], not starting with aws:
+    /// The type created in AWS for this metric.
     CustomMetricType type = CustomMetricType::number;
-    CustomMetricSource source;
+    CustomMetricSource source;  ///< Where the value is read from.
 };
 
 /// Parses the command-line form `name=N,type=T,<source>` where the source is one of
@@ -99,9 +111,9 @@ Result<CustomMetricDefinition> parse_custom_metric_definition(std::string_view t
 std::optional<std::string> check_definition(const CustomMetricDefinition& definition);
 
 /// Checks a value against its metric's type and Device Defender's data rules: at most 15
-/// significant digits, string-list items of letters, digits and `: _ - / .`, IP literals in
-/// an ip list, at most `max_list_size` items (0 = no limit). nullopt when the value is fine,
-/// else `<rule>: <reason>`.
+/// significant digits, string-list items of letters, digits and the characters : _ - / .,
+/// IP literals in an ip list, at most `max_list_size` items (0 = no limit). nullopt when the
+/// value is fine, else "rule: reason".
 std::optional<std::string> check_custom_value(const CustomValue& value, CustomMetricType type,
                                               std::size_t max_list_size);
 
@@ -111,6 +123,7 @@ std::optional<std::string> check_custom_value(const CustomValue& value, CustomMe
 /// lines skipped). Fails on text that is not of the type.
 Result<CustomValue> parse_custom_value(std::string_view text, CustomMetricType type);
 
+/// Settings shared by every metric of a CustomMetricSet.
 struct CustomMetricOptions {
     /// Root of the procfs the built-ins read.
     std::string procfs = "/proc";
@@ -122,10 +135,11 @@ struct CustomMetricOptions {
 
 /// One line for the log: a metric started failing (`problem`) or works again.
 struct CustomMetricNotice {
-    bool problem = true;
-    std::string message;
+    bool problem = true;  ///< true: a failure (warning); false: information.
+    std::string message;  ///< What happened, naming the metric.
 };
 
+/// The metrics read for one report, and what went wrong with the others.
 struct CustomMetricsReading {
     std::vector<CustomMetric> metrics;  ///< the valid values, in definition order
     /// Only changes of state: a metric that fails the same way at every report is reported
@@ -137,9 +151,12 @@ struct CustomMetricsReading {
 /// at most for the longest command timeout.
 class CustomMetricSet {
 public:
+    /// An empty set with the given options.
     explicit CustomMetricSet(CustomMetricOptions options = {});
     ~CustomMetricSet();
+    /// Moves the set (its definitions and their state).
     CustomMetricSet(CustomMetricSet&&) noexcept;
+    /// Moves the set (its definitions and their state).
     CustomMetricSet& operator=(CustomMetricSet&&) noexcept;
 
     /// Fails on a bad definition (see check_definition) or a name already in the set.
@@ -147,8 +164,11 @@ public:
     /// The library form for users building their own agent: same checks as add().
     Status add_callback(std::string name, CustomMetricType type, CustomMetricCallback read);
 
+    /// True when no metric is defined.
     bool empty() const;
+    /// Number of metrics defined.
     std::size_t size() const;
+    /// Whether a metric of this name is defined.
     bool contains(std::string_view name) const;
 
     /// Reads every metric. Never fails: a metric whose source fails, times out or gives a

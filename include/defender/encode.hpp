@@ -15,10 +15,11 @@
 
 namespace defender {
 
+/// How a report is encoded.
 struct EncodeOptions {
-    Format format = Format::json;
-    KeyStyle keys = KeyStyle::long_names;
-    bool pretty = false;  ///< JSON only: indented, one member per line
+    Format format = Format::json;          ///< JSON or CBOR.
+    KeyStyle keys = KeyStyle::long_names;  ///< Long (`header`) or short (`hed`) field names.
+    bool pretty = false;                   ///< JSON only: indented, one member per line
 };
 
 /// Encodes one report. CBOR uses text keys, integers as integers and definite lengths.

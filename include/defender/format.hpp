@@ -14,9 +14,11 @@ enum class Format { json, cbor };
 /// A report always uses exactly one style.
 enum class KeyStyle { long_names, short_names };
 
+/// `json` or `cbor`.
 constexpr std::string_view to_string(Format format) {
     return format == Format::json ? "json" : "cbor";
 }
+/// The format named `json` or `cbor`; nullopt otherwise.
 std::optional<Format> parse_format(std::string_view text);
 
 }  // namespace defender

@@ -24,6 +24,7 @@ namespace defender {
 /// The ALPN protocol AWS IoT Core expects for MQTT with client certificates on port 443.
 inline constexpr const char* kAwsMqttAlpnProtocol = "x-amzn-mqtt-ca";
 
+/// Whether the TLS handshake offers ALPN `x-amzn-mqtt-ca`.
 enum class AlpnMode {
     Automatic,  ///< Offer x-amzn-mqtt-ca only when port == 443.
     Always,     ///< Offer x-amzn-mqtt-ca on any port (e.g. a 443 forwarded elsewhere).
@@ -38,18 +39,20 @@ struct ProxySettings {
     std::string password;  ///< Never logged.
 };
 
+/// Where and how to connect: broker, mutual-TLS files, client id, timeouts.
 struct MqttSettings {
-    std::string endpoint;  ///< Host name, e.g. "abc123-ats.iot.eu-west-1.amazonaws.com".
-    std::uint16_t port = 8883;
+    std::string endpoint;           ///< Host name, e.g. "abc123-ats.iot.eu-west-1.amazonaws.com".
+    std::uint16_t port = 8883;      ///< Broker port: 8883, or 443 with ALPN.
     std::string client_id;          ///< Usually the thing name.
     std::filesystem::path root_ca;  ///< PEM: the CA(s) the server certificate must chain to.
     std::filesystem::path cert;     ///< PEM: the device certificate.
     std::filesystem::path key;      ///< PEM: the device private key (unencrypted).
-    std::chrono::seconds keep_alive{60};
+    std::chrono::seconds keep_alive{60};  ///< MQTT keep-alive interval.
     /// Bound for connect() and for waiting on a SUBACK.
     std::chrono::seconds connect_timeout{10};
     /// false: a persistent session, so subscriptions and QoS 1 messages survive reconnects.
     bool clean_session = false;
+    /// Whether to offer ALPN (Automatic: on port 443 only).
     AlpnMode alpn = AlpnMode::Automatic;
 
     /// MQTT over WebSocket to wss://endpoint:port/mqtt, authenticated by a SigV4 presigned
@@ -96,8 +99,10 @@ Status check_tls_files(const MqttSettings& settings);
 /// nullopt when it is private or cannot be inspected.
 std::optional<std::string> key_permission_warning(const std::filesystem::path& key);
 
+/// MQTT over mutual TLS on Paho MQTT C++ and OpenSSL (library Defender::mqtt).
 class MqttTransport final : public Transport {
 public:
+    /// Checks nothing and connects nowhere yet; connect() does.
     explicit MqttTransport(MqttSettings settings);
     ~MqttTransport() override;
     MqttTransport(const MqttTransport&) = delete;
@@ -108,6 +113,7 @@ public:
     /// handshake, certificate verification, host name, connection refused, timeout or the
     /// broker's CONNACK refusal (e.g. not authorized).
     Status connect() override;
+    /// True while the MQTT session is up.
     bool is_connected() const override;
     /// QoS 1; waits up to settings.connect_timeout for the SUBACK. A filter the broker
     /// refuses (return code 0x80) is an error naming it.
@@ -118,6 +124,7 @@ public:
                    std::chrono::milliseconds timeout) override;
     void disconnect(std::chrono::milliseconds timeout) override;
 
+    /// The settings this transport was made with.
     const MqttSettings& settings() const;
 
 private:

@@ -19,6 +19,7 @@ namespace defender {
 /// CollectorOptions::address_source is not used: addresses come from RTM_GETADDR.
 class NetlinkCollector final : public Collector {
 public:
+    /// Reads sockets with NETLINK_SOCK_DIAG and the rest from procfs.
     explicit NetlinkCollector(CollectorOptions options);
     /// Fails with one line naming the dump that failed and why, e.g.
     /// "netlink sock_diag dump of tcp/ipv6 failed: Operation not permitted".

@@ -12,17 +12,19 @@
 
 namespace defender {
 
+/// ACCEPTED or REJECTED.
 enum class ReplyStatus { accepted, rejected };
 
 /// `{thingName, reportId, status, timestamp}` plus, when rejected,
 /// `statusDetails: {ErrorCode, ErrorMessage}`. Rejections may lack `reportId`.
 struct Reply {
-    ReplyStatus status = ReplyStatus::accepted;
-    std::string thing_name;
+    ReplyStatus status = ReplyStatus::accepted;  ///< Whether the service accepted the report.
+    std::string thing_name;                      ///< Thing the reply is for.
+    /// Report the reply answers, when the reply names it.
     std::optional<std::uint64_t> report_id;
     std::optional<std::int64_t> timestamp;  ///< epoch milliseconds
     std::string error_code;                 ///< e.g. InvalidPayload, Throttled
-    std::string error_message;
+    std::string error_message;              ///< The service's explanation of a rejection.
     friend bool operator==(const Reply&, const Reply&) = default;
 };
 

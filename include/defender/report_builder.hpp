@@ -16,12 +16,14 @@ namespace defender {
 
 /// The counters a later report's deltas are measured against.
 struct Baseline {
-    std::vector<InterfaceCounters> interfaces;
-    std::optional<CpuTimes> cpu;
+    std::vector<InterfaceCounters> interfaces;  ///< interface counters at the baseline
+    std::optional<CpuTimes> cpu;                ///< CPU times at the baseline
 };
 
+/// The counters of a snapshot, as the baseline of the next report.
 Baseline baseline_of(const Snapshot& snapshot);
 
+/// What build_report() includes and how it samples lists.
 struct BuildOptions {
     bool include_loopback = false;  ///< count loopback interfaces in network_stats
     bool cpu_usage = false;         ///< add the `cpu_usage` custom metric

@@ -15,6 +15,7 @@
 
 namespace defender {
 
+/// How the emulator answers.
 struct ServiceEmulatorOptions {
     /// A thing reporting sooner than this after its last accepted report is `Throttled`.
     std::chrono::milliseconds min_interval = std::chrono::seconds(300);
@@ -22,16 +23,19 @@ struct ServiceEmulatorOptions {
     std::filesystem::path store_dir;
 };
 
+/// The reply to publish for one received report.
 struct ServiceAnswer {
-    std::string reply_topic;
-    std::string reply_payload;
-    bool accepted = false;
+    std::string reply_topic;    ///< topic the reply goes to (`…/accepted` or `…/rejected`)
+    std::string reply_payload;  ///< reply document, in the report's format
+    bool accepted = false;      ///< whether the report was accepted
     std::string summary;        ///< one line for a human, e.g. "ACCEPTED thing=T report_id=5 ..."
     std::string store_problem;  ///< non-empty when the report could not be stored
 };
 
+/// Answers reports as Device Defender does: validation, throttling, replies.
 class ServiceEmulator {
 public:
+    /// An emulator with no thing seen yet.
     explicit ServiceEmulator(ServiceEmulatorOptions options);
 
     /// The answer to a message on a Device Defender publish topic; nullopt for any other topic.

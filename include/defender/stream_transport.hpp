@@ -9,6 +9,7 @@
 
 namespace defender {
 
+/// A Transport that writes each report to a stream (dry runs, tests); never answers.
 class StreamTransport final : public Transport {
 public:
     /// JSON payloads get a newline after them; binary payloads are written as they are.
@@ -16,6 +17,7 @@ public:
 
     void set_event_sink(EventSink) override {}
     Status connect() override { return Done{}; }
+    /// Always true: a stream is always there.
     bool is_connected() const override { return true; }
     Status subscribe(const std::vector<std::string>&) override { return Done{}; }
     Status publish(const std::string& topic, const std::string& payload,

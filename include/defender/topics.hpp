@@ -12,12 +12,14 @@
 
 namespace defender {
 
+/// Which of a thing's Device Defender topics.
 enum class TopicKind { publish, accepted, rejected };
 
+/// A parsed Device Defender topic.
 struct Topic {
-    std::string thing_name;
-    Format format = Format::json;
-    TopicKind kind = TopicKind::publish;
+    std::string thing_name;               ///< thing name in the topic
+    Format format = Format::json;         ///< format in the topic (`json` or `cbor`)
+    TopicKind kind = TopicKind::publish;  ///< publish, accepted or rejected
     friend bool operator==(const Topic&, const Topic&) = default;
 };
 

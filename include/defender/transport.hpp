@@ -16,21 +16,23 @@ namespace defender {
 
 /// A message that arrived on a subscribed topic.
 struct IncomingMessage {
-    std::string topic;
-    std::string payload;
+    std::string topic;    ///< topic the message arrived on
+    std::string payload;  ///< its payload, as received
 };
 
 /// The connection dropped (broker gone, network down, keep-alive timeout).
 struct ConnectionLost {
-    std::string reason;
+    std::string reason;  ///< why, as the transport reports it
 };
 
+/// What a transport tells the agent: a message or a lost connection.
 using TransportEvent = std::variant<IncomingMessage, ConnectionLost>;
 
 /// Receives events; called from the transport's own thread, so it must be quick and
 /// thread-safe (typically: push into a queue).
 using EventSink = std::function<void(TransportEvent)>;
 
+/// How the agent reaches a broker: connect, subscribe, publish, and events back.
 class Transport {
 public:
     virtual ~Transport() = default;
@@ -40,6 +42,7 @@ public:
 
     /// One connection attempt, blocking up to the transport's connect timeout.
     virtual Status connect() = 0;
+    /// True while connected.
     virtual bool is_connected() const = 0;
 
     /// Subscribes with QoS 1 and waits for the broker's SUBACK.

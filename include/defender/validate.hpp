@@ -11,16 +11,19 @@
 
 namespace defender {
 
+/// One broken rule of a report.
 struct Violation {
     std::string pointer;  ///< JSON pointer (RFC 6901) of the offending value; "" for the document
-    std::string reason;
+    std::string reason;   ///< what is wrong
     friend bool operator==(const Violation&, const Violation&) = default;
 };
 
+/// The outcome of validating one report.
 struct ValidationResult {
-    std::optional<Format> format;   ///< nullopt when the bytes are neither JSON nor CBOR
-    std::optional<KeyStyle> style;  ///< nullopt when it cannot be told
-    std::vector<Violation> violations;
+    std::optional<Format> format;       ///< nullopt when the bytes are neither JSON nor CBOR
+    std::optional<KeyStyle> style;      ///< nullopt when it cannot be told
+    std::vector<Violation> violations;  ///< every broken rule, in document order
+    /// True when no rule is broken.
     bool valid() const { return violations.empty(); }
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <deque>
+#include <mutex>
 #include <random>
 #include <set>
 #include <variant>
@@ -21,7 +22,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct StopRequested {};
-using LoopEvent = std::variant<TransportEvent, StopRequested>;
+struct ReconfigureRequested {};
+using LoopEvent = std::variant<TransportEvent, StopRequested, ReconfigureRequested>;
 
 /// A change of the wall clock against the monotonic clock larger than this is a step.
 constexpr std::chrono::seconds kClockStep{5};
@@ -113,7 +115,43 @@ public:
         events_.push(StopRequested{});
     }
 
+    void reconfigure(AgentOptions options) {
+        {
+            std::lock_guard lock(reconfigure_mutex_);
+            new_options_ = std::move(options);
+        }
+        events_.push(ReconfigureRequested{});
+    }
+
 private:
+    // Runs on the loop's thread between two reports: the next report uses the new settings.
+    void apply_new_options() {
+        std::optional<AgentOptions> changed;
+        {
+            std::lock_guard lock(reconfigure_mutex_);
+            changed.swap(new_options_);
+        }
+        if (!changed) return;
+        const auto old_interval = options_.interval;
+        const auto old_format = options_.encoding.format;
+        options_.interval = changed->interval;
+        options_.encoding = changed->encoding;
+        options_.build = changed->build;
+        options_.custom_metrics = changed->custom_metrics;
+        options_.max_report_bytes = changed->max_report_bytes;
+        // The schedule keeps its last slot and continues at the new interval from there.
+        next_report_ = std::max(Clock::now(), next_report_ - old_interval + options_.interval);
+        if (options_.encoding.format != old_format) {
+            if (auto topics = make_topics(); !topics) log_(LogLevel::error, topics.error().message);
+            if (transport_.is_connected()) {
+                if (auto subscribed = transport_.subscribe(reply_topics_); !subscribed)
+                    log_(LogLevel::warn,
+                         "cannot subscribe to the reply topics: " + subscribed.error().message);
+            }
+        }
+        log_(LogLevel::info, "configuration reloaded");
+    }
+
     std::uint64_t settled() const {
         if (!options_.expect_replies) return counts_.published;
         return counts_.accepted + counts_.rejected + counts_.unanswered;
@@ -357,6 +395,7 @@ private:
 
     void handle(LoopEvent event) {
         if (std::holds_alternative<StopRequested>(event)) return;
+        if (std::holds_alternative<ReconfigureRequested>(event)) return apply_new_options();
         auto& transport_event = std::get<TransportEvent>(event);
         if (auto* lost = std::get_if<ConnectionLost>(&transport_event)) {
             log_(LogLevel::warn, "connection lost: " + lost->reason);
@@ -490,6 +529,8 @@ private:
     Backoff backoff_;
     EventQueue<LoopEvent> events_;
     std::atomic<bool> stopping_{false};
+    std::mutex reconfigure_mutex_;
+    std::optional<AgentOptions> new_options_;
 
     std::string publish_topic_;
     std::vector<std::string> reply_topics_;
@@ -523,6 +564,9 @@ AgentCounts Agent::run() {
 }
 void Agent::stop() {
     loop_->stop();
+}
+void Agent::reconfigure(AgentOptions options) {
+    loop_->reconfigure(std::move(options));
 }
 
 }  // namespace defender

@@ -9,9 +9,11 @@
 
 #include "cli/commands.hpp"
 #include "cli/connection_options.hpp"
+#include "cli/global_options.hpp"
 #include "cli/greengrass_options.hpp"
 #include "cli/log_sink.hpp"
 #include "cli/mqtt_module.hpp"
+#include "cli/reloadable_collector.hpp"
 #include "cli/report_options.hpp"
 #include "cli/signals.hpp"
 #include "defender/agent.hpp"
@@ -60,25 +62,19 @@ std::filesystem::path prepare_state_file(const std::string& dir) {
     return std::filesystem::path(dir) / "state.json";
 }
 
-int run_greengrass_agent(AgentArgs& args, AgentOptions options);
-
-int run_agent(AgentArgs args) {
+// The settings of `args` that the agent applies, also on SIGHUP. Errors are configuration
+// errors (exit 2).
+Result<AgentOptions> agent_options(AgentArgs& args) {
     const auto format = args.report.wire_format();
     AgentOptions options;
     options.encoding = {format, args.report.key_style(), args.dry_run && format == Format::json};
     options.build = args.report.build_options();
     auto custom_metrics = args.report.custom_metric_set();
-    if (!custom_metrics) {
-        spdlog::error("{}", custom_metrics.error().message);
-        return kExitUsage;
-    }
+    if (!custom_metrics) return custom_metrics.error();
     options.custom_metrics = *custom_metrics;
     options.stop_after_reports = args.exit_after;
     options.reply_timeout = std::chrono::milliseconds(std::llround(args.reply_timeout * 1000));
     if (args.max_report_bytes) options.max_report_bytes = args.max_report_bytes;
-    if (!args.dry_run &&
-        (args.greengrass || (args.connection.endpoint.empty() && running_under_greengrass())))
-        return run_greengrass_agent(args, std::move(options));
 
     if (args.interval < kMinimumInterval && !args.allow_short_interval) {
         spdlog::warn(
@@ -92,10 +88,108 @@ int run_agent(AgentArgs args) {
     const std::string client_id =
         args.connection.client_id.empty() ? host_name() : args.connection.client_id;
     options.thing_name = args.thing_name.empty() ? client_id : args.thing_name;
-    if (auto valid = validate_thing_name(options.thing_name); !valid) {
-        spdlog::error("{}", valid.error().message);
+    if (auto valid = validate_thing_name(options.thing_name); !valid) return valid.error();
+    return options;
+}
+
+void add_agent_options(CLI::App& command, AgentArgs& args);
+
+// SIGHUP: the command line parsed again, so the --config file is read again and options given
+// on the command line still win over it.
+Result<AgentArgs> reread_agent_args() {
+    CLI::App app;
+    app.fallthrough();
+    GlobalArgs globals;
+    add_global_options(app, globals, false);
+    AgentArgs args;
+    add_agent_options(*app.add_subcommand("agent"), args);
+    std::vector<std::string> arguments(command_line().rbegin(), command_line().rend());
+    try {
+        app.parse(arguments);
+    } catch (const CLI::ParseError& e) {
+        return Error{e.what()};
+    }
+    return args;
+}
+
+// Applies what can change on the running agent and names what needs a restart.
+void reload(const AgentArgs& running, Agent& agent, ReloadableCollector& collector) {
+    spdlog::info("SIGHUP: reading the configuration again");
+    auto args = reread_agent_args();
+    if (!args) {
+        spdlog::error("configuration not reloaded: {}", args.error().message);
+        return;
+    }
+    auto options = agent_options(*args);
+    if (!options) {
+        spdlog::error("configuration not reloaded: {}", options.error().message);
+        return;
+    }
+    const bool restart_needed =
+        running.connection != args->connection || running.thing_name != args->thing_name ||
+        running.state_dir != args->state_dir || running.dry_run != args->dry_run ||
+        running.exit_after != args->exit_after || running.greengrass != args->greengrass;
+    if (restart_needed) {
+        spdlog::warn(
+            "connection, thing name, state directory, dry-run and exit-after changes apply at "
+            "the next restart");
+    }
+    collector.replace(make_collector(args->report.collector_options()));
+    agent.reconfigure(std::move(*options));
+}
+
+void add_agent_options(CLI::App& command, AgentArgs& args) {
+    add_connection_options(command, args.connection);
+    command.add_option("-t,--thing-name,--thing_name", args.thing_name,
+                       "Thing name (default: the client id)");
+    command.add_option("-i,--interval", args.interval, "Seconds between reports (at least 300)")
+        ->check(CLI::Range(0.01, 86400.0))
+        ->capture_default_str();
+    command.add_flag("--allow-short-interval", args.allow_short_interval,
+                     "Allow intervals below 300 s (local brokers and tests)");
+    command
+        .add_option("--reply-timeout", args.reply_timeout,
+                    "Seconds to wait for the service's reply before a report counts as "
+                    "delivered and unanswered")
+        ->check(CLI::Range(0.01, 3600.0))
+        ->capture_default_str();
+    add_report_options(command, args.report, "-s,--short-names,--short_tags");
+    command.add_flag("-d,--dry-run,--dryrun", args.dry_run,
+                     "Collect and print reports; no network");
+    command.add_option(
+        "--state-dir", args.state_dir,
+        "Where the last report id is kept (default: $STATE_DIRECTORY or /var/lib/defender)");
+    command
+        .add_option("--exit-after", args.exit_after,
+                    "Exit after this many reports are answered (0 = run until stopped)")
+        ->capture_default_str();
+    command.add_flag("--greengrass", args.greengrass,
+                     "Publish through the AWS IoT Greengrass V2 nucleus (IPC); the default when "
+                     "SVCUID and " +
+                         std::string(kSocketVariable) + " are set and no --endpoint is given");
+    command
+        .add_option("--max-report-bytes", args.max_report_bytes,
+                    "Largest report; lists are shortened to fit (default: 131072, or what fits "
+                    "a 10000-byte Greengrass IPC message)")
+        ->check(CLI::Range(std::size_t{256}, kMaxPayloadBytes));
+}
+
+int run_greengrass_agent(AgentArgs& args);
+
+int run_agent(AgentArgs args) {
+    if (!args.dry_run &&
+        (args.greengrass || (args.connection.endpoint.empty() && running_under_greengrass()))) {
+        return run_greengrass_agent(args);
+    }
+    auto agent_settings = agent_options(args);
+    if (!agent_settings) {
+        spdlog::error("{}", agent_settings.error().message);
         return kExitUsage;
     }
+    AgentOptions options = std::move(*agent_settings);
+    const auto format = options.encoding.format;
+    const std::string client_id =
+        args.connection.client_id.empty() ? host_name() : args.connection.client_id;
 
     const CollectorOptions collector_options = args.report.collector_options();
 
@@ -103,9 +197,9 @@ int run_agent(AgentArgs args) {
     if (args.dry_run) {
         options.expect_replies = false;
         StreamTransport stdout_transport(std::cout, format == Format::json);
-        const auto collector = make_collector(collector_options);
-        Agent agent(options, *collector, stdout_transport, spdlog_sink());
-        StopOnSignal on_signal([&] { agent.stop(); });
+        ReloadableCollector collector(make_collector(collector_options));
+        Agent agent(options, collector, stdout_transport, spdlog_sink());
+        StopOnSignal on_signal([&] { agent.stop(); }, [&] { reload(args, agent, collector); });
         agent.run();
         return kExitOk;
     }
@@ -123,10 +217,10 @@ int run_agent(AgentArgs args) {
     options.boot_id_file =
         std::filesystem::path(collector_options.procfs) / "sys/kernel/random/boot_id";
 
-    const auto collector = make_collector(collector_options);
+    ReloadableCollector collector(make_collector(collector_options));
     const auto transport = module.create_transport(*settings);
-    Agent agent(options, *collector, *transport, spdlog_sink());
-    StopOnSignal on_signal([&] { agent.stop(); });
+    Agent agent(options, collector, *transport, spdlog_sink());
+    StopOnSignal on_signal([&] { agent.stop(); }, [&] { reload(args, agent, collector); });
     spdlog::info("publishing {} reports for thing {} to {}:{} every {} s", args.report.format,
                  options.thing_name, settings->endpoint, settings->port, args.interval);
     agent.run();
@@ -134,7 +228,7 @@ int run_agent(AgentArgs args) {
 }
 
 /// Publishes through the Greengrass nucleus's IPC socket, as a Greengrass V2 component.
-int run_greengrass_agent(AgentArgs& args, AgentOptions options) {
+int run_greengrass_agent(AgentArgs& args) {
     auto settings = greengrass_settings_from_environment();
     if (!settings) {
         spdlog::error("{}", settings.error().message);
@@ -144,13 +238,7 @@ int run_greengrass_agent(AgentArgs& args, AgentOptions options) {
         const auto choice = greengrass_interval(std::getenv(kIntervalVariable));
         if (choice.warning) spdlog::warn("{}", *choice.warning);
         args.interval = choice.seconds;
-    } else if (args.interval < kMinimumInterval && !args.allow_short_interval) {
-        spdlog::warn("interval {} s is below Device Defender's minimum of {} s; using {} s",
-                     args.interval, kMinimumInterval, kMinimumInterval);
-        args.interval = kMinimumInterval;
     }
-    options.interval = std::chrono::milliseconds(std::llround(args.interval * 1000));
-
     if (args.thing_name.empty()) {
         const char* thing = std::getenv(kThingVariable);
         args.thing_name = thing ? thing : "";
@@ -162,11 +250,12 @@ int run_greengrass_agent(AgentArgs& args, AgentOptions options) {
             kThingVariable);
         return kExitUsage;
     }
-    options.thing_name = args.thing_name;
-    if (auto valid = validate_thing_name(options.thing_name); !valid) {
-        spdlog::error("{}", valid.error().message);
+    auto agent_settings = agent_options(args);  // also raises a short interval to 300 s
+    if (!agent_settings) {
+        spdlog::error("{}", agent_settings.error().message);
         return kExitUsage;
     }
+    AgentOptions options = std::move(*agent_settings);
     const auto topic =
         make_topic(options.thing_name, args.report.wire_format(), TopicKind::publish);
     const std::size_t budget = greengrass_default_report_bytes(topic.value());
@@ -203,48 +292,14 @@ void add_agent_command(CLI::App& app, int& exit_code) {
         "agent",
         "Publish Device Defender reports to AWS IoT over MQTT (mutual TLS) or through "
         "Greengrass IPC");
-    add_connection_options(*command, args->connection);
-    command->add_option("-t,--thing-name,--thing_name", args->thing_name,
-                        "Thing name (default: the client id)");
-    CLI::Option* interval =
-        command
-            ->add_option("-i,--interval", args->interval, "Seconds between reports (at least 300)")
-            ->check(CLI::Range(0.01, 86400.0))
-            ->capture_default_str();
-    command->add_flag("--allow-short-interval", args->allow_short_interval,
-                      "Allow intervals below 300 s (local brokers and tests)");
-    command
-        ->add_option("--reply-timeout", args->reply_timeout,
-                     "Seconds to wait for the service's reply before a report counts as "
-                     "delivered and unanswered")
-        ->check(CLI::Range(0.01, 3600.0))
-        ->capture_default_str();
-    add_report_options(*command, args->report, "-s,--short-names,--short_tags");
-    command->add_flag("-d,--dry-run,--dryrun", args->dry_run,
-                      "Collect and print reports; no network");
-    command->add_option(
-        "--state-dir", args->state_dir,
-        "Where the last report id is kept (default: $STATE_DIRECTORY or /var/lib/defender)");
-    command
-        ->add_option("--exit-after", args->exit_after,
-                     "Exit after this many reports are answered (0 = run until stopped)")
-        ->capture_default_str();
+    add_agent_options(*command, *args);
     command->footer(
         "Example:\n  defender agent -e abc123-ats.iot.eu-west-1.amazonaws.com -r AmazonRootCA1.pem "
         "\\\n"
         "      -c device.pem.crt -k private.pem.key -t my-gateway --custom-metrics\n\n"
         "Also: --config FILE (options from an INI/TOML file), --verbosity LEVEL.");
-    command->add_flag("--greengrass", args->greengrass,
-                      "Publish through the AWS IoT Greengrass V2 nucleus (IPC); the default when "
-                      "SVCUID and " +
-                          std::string(kSocketVariable) + " are set and no --endpoint is given");
-    command
-        ->add_option("--max-report-bytes", args->max_report_bytes,
-                     "Largest report; lists are shortened to fit (default: 131072, or what fits "
-                     "a 10000-byte Greengrass IPC message)")
-        ->check(CLI::Range(std::size_t{256}, kMaxPayloadBytes));
-    command->callback([args, interval, &exit_code] {
-        args->interval_given = interval->count() > 0;
+    command->callback([args, command, &exit_code] {
+        args->interval_given = command->get_option("--interval")->count() > 0;
         exit_code = run_agent(*args);
     });
 }

@@ -23,6 +23,8 @@ struct ConnectionArgs {
     unsigned keep_alive = 60;
     /// Short enough that SIGTERM during an attempt still ends the process within 5 s.
     unsigned connect_timeout = 4;
+
+    bool operator==(const ConnectionArgs&) const = default;
 };
 
 void add_connection_options(CLI::App& command, ConnectionArgs& args);

@@ -20,6 +20,11 @@ public:
         for (auto& item : items) {
             if (item.parents.empty() ||
                 (item.parents.size() == 1 && item.parents[0] == "default")) {
+                // Global options (verbosity, log-format) stay with the main app.
+                if (app_.get_option_no_throw("--" + item.name) != nullptr) {
+                    item.parents.clear();
+                    continue;
+                }
                 item.parents = {command.get_name()};
                 // `allow_short_interval` as well as `allow-short-interval`.
                 if (command.get_option_no_throw("--" + item.name) == nullptr) {

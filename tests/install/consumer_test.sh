@@ -36,13 +36,27 @@ cmake --build "$tmp/consumer" >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; 
 "$prefix/bin/defender" check - <"$tmp/report.json" || { cat "$tmp/report.json"; fail "invalid report"; }
 grep -q '"device_clock_seconds"' "$tmp/report.json" || fail "custom metric missing"
 
+step "Defender::defender alone needs neither Paho nor OpenSSL"
+cmake -S "$source/examples/custom-agent" -B "$tmp/consumer-no-paho" -DCMAKE_PREFIX_PATH="$prefix" \
+    -DCMAKE_DISABLE_FIND_PACKAGE_PahoMqttCpp=ON -DCMAKE_DISABLE_FIND_PACKAGE_OpenSSL=ON \
+    >"$tmp/configure-no-paho.log" 2>&1 || { cat "$tmp/configure-no-paho.log"; fail "configure without Paho"; }
+cmake --build "$tmp/consumer-no-paho" >"$tmp/build-no-paho.log" 2>&1 ||
+    { cat "$tmp/build-no-paho.log"; fail "build without Paho"; }
+mkdir "$tmp/wants-mqtt"
+printf 'cmake_minimum_required(VERSION 3.25)\nproject(wants_mqtt LANGUAGES CXX)\nfind_package(Defender REQUIRED COMPONENTS mqtt)\n' \
+    >"$tmp/wants-mqtt/CMakeLists.txt"
+if cmake -S "$tmp/wants-mqtt" -B "$tmp/wants-mqtt/build" -DCMAKE_PREFIX_PATH="$prefix" \
+    -DCMAKE_DISABLE_FIND_PACKAGE_PahoMqttCpp=ON >"$tmp/wants-mqtt.log" 2>&1; then
+    fail "COMPONENTS mqtt was found without Paho"
+fi
+
 step "Defender::mqtt links (Paho and OpenSSL found through the package)"
 mkdir "$tmp/mqtt-consumer"
 cat >"$tmp/mqtt-consumer/CMakeLists.txt" <<'CMAKE'
 cmake_minimum_required(VERSION 3.25)
 project(mqtt_consumer LANGUAGES CXX)
 set(CMAKE_CXX_STANDARD 20)
-find_package(Defender REQUIRED)
+find_package(Defender REQUIRED COMPONENTS mqtt)
 add_executable(mqtt-consumer main.cpp)
 target_link_libraries(mqtt-consumer PRIVATE Defender::mqtt)
 CMAKE

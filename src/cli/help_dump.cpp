@@ -1,0 +1,265 @@
+#include "cli/help_dump.hpp"
+
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+
+namespace defender::cli {
+namespace {
+
+// Values shown for options that have no default worth showing, so that uncommenting a line
+// of the sample gives a valid setting.
+const std::map<std::string, std::string> kExamples = {
+    {"endpoint", R"("abc123example-ats.iot.eu-west-1.amazonaws.com")"},
+    {"root-ca", R"("/etc/defender/certs/AmazonRootCA1.pem")"},
+    {"cert", R"("/etc/defender/certs/device.pem.crt")"},
+    {"key", R"("/etc/defender/certs/private.pem.key")"},
+    {"client-id", R"("my-gateway")"},
+    {"thing-name", R"("my-gateway")"},
+    {"custom-metric", R"(["name=uptime_seconds,builtin=uptime_seconds"])"},
+    {"procfs", R"("/proc")"},
+    {"state-dir", R"("/var/lib/defender")"},
+    {"log-format", R"("auto")"},
+};
+
+// Value names where CLI11 only knows "TEXT".
+const std::map<std::string, std::string> kValueNames = {
+    {"endpoint", "HOST"}, {"root-ca", "FILE"},    {"cert", "FILE"},  {"key", "FILE"},
+    {"client-id", "ID"},  {"thing-name", "NAME"}, {"procfs", "DIR"}, {"state-dir", "DIR"},
+    {"output", "FILE"},   {"store", "DIR"},       {"file", "FILE"},
+};
+
+// `text` as comment lines of at most 80 columns.
+std::string comment_lines(const std::string& text) {
+    std::string out;
+    std::string line = "#";
+    std::istringstream words(text);
+    for (std::string word; words >> word;) {
+        if (line.size() + 1 + word.size() > 80 && line != "#") {
+            out += line + "\n";
+            line = "#";
+        }
+        line += " " + word;
+    }
+    return out + line + "\n";
+}
+
+bool is_flag(const CLI::Option* option) {
+    return option->get_expected_max() == 0;
+}
+
+std::string long_name(const CLI::Option* option) {
+    const auto& names = option->get_lnames();
+    return names.empty() ? option->get_name() : names.front();
+}
+
+// Options a user sets: no help, version or config flags, no positionals.
+std::vector<const CLI::Option*> settable(const CLI::App& command) {
+    std::vector<const CLI::Option*> result;
+    for (const CLI::Option* option : command.get_options()) {
+        if (option->get_lnames().empty()) continue;
+        const std::string name = long_name(option);
+        if (name == "help" || name == "help-all" || name == "version" || name == "config") continue;
+        result.push_back(option);
+    }
+    return result;
+}
+
+std::vector<const CLI::App*> commands(const CLI::App& app) {
+    return app.get_subcommands(
+        [](const CLI::App* command) { return !command->get_group().empty(); });
+}
+
+std::string value_name(const CLI::Option* option) {
+    if (const auto known = kValueNames.find(long_name(option)); known != kValueNames.end())
+        return known->second;
+    std::string type = option->get_type_name();
+    if (type.rfind("TEXT:{", 0) == 0 || type.rfind("{", 0) == 0) {
+        // IsMember: TEXT:{json,cbor} -> json|cbor
+        type = type.substr(type.find('{') + 1);
+        type = type.substr(0, type.find('}'));
+        for (auto& c : type)
+            if (c == ',') c = '|';
+        return type;
+    }
+    if (type.rfind("TEXT", 0) == 0) return "TEXT";
+    if (type.rfind("UINT", 0) == 0 || type.rfind("INT", 0) == 0) return "N";
+    if (type.rfind("FLOAT", 0) == 0) return "SECONDS";
+    return type.substr(0, type.find(' '));
+}
+
+std::string config_value(const CLI::Option* option) {
+    const auto example = kExamples.find(long_name(option));
+    if (example != kExamples.end()) return example->second;
+    if (is_flag(option)) return "false";
+    const std::string value = option->get_default_str();
+    if (value.empty()) return R"("")";
+    const bool number = value.find_first_not_of("0123456789.") == std::string::npos;
+    return number ? value : "\"" + value + "\"";
+}
+
+// "-e, --endpoint, --client_id" as typed on the command line.
+std::string spellings(const CLI::Option* option, const char* separator) {
+    std::string text;
+    for (const auto& name : option->get_snames())
+        text += (text.empty() ? "-" : separator + std::string("-")) + name;
+    for (const auto& name : option->get_lnames())
+        text += (text.empty() ? "--" : separator + std::string("--")) + name;
+    return text;
+}
+
+std::string roff(std::string text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '\\')
+            out += "\\e";
+        else if (c == '-')
+            out += "\\-";
+        else
+            out += c;
+    }
+    if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out = "\\&" + out;
+    return out;
+}
+
+std::string markdown_cell(const std::string& text) {
+    std::string out;
+    for (char c : text)
+        out += (c == '|') ? std::string("\\|") : std::string(1, c);
+    return out;
+}
+
+void write_roff_options(const std::vector<const CLI::Option*>& options, std::ostream& out) {
+    for (const CLI::Option* option : options) {
+        out << ".TP\n\\fB" << roff(spellings(option, ", ")) << "\\fR";
+        if (!is_flag(option)) out << " \\fI" << roff(value_name(option)) << "\\fR";
+        out << "\n" << roff(option->get_description());
+        if (!option->get_default_str().empty() && !is_flag(option))
+            out << " (default: " << roff(option->get_default_str()) << ")";
+        out << ".\n";
+    }
+}
+
+}  // namespace
+
+void write_sample_config(const CLI::App& app, std::ostream& out) {
+    const CLI::App& agent = *app.get_subcommand("agent");
+    out << "# /etc/defender/agent.conf: settings of `defender agent` (defender-agent.service).\n"
+           "# Keys are the long command-line options (see defender(1) and\n"
+           "# /usr/share/doc/defender/configuration.md); options on the command line win.\n"
+           "# Every setting is shown commented out, with its default or an example value.\n"
+           "# `systemctl reload defender-agent` (SIGHUP) applies changes of interval, format,\n"
+           "# short-names, custom metrics, list size and loopback counting without reconnecting;\n"
+           "# connection settings need a restart. The service takes the root CA, certificate\n"
+           "# and key from /etc/defender/certs (see the README there).\n"
+           "#\n"
+           "# Generated by `defender help-dump conf`: change the option table, not this file.\n";
+    for (const auto* command : {&app, &agent}) {
+        for (const CLI::Option* option : settable(*command)) {
+            out << "\n"
+                << comment_lines(option->get_description() + ".") << "# " << long_name(option)
+                << " = " << config_value(option) << "\n";
+        }
+    }
+}
+
+void write_man_page(const CLI::App& app, std::ostream& out) {
+    out << ".\\\" Generated by `defender help-dump man`: change the option table, not this file.\n"
+           ".TH DEFENDER 1 \"\" \"defender " DEFENDER_VERSION
+           "\" \"User Commands\"\n"
+           ".SH NAME\ndefender \\- agent for AWS IoT Device Defender\n"
+           ".SH SYNOPSIS\n\\fBdefender\\fR [\\fIGLOBAL OPTIONS\\fR] \\fICOMMAND\\fR "
+           "[\\fIOPTIONS\\fR]\n"
+           ".SH DESCRIPTION\n"
+           "\\fBdefender\\fR collects socket and traffic metrics on Linux, encodes AWS IoT Device "
+           "Defender v1.0 reports in JSON or CBOR and publishes them over MQTT with mutual TLS.\n"
+           "Every option of a command can also be set in a configuration file given with "
+           "\\fB\\-\\-config\\fR (INI or TOML; keys are the long option names); the command "
+           "line wins.\n"
+           ".SH GLOBAL OPTIONS\n";
+    write_roff_options(settable(app), out);
+    out << ".TP\n\\fB\\-\\-config\\fR \\fIFILE\\fR\nRead the command's options from FILE.\n"
+           ".TP\n\\fB\\-\\-version\\fR\nPrint the version and exit.\n"
+           ".SH COMMANDS\n";
+    for (const CLI::App* command : commands(app)) {
+        out << ".SS \"defender " << command->get_name() << "\"\n"
+            << roff(command->get_description()) << "\n";
+        for (const CLI::Option* option : command->get_options()) {
+            if (option->get_positional())
+                out << ".TP\n\\fI" << roff(option->get_name(true)) << "\\fR\n"
+                    << roff(option->get_description()) << ".\n";
+        }
+        write_roff_options(settable(*command), out);
+    }
+    out << ".SH SIGNALS\n"
+           ".TP\n\\fBSIGINT\\fR, \\fBSIGTERM\\fR\n"
+           "Finish the publish in flight, disconnect and exit 0.\n"
+           ".TP\n\\fBSIGHUP\\fR\n"
+           "\\fBagent\\fR: read the \\fB\\-\\-config\\fR file again and apply interval, format, "
+           "short names, custom metrics, list size and loopback counting from the next report on, "
+           "on the same connection. Connection settings need a restart.\n"
+           ".SH ENVIRONMENT\n"
+           ".TP\n\\fBSTATE_DIRECTORY\\fR\nDefault for \\fB\\-\\-state\\-dir\\fR (set by systemd).\n"
+           ".TP\n\\fBPROCFS_PATH\\fR\nDefault for \\fB\\-\\-procfs\\fR.\n"
+           ".TP\n\\fBJOURNAL_STREAM\\fR\nWhen standard error is the journal, log lines carry "
+           "syslog priority prefixes and no program name.\n"
+           ".TP\n\\fBDEFENDER_MQTT_MODULE\\fR\nPath of the MQTT module to load instead of the "
+           "installed defender\\-mqtt.so.\n"
+           ".SH FILES\n"
+           ".TP\n\\fI/etc/defender/agent.conf\\fR\nSettings of defender\\-agent.service.\n"
+           ".TP\n\\fI/etc/defender/certs/\\fR\nRoot CA, device certificate and key of the "
+           "service.\n"
+           ".TP\n\\fI/var/lib/defender/state.json\\fR\nThe last report id.\n"
+           ".SH EXIT STATUS\n"
+           ".TP\n\\fB0\\fR\nSuccess (\\fBcheck\\fR: every report valid).\n"
+           ".TP\n\\fB1\\fR\n\\fBcheck\\fR: a report has violations.\n"
+           ".TP\n\\fB2\\fR\nBad option or configuration (\\fBcheck\\fR: input unreadable).\n"
+           ".TP\n\\fB3\\fR\nCannot run: the system could not be read or written.\n"
+           ".SH SEE ALSO\n\\fBsystemd.exec\\fR(5), "
+           "/usr/share/doc/defender/configuration.md, "
+           "/usr/share/doc/defender/troubleshooting.md\n";
+}
+
+void write_option_tables(const CLI::App& app, std::ostream& out) {
+    const auto table = [&out](const std::vector<const CLI::Option*>& options) {
+        out << "| Option | Default | Meaning |\n|---|---|---|\n";
+        for (const CLI::Option* option : options) {
+            std::string names = "`" + spellings(option, ", ");
+            if (!is_flag(option)) names += " " + value_name(option);
+            names += "`";
+            std::string value = option->get_default_str();
+            if (is_flag(option)) value = "off";
+            if (value.empty()) value = "—";
+            out << "| " << markdown_cell(names) << " | " << markdown_cell(value) << " | "
+                << markdown_cell(option->get_description()) << ". |\n";
+        }
+    };
+    out << "### Global options\n\n";
+    table(settable(app));
+    for (const CLI::App* command : commands(app)) {
+        out << "\n### `defender " << command->get_name() << "`\n\n"
+            << command->get_description() << ".\n\n";
+        table(settable(*command));
+    }
+}
+
+void add_help_dump_command(CLI::App& app, int& exit_code) {
+    auto what = std::make_shared<std::string>();
+    CLI::App* command = app.add_subcommand("help-dump", "Print generated documentation");
+    command->group("");  // hidden
+    command->add_option("what", *what, "conf, man or markdown")
+        ->required()
+        ->check(CLI::IsMember({"conf", "man", "markdown"}));
+    command->callback([&app, what, &exit_code] {
+        if (*what == "conf") write_sample_config(app, std::cout);
+        if (*what == "man") write_man_page(app, std::cout);
+        if (*what == "markdown") write_option_tables(app, std::cout);
+        exit_code = kExitOk;
+    });
+}
+
+}  // namespace defender::cli
