@@ -22,10 +22,11 @@
 
 namespace defender {
 
+/// One set of AWS credentials and where it came from.
 struct AwsCredentials {
-    std::string access_key_id;
-    std::string secret_access_key;
-    std::string session_token;  ///< Empty for long-term keys.
+    std::string access_key_id;      ///< e.g. "AKIA..." or "ASIA...".
+    std::string secret_access_key;  ///< Never logged.
+    std::string session_token;      ///< Empty for long-term keys.
     /// When temporary credentials stop working; nullopt for long-term keys.
     std::optional<std::chrono::system_clock::time_point> expiration;
     /// Where they came from, e.g. "environment" or "container endpoint http://...".
@@ -38,8 +39,9 @@ using EnvironmentLookup = std::function<std::optional<std::string>(const std::st
 /// The process environment (getenv).
 EnvironmentLookup process_environment();
 
+/// How the credential chain looks things up.
 struct CredentialChainOptions {
-    EnvironmentLookup environment = process_environment();
+    EnvironmentLookup environment = process_environment();  ///< Source of the AWS_* variables.
     /// Bound for each HTTP exchange with the container endpoint or instance metadata.
     std::chrono::milliseconds http_timeout{1000};
     /// The container endpoint host for AWS_CONTAINER_CREDENTIALS_RELATIVE_URI.
@@ -58,6 +60,7 @@ std::optional<std::chrono::system_clock::time_point> parse_iso8601_utc(const std
 /// `refresh_margin` of expiring (or expired). Thread-safe.
 class AwsCredentialProvider {
 public:
+    /// Resolves nothing yet; the first get() does.
     explicit AwsCredentialProvider(CredentialChainOptions options = {},
                                    std::chrono::seconds refresh_margin = std::chrono::minutes(5));
 

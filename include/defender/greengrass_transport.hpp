@@ -12,6 +12,7 @@
 
 namespace defender {
 
+/// Where the nucleus IPC socket is and how to authenticate to it.
 struct GreengrassSettings {
     /// AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT, used as given (it may be relative).
     std::string socket_path;

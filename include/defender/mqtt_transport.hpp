@@ -33,10 +33,10 @@ enum class AlpnMode {
 
 /// An HTTP proxy reached with CONNECT (for mTLS, ALPN/443 and WebSocket alike).
 struct ProxySettings {
-    std::string host;
-    std::uint16_t port = 0;
-    std::string username;  ///< Basic authentication; empty: none. Never logged.
-    std::string password;  ///< Never logged.
+    std::string host;        ///< Proxy host name or IP address.
+    std::uint16_t port = 0;  ///< Proxy port.
+    std::string username;    ///< Basic authentication; empty: none. Never logged.
+    std::string password;    ///< Never logged.
 };
 
 /// Where and how to connect: broker, mutual-TLS files, client id, timeouts.
@@ -59,7 +59,7 @@ struct MqttSettings {
     /// URL (AWS IoT: port 443, service iotdevicegateway) made from the AWS credential chain
     /// (see aws_credentials.hpp) at every connect. `cert` and `key` are not used.
     bool use_websocket = false;
-    std::string signing_region = "us-east-1";
+    std::string signing_region = "us-east-1";  ///< SigV4 region of the presigned URL.
     /// false: plain ws:// (a local test broker only; AWS IoT requires wss).
     bool websocket_tls = true;
 
@@ -67,7 +67,7 @@ struct MqttSettings {
     /// HTTPS_PROXY (http_proxy / HTTP_PROXY for plain ws) is used unless NO_PROXY / no_proxy
     /// names the endpoint; user-info in the proxy URL gives basic authentication.
     std::optional<ProxySettings> proxy;
-    bool proxy_from_environment = true;
+    bool proxy_from_environment = true;  ///< Whether to read the proxy variables above.
 
     /// Receives debug lines (the WebSocket URL without signature and token, the proxy used
     /// without its credentials). Never given a secret.

@@ -15,6 +15,10 @@ namespace {
 // of the sample gives a valid setting.
 const std::map<std::string, std::string> kExamples = {
     {"endpoint", R"("abc123example-ats.iot.eu-west-1.amazonaws.com")"},
+    {"port", "8883"},
+    {"proxy-host", R"("proxy.example.com")"},
+    {"proxy-port", "3128"},
+    {"max-report-bytes", "131072"},
     {"root-ca", R"("/etc/defender/certs/AmazonRootCA1.pem")"},
     {"cert", R"("/etc/defender/certs/device.pem.crt")"},
     {"key", R"("/etc/defender/certs/private.pem.key")"},
@@ -28,9 +32,9 @@ const std::map<std::string, std::string> kExamples = {
 
 // Value names where CLI11 only knows "TEXT".
 const std::map<std::string, std::string> kValueNames = {
-    {"endpoint", "HOST"}, {"root-ca", "FILE"},    {"cert", "FILE"},  {"key", "FILE"},
-    {"client-id", "ID"},  {"thing-name", "NAME"}, {"procfs", "DIR"}, {"state-dir", "DIR"},
-    {"output", "FILE"},   {"store", "DIR"},       {"file", "FILE"},
+    {"endpoint", "HOST"},   {"root-ca", "FILE"},    {"cert", "FILE"},  {"key", "FILE"},
+    {"client-id", "ID"},    {"thing-name", "NAME"}, {"procfs", "DIR"}, {"state-dir", "DIR"},
+    {"proxy-host", "HOST"}, {"output", "FILE"},     {"store", "DIR"},  {"file", "FILE"},
 };
 
 // `text` as comment lines of at most 80 columns.
