@@ -105,6 +105,7 @@ public:
             if (auto event = events_.pop_until(next_deadline())) handle(std::move(*event));
         }
         transport_.disconnect(std::chrono::seconds(2));
+        save_state();  // the totals of this run's last replies
         log_(LogLevel::info, "stopped (" + format_counts(counts_) + ")");
         return counts_;
     }
@@ -171,6 +172,9 @@ private:
         if (options_.state_file.empty()) return;
         auto state = load_state_file();
         report_ids_ = ReportIdSequence(state.last_report_id);
+        earlier_runs_ = state.totals;
+        if (earlier_runs_.published + earlier_runs_.failed > 0)
+            log_(LogLevel::info, "earlier runs: " + format_counts(earlier_runs_));
         boot_id_ = read_boot_id(options_.boot_id_file);
         if (!state.baseline) return;
         if (!boot_id_.empty() && state.boot_id == boot_id_) {
@@ -216,9 +220,17 @@ private:
                            [](const PendingReport& p) { return p.in_doubt; });
     }
 
+    AgentCounts lifetime_counts() const {
+        return {
+            earlier_runs_.published + counts_.published, earlier_runs_.accepted + counts_.accepted,
+            earlier_runs_.rejected + counts_.rejected,
+            earlier_runs_.unanswered + counts_.unanswered, earlier_runs_.failed + counts_.failed};
+    }
+
     void save_state() {
         if (options_.state_file.empty()) return;
         AgentState state{report_ids_.last(), std::nullopt, boot_id_};
+        state.totals = lifetime_counts();
         if (const Baseline* baseline = saved_baseline(); baseline && !boot_id_.empty())
             state.baseline = *baseline;
         auto saved = ::defender::save_state(options_.state_file, state);
@@ -476,8 +488,8 @@ private:
         const auto report_id = pending->report_id;
         // The baseline stays: the traffic of a rejected report is carried into the next one.
         pending_.erase(pending);
-        save_state();
         ++counts_.rejected;
+        save_state();
         log_(LogLevel::warn, "report " + std::to_string(report_id) +
                                  " rejected: " + reply.error_code + ": " + reply.error_message +
                                  " (" + format_counts(counts_) + ")");
@@ -554,6 +566,7 @@ private:
     std::optional<Baseline> confirmed_;  ///< counters of the last accepted (or delivered) report
     std::deque<PendingReport> pending_;
     AgentCounts counts_;
+    AgentCounts earlier_runs_;  // totals of the runs before this one, from the state file
 };
 
 Agent::Agent(AgentOptions options, Collector& collector, Transport& transport, LogSink log)

@@ -81,6 +81,32 @@ std::optional<Baseline> decode_baseline(const nlohmann::json& document) {
     return baseline;
 }
 
+constexpr const char* kCountNames[] = {"published", "accepted", "rejected", "unanswered", "failed"};
+
+std::uint64_t* count_field(AgentCounts& counts, std::size_t index) {
+    std::uint64_t* fields[] = {&counts.published, &counts.accepted, &counts.rejected,
+                               &counts.unanswered, &counts.failed};
+    return fields[index];
+}
+
+std::optional<AgentCounts> decode_totals(const nlohmann::json& document) {
+    if (!document.is_object()) return std::nullopt;
+    AgentCounts totals;
+    for (std::size_t i = 0; i < std::size(kCountNames); ++i) {
+        const auto value = counter(document, kCountNames[i]);
+        if (!value) return std::nullopt;
+        *count_field(totals, i) = *value;
+    }
+    return totals;
+}
+
+nlohmann::json encode_totals(AgentCounts totals) {
+    nlohmann::json document = nlohmann::json::object();
+    for (std::size_t i = 0; i < std::size(kCountNames); ++i)
+        document[kCountNames[i]] = *count_field(totals, i);
+    return document;
+}
+
 nlohmann::json encode_baseline(const Baseline& baseline) {
     nlohmann::json interfaces = nlohmann::json::array();
     for (const auto& counters : baseline.interfaces) {
@@ -105,7 +131,8 @@ bool operator==(const AgentState& a, const AgentState& b) {
 
 std::string encode_state(const AgentState& state) {
     nlohmann::json document = {{"version", kStateVersion},
-                               {"last_report_id", state.last_report_id}};
+                               {"last_report_id", state.last_report_id},
+                               {"totals", encode_totals(state.totals)}};
     if (state.baseline) {
         document["boot_id"] = state.boot_id;
         document["baseline"] = encode_baseline(*state.baseline);
@@ -129,6 +156,12 @@ Result<AgentState> decode_state(const std::string& text, const std::string& file
     const auto last = counter(document, "last_report_id");
     if (!last) return Error{"state file " + file_name + " has no valid last_report_id"};
     AgentState state{*last, std::nullopt, {}};
+    // Files written before totals were kept have none: they start from zero.
+    if (const auto totals = document.find("totals"); totals != document.end()) {
+        const auto decoded = decode_totals(*totals);
+        if (!decoded) return Error{"state file " + file_name + " has invalid totals"};
+        state.totals = *decoded;
+    }
     if (const auto baseline = document.find("baseline"); baseline != document.end()) {
         const auto boot_id = document.find("boot_id");
         state.baseline = decode_baseline(*baseline);

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "defender/agent.hpp"
 #include "defender/report_builder.hpp"
 #include "defender/result.hpp"
 
@@ -21,6 +22,8 @@ struct AgentState {
     /// (counters of another boot mean nothing: they restarted from zero).
     std::optional<Baseline> baseline;
     std::string boot_id;
+    /// Reports over the agent's whole life, all runs together (a run's own are in run()).
+    AgentCounts totals;
 };
 
 bool operator==(const AgentState& a, const AgentState& b);

@@ -134,6 +134,17 @@ TEST_F(BaselineAcrossRestarts, SameBootContinuesFromTheSavedCountersSoNothingIsL
     EXPECT_EQ(count_lines(last_log_, "continue from the baseline saved"), 1u) << last_log_;
 }
 
+TEST_F(BaselineAcrossRestarts, LifetimeTotalsAddUpOverRuns) {
+    for (int run = 0; run < 3; ++run)
+        run_once();
+    const auto state = load_state(rig_.work() / "state" / "state.json");
+    ASSERT_TRUE(state.ok()) << state.error().message;
+    EXPECT_EQ(state->totals.published, 3u);
+    EXPECT_EQ(state->totals.accepted, 3u);
+    EXPECT_EQ(state->totals.rejected + state->totals.unanswered + state->totals.failed, 0u);
+    EXPECT_EQ(count_lines(last_log_, "earlier runs: "), 1u) << last_log_;
+}
+
 TEST_F(BaselineAcrossRestarts, NewBootStartsAfresh) {
     procfs_.set_counters(1000, 10, 2000, 20);
     run_once();

@@ -300,7 +300,7 @@ private:
                     send(client,
                          json_message("aws.greengrass#IoTCoreMessage",
                                       MessageType::application_message, 0, stream_id, event));
-                    update([&](NucleusState& s) { s.replies.push_back(topic); });
+                    update([&, &t = topic](NucleusState& s) { s.replies.push_back(t); });
                 }
     }
 

@@ -82,12 +82,37 @@ TEST_F(AgentStateFile, RoundTripsWithoutBaseline) {
     expect_same(*loaded, {42, std::nullopt, {}});
 }
 
+TEST_F(AgentStateFile, RoundTripsTheLifetimeTotals) {
+    AgentState state{7, std::nullopt, {}};
+    state.totals = {10, 6, 2, 1, 3};
+    ASSERT_TRUE(save_state(file(), state).ok());
+    const auto loaded = load_state(file());
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    EXPECT_EQ(loaded->totals.published, 10u);
+    EXPECT_EQ(loaded->totals.accepted, 6u);
+    EXPECT_EQ(loaded->totals.rejected, 2u);
+    EXPECT_EQ(loaded->totals.unanswered, 1u);
+    EXPECT_EQ(loaded->totals.failed, 3u);
+}
+
+TEST_F(AgentStateFile, DamagedTotalsAreAnError) {
+    for (const std::string totals :
+         {R"("many")", R"({"published":1})",
+          R"({"published":-1,"accepted":0,"rejected":0,"unanswered":0,"failed":0})"}) {
+        write(R"({"version":1,"last_report_id":5,"totals":)" + totals + "}");
+        const auto loaded = load_state(file());
+        ASSERT_FALSE(loaded.ok()) << totals;
+        EXPECT_NE(loaded.error().message.find("invalid totals"), std::string::npos);
+    }
+}
+
 TEST_F(AgentStateFile, ReadsTheFirstVersionsFileWithOnlyTheReportId) {
     write(R"({"version":1,"last_report_id":1700000000})");
     const auto loaded = load_state(file());
     ASSERT_TRUE(loaded.ok());
     EXPECT_EQ(loaded->last_report_id, 1700000000u);
     EXPECT_FALSE(loaded->baseline);
+    EXPECT_EQ(loaded->totals.published, 0u) << "no totals yet: they start from zero";
 }
 
 TEST_F(AgentStateFile, EveryTruncationIsAnErrorNamingTheFile) {

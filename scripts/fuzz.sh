@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Builds every libFuzzer target in fuzz/ with clang 14 (ASan + UBSan) and runs each for a
-# bounded time from its committed seed corpus (fuzz/corpus/<name>/). A crash fails the stage.
-# FUZZ_SECONDS sets the time per target (default 15: eight targets in about two minutes); FUZZ_ONLY=name runs one target.
+# Runs every libFuzzer target in fuzz/ (built with clang 14, ASan + UBSan) for a bounded time
+# from its committed seed corpus (fuzz/corpus/<name>/). A crash fails the run.
+# Usage: scripts/fuzz.sh [build dir]   (default build-san, as scripts/ci-stages/20-sanitizers.sh
+# configures it; a missing or unconfigured dir is configured with the fuzzers and nothing else).
+# FUZZ_SECONDS sets the time per target (default 12: eight targets in under two minutes);
+# FUZZ_ONLY=name runs one target.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-fuzz_build=${FUZZ_BUILD_DIR:-build-fuzz}
-seconds=${FUZZ_SECONDS:-15}
-CXX=clang++-14 cmake -S . -B "$fuzz_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DDEFENDER_BUILD_FUZZERS=ON -DDEFENDER_BUILD_TESTS=OFF -DDEFENDER_BUILD_BENCH=OFF >/dev/null
-cmake --build "$fuzz_build" -j "$(nproc)" --target defender_fuzzers
+cd "$(dirname "$0")/.."
+fuzz_build=${1:-build-san}
+seconds=${FUZZ_SECONDS:-12}
+if [ ! -f "$fuzz_build/CMakeCache.txt" ]; then
+  CXX=clang++-14 cmake -S . -B "$fuzz_build" -DCMAKE_BUILD_TYPE=Debug \
+    -DDEFENDER_BUILD_FUZZERS=ON -DDEFENDER_BUILD_TESTS=OFF -DDEFENDER_BUILD_BENCH=OFF >/dev/null
+fi
+cmake --build "$fuzz_build" -j "$(nproc)" --target defender_fuzzers >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for fuzzer in "$fuzz_build"/fuzz/*_fuzzer; do
