@@ -19,10 +19,9 @@ using namespace std::chrono_literals;
 
 // Dry run, one report: a warning (interval raised to 300), a debug line (published) and an
 // info line (stopped).
-const std::vector<std::string> kDryRun = {DEFENDER_BINARY, "agent",          "--dry-run",
-                                          "--interval",    "10",             "--exit-after",
-                                          "1",             "--verbosity",    "debug",
-                                          "--thing-name",  "logging-test"};
+const std::vector<std::string> kDryRun = {
+    DEFENDER_BINARY, "agent", "--dry-run",    "--interval",  "10", "--exit-after", "1",
+    "--verbosity",   "debug", "--thing-name", "logging-test"};
 
 struct Run {
     std::string stderr_text;
@@ -53,7 +52,8 @@ Run run(std::vector<std::string> argv, const std::string& journal_stream = "",
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> lines;
     std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
     return lines;
 }
 
@@ -79,8 +79,7 @@ TEST(LoggingFormat, SyslogPrioritiesWhenStderrIsTheJournal) {
     ASSERT_TRUE(result.status.success()) << result.stderr_text;
     EXPECT_TRUE(has_line_starting(result.stderr_text, "<4>interval 10 s")) << result.stderr_text;
     EXPECT_TRUE(has_line_starting(result.stderr_text, "<6>stopped")) << result.stderr_text;
-    EXPECT_TRUE(has_line_starting(result.stderr_text, "<7>published report"))
-        << result.stderr_text;
+    EXPECT_TRUE(has_line_starting(result.stderr_text, "<7>published report")) << result.stderr_text;
     // journald adds the time and the program name itself.
     for (const auto& line : lines_of(result.stderr_text)) {
         ASSERT_GE(line.size(), 3u);

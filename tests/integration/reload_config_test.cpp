@@ -45,8 +45,8 @@ TEST(ReloadConfig, SighupAppliesFormatIntervalNamesAndMetricsOnTheSameConnection
     const auto config = rig.work() / "agent.conf";
     // An hour between reports: only the first one comes before the reload.
     write_file(config, "format = \"json\"\ninterval = 3600\n");
-    ChildProcess agent(rig.agent({"--config", config.string(), "--client-id", "reload-agent",
-                                  "-t", "reload-thing"}));
+    ChildProcess agent(rig.agent(
+        {"--config", config.string(), "--client-id", "reload-agent", "-t", "reload-thing"}));
     ASSERT_TRUE(eventually([&] { return accepted_in(rig, "json") >= 1; }, 30s))
         << agent.stderr_text();
 
@@ -82,13 +82,10 @@ TEST(ReloadConfig, ABrokenFileKeepsTheRunningSettings) {
     write_file(config, "interval = 1\nno-such-option = 3\n");
     agent.send_signal(SIGHUP);
     ASSERT_TRUE(eventually(
-        [&] {
-            return agent.stderr_text().find("configuration not reloaded") != std::string::npos;
-        },
+        [&] { return agent.stderr_text().find("configuration not reloaded") != std::string::npos; },
         20s))
         << agent.stderr_text();
-    EXPECT_NE(agent.stderr_text().find("no-such-option"), std::string::npos)
-        << agent.stderr_text();
+    EXPECT_NE(agent.stderr_text().find("no-such-option"), std::string::npos) << agent.stderr_text();
     const auto before = rig.emulator_lines().size();
     ASSERT_TRUE(rig.wait_for_accepted(before + 1, 30s)) << agent.stderr_text();
     EXPECT_TRUE(agent.running());
