@@ -270,6 +270,8 @@ int run_greengrass_agent(AgentArgs& args) {
     }
     // The nucleus runs a component in its own work folder: keep the report id there.
     options.state_file = prepare_state_file(args.state_dir.empty() ? "." : args.state_dir);
+    options.boot_id_file =
+        std::filesystem::path(args.report.collector_options().procfs) / "sys/kernel/random/boot_id";
 
     block_stop_signals();
     const auto collector = make_collector(args.report.collector_options());

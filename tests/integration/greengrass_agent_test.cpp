@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "agent/state_file.hpp"
 #include "child_process.hpp"
 #include "fake_nucleus.hpp"
 #include "temp_dir.hpp"
@@ -95,8 +96,10 @@ TEST(GreengrassAgent, ChosenFromTheEnvironmentPublishesReportsThatPassCheck) {
     expect_reports_pass_check(rig.dir, state);
     EXPECT_NE(agent.stderr_text().find("through the Greengrass nucleus"), std::string::npos);
     EXPECT_EQ(agent.stderr_text().find(kToken), std::string::npos) << "the token is a secret";
-    EXPECT_TRUE(std::filesystem::exists(rig.dir / "state.json"))
-        << "the report id is kept in the component's work folder";
+    const auto saved = load_state(rig.dir / "state.json");
+    ASSERT_TRUE(saved.ok()) << "the report id is kept in the component's work folder";
+    EXPECT_TRUE(saved->baseline) << "and the network baseline, so a restart loses no traffic";
+    EXPECT_FALSE(saved->boot_id.empty());
 }
 
 /// A copy of the gateway procfs fixture with `extra` more established IPv4 connections.
