@@ -1,0 +1,4 @@
+#include "transport/lean/mqtt_packets.hpp"
+
+// Placeholder until the codec lands.
+namespace defender::lean {}

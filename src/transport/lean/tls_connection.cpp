@@ -1,0 +1,4 @@
+#include "transport/lean/tls_connection.hpp"
+
+// Placeholder until the mbed TLS layer lands.
+namespace defender::lean {}

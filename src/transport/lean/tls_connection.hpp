@@ -1,0 +1,103 @@
+#pragma once
+// TLS 1.2 client connections on mbed TLS: the device's credentials loaded once, then one
+// handshake per connection over an already connected, non-blocking TCP socket.
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "defender/mqtt_transport.hpp"
+#include "defender/result.hpp"
+#include "util/unique_fd.hpp"
+
+namespace defender::lean {
+
+struct TlsOptions {
+    /// Server name: sent as SNI (unless an IP literal) and checked against the server
+    /// certificate (DNS names; an IP literal against the certificate's IP address SANs).
+    std::string host;
+    std::filesystem::path root_ca;      ///< PEM bundle the server must chain to
+    std::filesystem::path certificate;  ///< PEM client certificate (chain); empty: none
+    std::filesystem::path private_key;  ///< PEM key of `certificate`, unencrypted
+    bool offer_aws_alpn = false;        ///< offer ALPN "x-amzn-mqtt-ca"
+};
+
+/// Loaded trust anchors, client certificate and key, random generator: made once, shared by
+/// the connections made from it (read-only after load()).
+class TlsCredentials {
+public:
+    /// Error: one line naming the file and the problem, never key material, e.g. "root CA
+    /// /x/ca.pem holds no PEM certificate".
+    static Result<std::shared_ptr<const TlsCredentials>> load(const TlsOptions& options);
+    ~TlsCredentials();
+    TlsCredentials(const TlsCredentials&) = delete;
+    TlsCredentials& operator=(const TlsCredentials&) = delete;
+
+    struct State;  ///< mbed TLS objects (defined in the .cpp)
+    const State& state() const { return *state_; }
+
+private:
+    explicit TlsCredentials(std::unique_ptr<State> state);
+    std::unique_ptr<State> state_;
+};
+
+/// Why a handshake did not complete.
+struct HandshakeFailure {
+    bool timed_out = false;  ///< the deadline passed first
+    /// One line without the "connect to host:port failed: " prefix, e.g. "server certificate
+    /// verification failed: hostname mismatch", "TLS handshake failed: the server rejected
+    /// the device certificate (alert: unknown CA)", "TLS handshake failed: the server closed
+    /// the connection". Empty when timed_out.
+    std::string reason;
+};
+
+/// What a non-blocking read or write did.
+struct IoOutcome {
+    enum class Kind { Transferred, WouldBlock, Closed, Failed };
+    Kind kind = Kind::Failed;
+    std::size_t bytes = 0;  ///< for Transferred
+    std::string reason;     ///< for Closed and Failed: one line, e.g. "connection reset by peer"
+    /// For WouldBlock: the socket must become writable (not readable) before retrying.
+    bool wants_write = false;
+};
+
+/// One TLS session over a socket it owns. Not thread-safe: callers serialize all calls.
+class TlsConnection {
+public:
+    /// Performs the handshake on `socket` (connected, O_NONBLOCK), polling until `deadline`.
+    static std::variant<std::unique_ptr<TlsConnection>, HandshakeFailure> handshake(
+        std::shared_ptr<const TlsCredentials> credentials, const TlsOptions& options,
+        util::UniqueFd socket, std::chrono::steady_clock::time_point deadline);
+    ~TlsConnection();
+    TlsConnection(const TlsConnection&) = delete;
+    TlsConnection& operator=(const TlsConnection&) = delete;
+
+    /// Decrypted bytes into `buffer`, without blocking.
+    IoOutcome read_some(char* buffer, std::size_t capacity);
+    /// Encrypts and sends up to `size` bytes, without blocking. After WouldBlock the same
+    /// bytes must be offered again (mbed TLS's rule).
+    IoOutcome write_some(const char* data, std::size_t size);
+    /// Decrypted bytes already held, which poll() on the socket would not announce.
+    std::size_t pending() const;
+    /// Best-effort close_notify (does not wait).
+    void close_notify();
+    int fd() const;
+    /// The ALPN protocol the server selected, "" for none.
+    std::string alpn_protocol() const;
+
+    struct State;
+
+private:
+    explicit TlsConnection(std::unique_ptr<State> state);
+    std::unique_ptr<State> state_;
+};
+
+/// check_tls_files() done with mbed TLS (what the lean transport will load): the same
+/// checks and the same messages as the OpenSSL version (readable PEM files, key matches the
+/// certificate, encrypted key refused without prompting).
+Status check_tls_files_mbedtls(const MqttSettings& settings);
+
+}  // namespace defender::lean
