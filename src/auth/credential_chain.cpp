@@ -6,14 +6,6 @@
 
 namespace defender {
 
-EnvironmentLookup process_environment() {
-    return [](const std::string& name) -> std::optional<std::string> {
-        const char* value = std::getenv(name.c_str());
-        if (value == nullptr) return std::nullopt;
-        return std::string(value);
-    };
-}
-
 std::optional<std::chrono::system_clock::time_point> parse_iso8601_utc(const std::string& text) {
     std::tm utc{};
     const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &utc);

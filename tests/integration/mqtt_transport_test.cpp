@@ -15,8 +15,8 @@
 #include "ports.hpp"
 #include "temp_dir.hpp"
 #include "test_pki.hpp"
-#include "transport/mqtt/connect_failure.hpp"
-#include "transport/mqtt/suback.hpp"
+#include "transport/mqtt_common/connect_failure.hpp"
+#include "transport/mqtt_common/suback.hpp"
 
 namespace defender {
 namespace {

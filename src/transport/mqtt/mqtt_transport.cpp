@@ -7,10 +7,10 @@
 #include <utility>
 
 #include "defender/sigv4.hpp"
-#include "transport/mqtt/connect_failure.hpp"
+#include "transport/mqtt_common/connect_failure.hpp"
 #include "transport/mqtt/paho_options.hpp"
 #include "transport/mqtt/proxy_probe.hpp"
-#include "transport/mqtt/suback.hpp"
+#include "transport/mqtt_common/suback.hpp"
 #include "transport/mqtt/tls_diagnosis.hpp"
 
 namespace defender {

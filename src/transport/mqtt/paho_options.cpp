@@ -6,19 +6,6 @@
 
 namespace defender {
 
-bool offers_aws_alpn(const MqttSettings& settings) {
-    switch (settings.alpn) {
-        case AlpnMode::Always:
-            return true;
-        case AlpnMode::Never:
-            return false;
-        case AlpnMode::Automatic:
-            break;
-    }
-    // AWS IoT on 443 tells MQTT from WebSocket by ALPN; a WebSocket client sends none.
-    return settings.port == 443 && !settings.use_websocket;
-}
-
 namespace mqtt_transport {
 
 std::string host_header(const MqttSettings& settings) {

@@ -1,22 +1,11 @@
 #include "transport/mqtt/proxy_probe.hpp"
 
-#include <openssl/evp.h>
-
 #include <vector>
 
 #include "auth/http_client.hpp"
+#include "transport/mqtt_common/basic_auth.hpp"
 
 namespace defender::mqtt_transport {
-
-std::string basic_authorization(const ProxySettings& proxy) {
-    const std::string user_info = proxy.username + ":" + proxy.password;
-    std::vector<unsigned char> encoded(4 * ((user_info.size() + 2) / 3) + 1);
-    const int length =
-        EVP_EncodeBlock(encoded.data(), reinterpret_cast<const unsigned char*>(user_info.data()),
-                        static_cast<int>(user_info.size()));
-    return "Basic " + std::string(reinterpret_cast<const char*>(encoded.data()),
-                                  static_cast<std::size_t>(length));
-}
 
 std::optional<std::string> diagnose_proxy(const ProxySettings& proxy, const std::string& target,
                                           std::chrono::milliseconds timeout) {

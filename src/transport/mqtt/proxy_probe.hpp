@@ -16,7 +16,4 @@ namespace defender::mqtt_transport {
 std::optional<std::string> diagnose_proxy(const ProxySettings& proxy, const std::string& target,
                                           std::chrono::milliseconds timeout);
 
-/// "Basic <base64(user:password)>".
-std::string basic_authorization(const ProxySettings& proxy);
-
 }  // namespace defender::mqtt_transport

@@ -134,21 +134,4 @@ Status check_tls_files(const MqttSettings& settings) {
     return Done{};
 }
 
-std::optional<std::string> key_permission_warning(const fs::path& key) {
-    struct stat status {};
-    if (::stat(key.c_str(), &status) != 0) {
-        return std::nullopt;
-    }
-    const bool group = (status.st_mode & S_IRGRP) != 0;
-    const bool others = (status.st_mode & S_IROTH) != 0;
-    if (!group && !others) {
-        return std::nullopt;
-    }
-    const std::string who = group && others ? "group and others" : group ? "group" : "others";
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.st_mode & 07777));
-    return "private key " + key.string() + " is readable by " + who + " (mode " + mode +
-           "); chmod 600 it";
-}
-
 }  // namespace defender

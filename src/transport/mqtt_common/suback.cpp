@@ -1,4 +1,4 @@
-#include "transport/mqtt/suback.hpp"
+#include "transport/mqtt_common/suback.hpp"
 
 namespace defender::mqtt_transport {
 

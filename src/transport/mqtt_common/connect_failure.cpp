@@ -1,4 +1,4 @@
-#include "transport/mqtt/connect_failure.hpp"
+#include "transport/mqtt_common/connect_failure.hpp"
 
 #include <array>
 

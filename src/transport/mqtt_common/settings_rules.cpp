@@ -1,0 +1,59 @@
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "defender/aws_credentials.hpp"
+#include "defender/mqtt_transport.hpp"
+#include "ipc/base64.hpp"
+#include "transport/mqtt_common/basic_auth.hpp"
+
+// Rules both MQTT stacks (Paho and the lean client) share.
+namespace defender {
+
+bool offers_aws_alpn(const MqttSettings& settings) {
+    switch (settings.alpn) {
+        case AlpnMode::Always:
+            return true;
+        case AlpnMode::Never:
+            return false;
+        case AlpnMode::Automatic:
+            break;
+    }
+    // AWS IoT on 443 tells MQTT from WebSocket by ALPN; a WebSocket client sends none.
+    return settings.port == 443 && !settings.use_websocket;
+}
+
+std::optional<std::string> key_permission_warning(const std::filesystem::path& key) {
+    struct stat status {};
+    if (::stat(key.c_str(), &status) != 0) {
+        return std::nullopt;
+    }
+    const bool group = (status.st_mode & S_IRGRP) != 0;
+    const bool others = (status.st_mode & S_IROTH) != 0;
+    if (!group && !others) {
+        return std::nullopt;
+    }
+    const std::string who = group && others ? "group and others" : group ? "group" : "others";
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.st_mode & 07777));
+    return "private key " + key.string() + " is readable by " + who + " (mode " + mode +
+           "); chmod 600 it";
+}
+
+EnvironmentLookup process_environment() {
+    return [](const std::string& name) -> std::optional<std::string> {
+        const char* value = std::getenv(name.c_str());
+        if (value == nullptr) return std::nullopt;
+        return std::string(value);
+    };
+}
+
+namespace mqtt_transport {
+
+std::string basic_authorization(const ProxySettings& proxy) {
+    return "Basic " + ipc::base64_encode(proxy.username + ":" + proxy.password);
+}
+
+}  // namespace mqtt_transport
+}  // namespace defender
