@@ -1,15 +1,17 @@
 # `cmake --install`: the executable, its MQTT module, the static libraries with their public
-# headers, a CMake package (find_package(Defender) -> Defender::defender, Defender::mqtt) and
-# pkg-config files (defender, defender-mqtt). See docs/install.md.
+# headers, a CMake package (find_package(Defender) -> Defender::defender, Defender::mqtt,
+# Defender::mqtt_lean) and pkg-config files (defender, defender-mqtt, defender-mqtt-lean). See docs/install.md.
 include(CMakePackageConfigHelpers)
 
 set(DEFENDER_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/Defender)
 
 set_target_properties(defender_mqtt PROPERTIES EXPORT_NAME mqtt)
+set_target_properties(defender_mqtt_common PROPERTIES EXPORT_NAME mqtt_common)
+set_target_properties(defender_mqtt_lean PROPERTIES EXPORT_NAME mqtt_lean)
 install(TARGETS defender-cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT Runtime)
-install(TARGETS defender-mqtt-module LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/defender
+install(TARGETS defender-mqtt-module defender-mqtt-lean-module LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/defender
   COMPONENT Runtime)
-install(TARGETS defender defender_mqtt EXPORT DefenderTargets
+install(TARGETS defender defender_mqtt_common defender_mqtt defender_mqtt_lean EXPORT DefenderTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT Development
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY include/defender DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT Development)
@@ -21,7 +23,8 @@ configure_package_config_file(cmake/DefenderConfig.cmake.in
 write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/DefenderConfigVersion.cmake
   COMPATIBILITY SameMajorVersion)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/DefenderConfig.cmake
-  ${CMAKE_CURRENT_BINARY_DIR}/DefenderConfigVersion.cmake DESTINATION ${DEFENDER_CMAKE_DIR}
+  ${CMAKE_CURRENT_BINARY_DIR}/DefenderConfigVersion.cmake
+  ${CMAKE_CURRENT_SOURCE_DIR}/cmake/FindMbedTLS.cmake DESTINATION ${DEFENDER_CMAKE_DIR}
   COMPONENT Development)
 
 # pkg-config: paths relative to the .pc file (${pcfiledir}), so `cmake --install --prefix` and
@@ -40,7 +43,7 @@ foreach(dir LIBDIR INCLUDEDIR)
     set(DEFENDER_PC_${dir} "\${prefix}/${CMAKE_INSTALL_${dir}}")
   endif()
 endforeach()
-foreach(pc defender defender-mqtt)
+foreach(pc defender defender-mqtt defender-mqtt-lean)
   configure_file(cmake/${pc}.pc.in ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc @ONLY)
   install(FILES ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
     COMPONENT Development)

@@ -47,6 +47,16 @@ void add_connection_options(CLI::App& command, ConnectionArgs& args) {
     command.add_option("--keep-alive", args.keep_alive, "MQTT keep-alive in seconds")
         ->check(CLI::Range(5u, 1200u))
         ->capture_default_str();
+    command
+        .add_option("--mqtt-client", args.mqtt_client,
+                    "MQTT stack: lean (its own MQTT client on mbed TLS: small, sleeps between "
+                    "reports) or paho (Paho MQTT C++ on OpenSSL); --use-websocket always uses paho")
+        ->check(CLI::IsMember({"lean", "paho"}))
+        ->capture_default_str();
+}
+
+MqttStack mqtt_stack(const ConnectionArgs& args) {
+    return args.use_websocket || args.mqtt_client == "paho" ? MqttStack::Paho : MqttStack::Lean;
 }
 
 std::string host_name() {
@@ -88,7 +98,7 @@ Result<MqttSettings> mqtt_settings(const ConnectionArgs& args) {
     settings.key = args.key;
     settings.keep_alive = std::chrono::seconds(args.keep_alive);
     settings.connect_timeout = std::chrono::seconds(args.connect_timeout);
-    auto module = mqtt_module();
+    auto module = mqtt_module(mqtt_stack(args));
     if (!module) return module.error();
     if (auto files = (*module)->check_tls_files(settings); !files) return files.error();
     auto proxy = (*module)->proxy_description(settings);

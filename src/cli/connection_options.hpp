@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "cli/mqtt_module.hpp"
 #include "defender/mqtt_transport.hpp"
 
 namespace defender::cli {
@@ -23,6 +24,7 @@ struct ConnectionArgs {
     unsigned keep_alive = 60;
     /// Short enough that SIGTERM during an attempt still ends the process within 5 s.
     unsigned connect_timeout = 4;
+    std::string mqtt_client = "lean";  ///< lean or paho; WebSocket always uses paho
 
     bool operator==(const ConnectionArgs&) const = default;
 };
@@ -31,6 +33,9 @@ void add_connection_options(CLI::App& command, ConnectionArgs& args);
 
 /// Settings for the transport; the error names what is missing or wrong (before any network).
 Result<MqttSettings> mqtt_settings(const ConnectionArgs& args);
+
+/// The MQTT stack these options need: Paho for WebSocket or --mqtt-client paho, else lean.
+MqttStack mqtt_stack(const ConnectionArgs& args);
 
 /// This machine's host name, the default client id.
 std::string host_name();

@@ -9,12 +9,21 @@
 namespace defender::cli {
 namespace {
 
-constexpr const char* kModuleFile = "defender-mqtt.so";
+struct ModuleNames {
+    const char* file;
+    const char* override_variable;
+};
 
-std::vector<std::filesystem::path> candidate_paths() {
+ModuleNames names_of(MqttStack stack) {
+    return stack == MqttStack::Paho
+               ? ModuleNames{"defender-mqtt.so", "DEFENDER_MQTT_MODULE"}
+               : ModuleNames{"defender-mqtt-lean.so", "DEFENDER_MQTT_LEAN_MODULE"};
+}
+
+std::vector<std::filesystem::path> candidate_paths(MqttStack stack) {
+    const auto [kModuleFile, variable] = names_of(stack);
     std::vector<std::filesystem::path> paths;
-    if (const char* path = std::getenv("DEFENDER_MQTT_MODULE"); path && *path)
-        paths.emplace_back(path);
+    if (const char* path = std::getenv(variable); path && *path) paths.emplace_back(path);
     std::error_code error;
     const auto executable = std::filesystem::read_symlink("/proc/self/exe", error);
     if (!error) {
@@ -27,9 +36,9 @@ std::vector<std::filesystem::path> candidate_paths() {
     return paths;
 }
 
-Result<const MqttModule*> load() {
+Result<const MqttModule*> load(MqttStack stack) {
     std::string tried;
-    for (const auto& path : candidate_paths()) {
+    for (const auto& path : candidate_paths(stack)) {
         if (!std::filesystem::exists(path)) {
             tried += (tried.empty() ? "" : "; ") + path.string() + ": not found";
             continue;
@@ -55,9 +64,13 @@ Result<const MqttModule*> load() {
 
 }  // namespace
 
-Result<const MqttModule*> mqtt_module() {
-    static const Result<const MqttModule*> loaded = load();
-    return loaded;
+Result<const MqttModule*> mqtt_module(MqttStack stack) {
+    if (stack == MqttStack::Paho) {
+        static const Result<const MqttModule*> paho = load(MqttStack::Paho);
+        return paho;
+    }
+    static const Result<const MqttModule*> lean = load(MqttStack::Lean);
+    return lean;
 }
 
 }  // namespace defender::cli

@@ -1,0 +1,39 @@
+#pragma once
+// Everything from nothing to an accepted MQTT session: TCP (through a proxy, if any), TLS,
+// CONNECT, CONNACK; bounded by one deadline.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "defender/mqtt_transport.hpp"
+#include "transport/lean/mqtt_packets.hpp"
+#include "transport/lean/tls_connection.hpp"
+
+namespace defender::lean {
+
+struct HandshakeOutcome {
+    struct Connected {
+        std::unique_ptr<TlsConnection> connection;
+        PacketReader reader;  ///< holds whatever arrived after the CONNACK
+        bool session_present = false;
+    };
+    struct Failure {
+        bool timed_out = false;
+        int connack_code = 0;  ///< 1..5: the broker refused (reason is then empty)
+        std::string reason;    ///< which step failed and why
+    };
+    std::variant<Connected, Failure> result;
+};
+
+/// The TLS options for `settings` (host, files, ALPN).
+TlsOptions tls_options_for(const MqttSettings& settings);
+
+/// One attempt. The credentials are loaded again each time (renewed files take effect).
+HandshakeOutcome mqtt_handshake(const MqttSettings& settings,
+                                const std::optional<ProxySettings>& proxy,
+                                std::chrono::steady_clock::time_point deadline);
+
+}  // namespace defender::lean

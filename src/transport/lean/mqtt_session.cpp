@@ -1,0 +1,261 @@
+#include "transport/lean/mqtt_session.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+
+#include <array>
+#include <cerrno>
+#include <variant>
+
+#include "transport/lean/tcp_connect.hpp"
+
+namespace defender::lean {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int poll_timeout(std::optional<Clock::time_point> until) {
+    if (!until) return -1;
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*until - Clock::now()).count();
+    // Round up: waking a millisecond early would only mean polling again.
+    return left <= 0 ? 0 : static_cast<int>(std::min<long long>(left + 1, 1 << 30));
+}
+
+}  // namespace
+
+MqttSession::MqttSession(std::unique_ptr<TlsConnection> connection, PacketReader reader,
+                         SessionTiming timing, EventSink sink)
+    : timing_(timing),
+      sink_(std::move(sink)),
+      connection_(std::move(connection)),
+      reader_(std::move(reader)),
+      last_sent_(Clock::now()),
+      last_received_(last_sent_),
+      wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    thread_ = std::thread([this] { run(); });
+}
+
+MqttSession::~MqttSession() {
+    {
+        std::lock_guard lock(state_mutex_);
+        stopping_ = true;
+    }
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto written = ::write(wake_.get(), &one, sizeof one);
+    if (thread_.joinable()) thread_.join();
+}
+
+bool MqttSession::alive() const {
+    std::lock_guard lock(state_mutex_);
+    return !lost_ && !stopping_;
+}
+
+std::string MqttSession::lost_reason() const {
+    std::lock_guard lock(state_mutex_);
+    return lost_reason_;
+}
+
+void MqttSession::lose(const std::string& reason) {
+    bool first = false;
+    {
+        std::lock_guard lock(state_mutex_);
+        if (!lost_ && !stopping_) {
+            lost_ = true;
+            lost_reason_ = reason;
+            first = true;
+        }
+    }
+    state_changed_.notify_all();
+    if (first && sink_) sink_(ConnectionLost{reason});
+}
+
+Status MqttSession::write_locked(const std::string& packet, Clock::time_point deadline) {
+    std::size_t written = 0;
+    while (written < packet.size()) {
+        const IoOutcome outcome =
+            connection_->write_some(packet.data() + written, packet.size() - written);
+        switch (outcome.kind) {
+            case IoOutcome::Kind::Transferred:
+                written += outcome.bytes;
+                break;
+            case IoOutcome::Kind::WouldBlock:
+                if (!wait_ready(connection_->fd(), outcome.wants_write ? POLLOUT : POLLIN,
+                                deadline)) {
+                    return Error{"the broker took no data for too long"};
+                }
+                break;
+            case IoOutcome::Kind::Closed:
+            case IoOutcome::Kind::Failed:
+                return Error{outcome.reason};
+        }
+    }
+    std::lock_guard lock(state_mutex_);
+    last_sent_ = Clock::now();
+    return Done{};
+}
+
+Status MqttSession::send(const std::string& packet, Clock::time_point deadline) {
+    if (!alive()) return Error{"not connected"};
+    Status written = [&] {
+        std::lock_guard lock(io_mutex_);
+        return write_locked(packet, deadline);
+    }();
+    if (!written) {
+        lose(written.error().message);
+        return written;
+    }
+    return Done{};
+}
+
+Status MqttSession::wait_for_puback(std::uint16_t packet_id, Clock::time_point deadline) {
+    std::unique_lock lock(state_mutex_);
+    pubacks_.try_emplace(packet_id, false);
+    const bool settled = state_changed_.wait_until(
+        lock, deadline, [&] { return pubacks_[packet_id] || lost_ || stopping_; });
+    const bool acknowledged = pubacks_[packet_id];
+    pubacks_.erase(packet_id);
+    if (acknowledged) return Done{};
+    if (!settled) return Error{"timeout"};
+    return Error{lost_reason_.empty() ? "connection closed" : lost_reason_};
+}
+
+Result<std::vector<std::uint8_t>> MqttSession::wait_for_suback(std::uint16_t packet_id,
+                                                               Clock::time_point deadline) {
+    std::unique_lock lock(state_mutex_);
+    const bool settled = state_changed_.wait_until(
+        lock, deadline, [&] { return subacks_.contains(packet_id) || lost_ || stopping_; });
+    if (auto found = subacks_.find(packet_id); found != subacks_.end()) {
+        auto codes = std::move(found->second);
+        subacks_.erase(found);
+        return codes;
+    }
+    if (!settled) return Error{"timeout"};
+    return Error{lost_reason_.empty() ? "connection closed" : lost_reason_};
+}
+
+void MqttSession::close(Clock::time_point deadline) {
+    if (alive()) {
+        std::lock_guard lock(io_mutex_);
+        if (write_locked(encode_disconnect(), deadline)) connection_->close_notify();
+    }
+    {
+        std::lock_guard lock(state_mutex_);
+        stopping_ = true;
+    }
+    state_changed_.notify_all();
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto written = ::write(wake_.get(), &one, sizeof one);
+    if (thread_.joinable()) thread_.join();
+}
+
+std::optional<Clock::time_point> MqttSession::next_timer() const {
+    std::lock_guard lock(state_mutex_);
+    if (ping_sent_) return *ping_sent_ + timing_.ping_timeout;
+    if (timing_.keep_alive.count() == 0) return std::nullopt;
+    return std::min(last_sent_, last_received_) + timing_.keep_alive;
+}
+
+// Reads everything the connection has now; false when it broke (`problem` says why).
+bool MqttSession::read_available(std::vector<IncomingPacket>& packets, std::string& problem) {
+    std::lock_guard lock(io_mutex_);
+    std::array<char, 4096> buffer{};
+    for (;;) {
+        const IoOutcome outcome = connection_->read_some(buffer.data(), buffer.size());
+        if (outcome.kind == IoOutcome::Kind::Transferred) {
+            reader_.feed(std::string_view(buffer.data(), outcome.bytes));
+            std::lock_guard state_lock(state_mutex_);
+            last_received_ = Clock::now();
+            continue;
+        }
+        if (outcome.kind != IoOutcome::Kind::WouldBlock) {
+            problem = outcome.reason;
+            break;
+        }
+        break;
+    }
+    for (;;) {
+        auto packet = reader_.next();
+        if (!packet) {
+            problem = packet.error().message;
+            return false;
+        }
+        if (!*packet) break;
+        packets.push_back(std::move(**packet));
+    }
+    return problem.empty();
+}
+
+void MqttSession::handle(IncomingPacket& packet) {
+    if (auto* publish = std::get_if<IncomingPublish>(&packet)) {
+        if (publish->qos == 1) {
+            Status acked =
+                send(encode_puback(publish->packet_id), Clock::now() + timing_.ping_timeout);
+            if (!acked) return;
+        }
+        if (sink_) sink_(IncomingMessage{std::move(publish->topic), std::move(publish->payload)});
+        return;
+    }
+    std::lock_guard lock(state_mutex_);
+    if (const auto* puback = std::get_if<Puback>(&packet)) {
+        if (auto waiting = pubacks_.find(puback->packet_id); waiting != pubacks_.end()) {
+            waiting->second = true;
+        }
+    } else if (auto* suback = std::get_if<Suback>(&packet)) {
+        subacks_[suback->packet_id] = std::move(suback->return_codes);
+    } else if (std::holds_alternative<Pingresp>(packet)) {
+        ping_sent_.reset();
+    }
+    // A second CONNACK is ignored: nothing waits for one.
+    state_changed_.notify_all();
+}
+
+void MqttSession::run() {
+    for (;;) {
+        const auto timer = next_timer();
+        std::array<pollfd, 2> watched{pollfd{connection_->fd(), POLLIN, 0},
+                                      pollfd{wake_.get(), POLLIN, 0}};
+        const bool buffered = [&] {
+            std::lock_guard lock(io_mutex_);
+            return connection_->pending() > 0;
+        }();
+        const int ready =
+            ::poll(watched.data(), watched.size(), buffered ? 0 : poll_timeout(timer));
+        if (ready < 0 && errno != EINTR) {
+            lose("poll failed");
+            return;
+        }
+        if (watched[1].revents != 0 || !alive()) return;
+        if (buffered || (watched[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+            std::vector<IncomingPacket> packets;
+            std::string problem;
+            const bool healthy = read_available(packets, problem);
+            for (auto& packet : packets)
+                handle(packet);
+            if (!healthy) {
+                lose(problem);
+                return;
+            }
+        }
+        const auto now = Clock::now();
+        bool ping_overdue = false;
+        bool ping_due = false;
+        {
+            std::lock_guard lock(state_mutex_);
+            ping_overdue = ping_sent_ && now >= *ping_sent_ + timing_.ping_timeout;
+            ping_due = !ping_sent_ && timing_.keep_alive.count() > 0 &&
+                       now >= std::min(last_sent_, last_received_) + timing_.keep_alive;
+        }
+        if (ping_overdue) {
+            lose("no PINGRESP within " + std::to_string(timing_.ping_timeout.count()) + " ms");
+            return;
+        }
+        if (ping_due) {
+            if (!send(encode_pingreq(), now + timing_.ping_timeout)) return;
+            std::lock_guard lock(state_mutex_);
+            ping_sent_ = now;
+        }
+    }
+}
+
+}  // namespace defender::lean

@@ -1,0 +1,213 @@
+// LeanMqttTransport (own MQTT 3.1.1 client on mbed TLS) against a real mosquitto with mutual
+// TLS on 127.0.0.1: what differs from Paho or only the lean client promises (quiet I/O
+// thread, keep-alive, persistent-session resend, proxy tunnel). The behaviours both stacks
+// share are in mqtt_transport_test.cpp.
+
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "blackhole_proxy.hpp"
+#include "connect_proxy.hpp"
+#include "defender/lean_mqtt_transport.hpp"
+#include "event_recorder.hpp"
+#include "mosquitto_broker.hpp"
+#include "ports.hpp"
+#include "test_pki.hpp"
+
+namespace defender {
+namespace {
+
+using namespace std::chrono_literals;
+using test::EventRecorder;
+using test::MosquittoBroker;
+using test::TestPki;
+
+const std::string kTopic = "$aws/things/T/defender/metrics/json";
+
+class LeanMqttTransportTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() { pki_ = std::make_unique<TestPki>(); }
+    static void TearDownTestSuite() { pki_.reset(); }
+    static const TestPki& pki() { return *pki_; }
+
+    static MqttSettings settings_for(std::uint16_t port, const std::string& client_id = "T") {
+        MqttSettings settings;
+        settings.endpoint = "localhost";
+        settings.port = port;
+        settings.client_id = client_id;
+        settings.root_ca = pki().ca_cert();
+        settings.cert = pki().client().cert;
+        settings.key = pki().client().key;
+        settings.connect_timeout = 3s;
+        settings.proxy_from_environment = false;
+        return settings;
+    }
+
+private:
+    static inline std::unique_ptr<TestPki> pki_;
+};
+
+// Voluntary + involuntary context switches of every thread of this process but `except`.
+std::map<std::string, long> switches_by_thread() {
+    std::map<std::string, long> switches;
+    DIR* tasks = ::opendir("/proc/self/task");
+    while (dirent* entry = ::readdir(tasks)) {
+        if (entry->d_name[0] == '.') continue;
+        std::ifstream status(std::string("/proc/self/task/") + entry->d_name + "/status");
+        long total = 0;
+        for (std::string line; std::getline(status, line);) {
+            if (line.starts_with("voluntary_ctxt_switches:") ||
+                line.starts_with("nonvoluntary_ctxt_switches:")) {
+                total += std::stol(line.substr(line.find(':') + 1));
+            }
+        }
+        switches[entry->d_name] = total;
+    }
+    ::closedir(tasks);
+    return switches;
+}
+
+TEST_F(LeanMqttTransportTest, PublishesAndReceivesItsOwnMessages) {
+    MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
+    EventRecorder events;
+    LeanMqttTransport transport(settings_for(broker.port()));
+    transport.set_event_sink(events.sink());
+    Status connected = transport.connect();
+    ASSERT_TRUE(connected.ok()) << connected.error().message;
+    ASSERT_TRUE(transport.subscribe({kTopic + "/#", kTopic}).ok());
+    // 300 KB crosses many TLS records and several socket buffers in both directions.
+    for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{127},
+                             std::size_t{16384}, std::size_t{300'000}}) {
+        std::string payload(size, '\0');
+        for (std::size_t i = 0; i < size; ++i) payload[i] = static_cast<char>(i * 7 + size);
+        Status published = transport.publish(kTopic, payload, 5000ms);
+        ASSERT_TRUE(published.ok()) << published.error().message;
+        auto message = events.wait_for_message(5s);
+        ASSERT_TRUE(message.has_value()) << size;
+        EXPECT_EQ(message->topic, kTopic);
+        EXPECT_EQ(message->payload, payload) << size;
+    }
+    transport.disconnect(1s);
+    EXPECT_FALSE(transport.is_connected());
+    EXPECT_FALSE(events.wait_for_connection_lost(200ms).has_value())
+        << "a disconnect we asked for is not a lost connection";
+}
+
+TEST_F(LeanMqttTransportTest, ItsThreadSleepsBetweenPackets) {
+    MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
+    MqttSettings settings = settings_for(broker.port());
+    settings.keep_alive = 60s;
+    const auto before_connect = switches_by_thread();
+    LeanMqttTransport transport(settings);
+    ASSERT_TRUE(transport.connect().ok());
+    ASSERT_TRUE(transport.publish(kTopic, "{}", 2000ms).ok());
+    std::this_thread::sleep_for(200ms);  // let the PUBACK's wake-up settle
+    const auto start = switches_by_thread();
+    std::this_thread::sleep_for(2500ms);
+    const auto end = switches_by_thread();
+    std::size_t transport_threads = 0;
+    for (const auto& [tid, count] : start) {
+        if (before_connect.contains(tid) || std::to_string(::gettid()) == tid) continue;
+        ++transport_threads;
+        ASSERT_TRUE(end.contains(tid));
+        EXPECT_EQ(end.at(tid) - count, 0) << "thread " << tid << " woke up while idle";
+    }
+    EXPECT_EQ(transport_threads, 1u);
+}
+
+TEST_F(LeanMqttTransportTest, KeepAlivePingsAnIdleConnection) {
+    MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
+    MqttSettings settings = settings_for(broker.port());
+    settings.keep_alive = 1s;
+    EventRecorder events;
+    LeanMqttTransport transport(settings);
+    transport.set_event_sink(events.sink());
+    ASSERT_TRUE(transport.connect().ok());
+    // mosquitto drops a client silent for 1.5 keep-alives: still here after 4 s means pings.
+    EXPECT_FALSE(events.wait_for_connection_lost(4s).has_value()) << broker.log();
+    EXPECT_TRUE(transport.is_connected());
+    EXPECT_TRUE(transport.publish(kTopic, "{}", 2000ms).ok());
+}
+
+TEST_F(LeanMqttTransportTest, AHalfOpenLinkIsNoticedByTheMissingPingresp) {
+    MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
+    test::BlackholeProxy blackhole(broker.port());
+    MqttSettings settings = settings_for(blackhole.port());
+    settings.keep_alive = 1s;
+    EventRecorder events;
+    LeanMqttTransport transport(settings);
+    transport.set_event_sink(events.sink());
+    ASSERT_TRUE(transport.connect().ok());
+    blackhole.go_silent();
+    const auto start = std::chrono::steady_clock::now();
+    auto lost = events.wait_for_connection_lost(6s);
+    ASSERT_TRUE(lost.has_value());
+    EXPECT_EQ(lost->reason, "no PINGRESP within 1000 ms");
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 3500ms);
+    EXPECT_FALSE(transport.is_connected());
+}
+
+TEST_F(LeanMqttTransportTest, AnUnacknowledgedPublishIsSentAgainAfterReconnecting) {
+    MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
+    EventRecorder subscriber_events;
+    LeanMqttTransport subscriber(settings_for(broker.port(), "subscriber"));
+    subscriber.set_event_sink(subscriber_events.sink());
+    ASSERT_TRUE(subscriber.connect().ok());
+    ASSERT_TRUE(subscriber.subscribe({kTopic}).ok());
+
+    test::BlackholeProxy blackhole(broker.port());
+    LeanMqttTransport publisher(settings_for(blackhole.port(), "publisher"));
+    EventRecorder publisher_events;
+    publisher.set_event_sink(publisher_events.sink());
+    ASSERT_TRUE(publisher.connect().ok());
+    blackhole.go_silent();  // the PUBLISH goes nowhere
+    EXPECT_FALSE(publisher.publish(kTopic, "in doubt", 300ms).ok());
+    EXPECT_FALSE(subscriber_events.wait_for_message(300ms).has_value());
+
+    publisher.disconnect(0ms);
+    blackhole.forward();
+    Status again = publisher.connect();  // the broker kept the session: it is resent
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    auto message = subscriber_events.wait_for_message(5s);
+    ASSERT_TRUE(message.has_value());
+    EXPECT_EQ(message->payload, "in doubt");
+}
+
+TEST_F(LeanMqttTransportTest, TunnelsThroughAnHttpProxyWithBasicAuthentication) {
+    MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
+    test::ConnectProxy proxy({"user", "s3cret", false});
+    MqttSettings settings = settings_for(broker.port());
+    settings.proxy = ProxySettings{"127.0.0.1", proxy.port(), "user", "s3cret"};
+    LeanMqttTransport transport(settings);
+    Status connected = transport.connect();
+    ASSERT_TRUE(connected.ok()) << connected.error().message;
+    EXPECT_TRUE(transport.publish(kTopic, "{}", 2000ms).ok());
+    ASSERT_EQ(proxy.connects().size(), 1u);
+    EXPECT_EQ(proxy.connects()[0].target, "localhost:" + std::to_string(broker.port()));
+    EXPECT_EQ(proxy.connects()[0].proxy_authorization, "Basic dXNlcjpzM2NyZXQ=");
+
+    settings.proxy->password = "wrong";
+    LeanMqttTransport refused(settings);
+    const std::string proxy_name = "127.0.0.1:" + std::to_string(proxy.port());
+    EXPECT_EQ(refused.connect().error().message,
+              "connect to localhost:" + std::to_string(broker.port()) + " via proxy " +
+                  proxy_name + " failed: proxy " + proxy_name + " refused CONNECT to localhost:" +
+                  std::to_string(broker.port()) + ": HTTP 407 (wrong proxy user name or password)");
+}
+
+TEST_F(LeanMqttTransportTest, WebsocketIsNotItsJob) {
+    MqttSettings settings = settings_for(test::find_free_port());
+    settings.use_websocket = true;
+    LeanMqttTransport transport(settings);
+    EXPECT_NE(transport.connect().error().message.find("does not do WebSocket"),
+              std::string::npos);
+}
+
+}  // namespace
+}  // namespace defender
