@@ -15,6 +15,7 @@
 #
 # Environment: DEFENDER (default build-bench/defender), INTERVAL (default 10), CYCLES (default 6),
 # CONNECTIONS (held loopback connections, 2 sockets each; default 50), KEEP_ALIVE (default 60),
+# MQTT_CLIENT (lean or paho: the agent's --mqtt-client; default lean),
 # PERF=1 to also count sched:sched_switch per thread with `perf stat` over the idle window.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,6 +26,7 @@ interval=${INTERVAL:-10}
 cycles=${CYCLES:-6}
 connections=${CONNECTIONS:-50}
 keep_alive=${KEEP_ALIVE:-60}
+mqtt_client=${MQTT_CLIENT:-lean}
 
 work=$(mktemp -d /tmp/defender-footprint.XXXXXX)
 pids=()
@@ -58,7 +60,7 @@ sleep 1
 
 log "== defender agent --interval $interval"
 "$defender" agent "${tls[@]}" -c "$work/device.pem" -k "$work/device.key" -t footprint-thing \
-  --interval "$interval" --allow-short-interval --keep-alive "$keep_alive" \
+  --interval "$interval" --allow-short-interval --keep-alive "$keep_alive" --mqtt-client "$mqtt_client" \
   --state-dir "$work/state" >"$work/agent.out" 2>"$work/agent.log" &
 agent=$!
 pids+=($agent)

@@ -82,10 +82,11 @@ TEST_F(LeanMqttTransportTest, PublishesAndReceivesItsOwnMessages) {
     ASSERT_TRUE(connected.ok()) << connected.error().message;
     ASSERT_TRUE(transport.subscribe({kTopic + "/#", kTopic}).ok());
     // 300 KB crosses many TLS records and several socket buffers in both directions.
-    for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{127},
-                             std::size_t{16384}, std::size_t{300'000}}) {
+    for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{127}, std::size_t{16384},
+                             std::size_t{300'000}}) {
         std::string payload(size, '\0');
-        for (std::size_t i = 0; i < size; ++i) payload[i] = static_cast<char>(i * 7 + size);
+        for (std::size_t i = 0; i < size; ++i)
+            payload[i] = static_cast<char>(i * 7 + size);
         Status published = transport.publish(kTopic, payload, 5000ms);
         ASSERT_TRUE(published.ok()) << published.error().message;
         auto message = events.wait_for_message(5s);
@@ -196,8 +197,8 @@ TEST_F(LeanMqttTransportTest, TunnelsThroughAnHttpProxyWithBasicAuthentication) 
     LeanMqttTransport refused(settings);
     const std::string proxy_name = "127.0.0.1:" + std::to_string(proxy.port());
     EXPECT_EQ(refused.connect().error().message,
-              "connect to localhost:" + std::to_string(broker.port()) + " via proxy " +
-                  proxy_name + " failed: proxy " + proxy_name + " refused CONNECT to localhost:" +
+              "connect to localhost:" + std::to_string(broker.port()) + " via proxy " + proxy_name +
+                  " failed: proxy " + proxy_name + " refused CONNECT to localhost:" +
                   std::to_string(broker.port()) + ": HTTP 407 (wrong proxy user name or password)");
 }
 
@@ -205,8 +206,7 @@ TEST_F(LeanMqttTransportTest, WebsocketIsNotItsJob) {
     MqttSettings settings = settings_for(test::find_free_port());
     settings.use_websocket = true;
     LeanMqttTransport transport(settings);
-    EXPECT_NE(transport.connect().error().message.find("does not do WebSocket"),
-              std::string::npos);
+    EXPECT_NE(transport.connect().error().message.find("does not do WebSocket"), std::string::npos);
 }
 
 }  // namespace
