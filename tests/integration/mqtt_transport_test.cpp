@@ -6,12 +6,12 @@
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "child_process.hpp"
 #include "defender/mqtt_transport.hpp"
 #include "event_recorder.hpp"
 #include "mosquitto_broker.hpp"
+#include "openssl_server.hpp"
 #include "ports.hpp"
 #include "temp_dir.hpp"
 #include "test_pki.hpp"
@@ -24,9 +24,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using test::BrokerOptions;
-using test::ChildProcess;
 using test::EventRecorder;
 using test::MosquittoBroker;
+using test::OpensslServer;
 using test::TestPki;
 
 const std::string kAcceptedTopic = "$aws/things/T/defender/metrics/json/accepted";
@@ -421,43 +421,6 @@ TEST_F(MqttTransportTest, BrokerCrashGivesConnectionLostAndARestartConnectsAgain
 // openssl s_server in -www mode (it never reads stdin, which is /dev/null here), unbuffered
 // so its report survives SIGTERM. It ends after a failed handshake, so readiness is read
 // from its output instead of probing the port.
-class OpensslServer {
-public:
-    OpensslServer(const TestPki& pki, const test::TempDir& dir,
-                  std::vector<std::string> extra_arguments)
-        : port_(test::find_free_port()) {
-        std::vector<std::string> argv{"stdbuf",   "-o0",
-                                      "-e0",      "openssl",
-                                      "s_server", "-www",
-                                      "-accept",  "127.0.0.1:" + std::to_string(port_),
-                                      "-cert",    pki.server().cert.string(),
-                                      "-key",     pki.server().key.string()};
-        argv.insert(argv.end(), extra_arguments.begin(), extra_arguments.end());
-        process_.emplace(test::ProcessOptions{.argv = argv,
-                                              .stdout_path = dir / "s_server.out",
-                                              .stderr_path = dir / "s_server.err",
-                                              .environment = {},
-                                              .working_directory = {}});
-        const auto deadline = std::chrono::steady_clock::now() + 5s;
-        while (process_->stdout_text().find("ACCEPT") == std::string::npos) {
-            if (std::chrono::steady_clock::now() > deadline || !process_->running()) {
-                throw std::runtime_error("openssl s_server did not start: " +
-                                         process_->stderr_text());
-            }
-            std::this_thread::sleep_for(20ms);
-        }
-    }
-    std::uint16_t port() const { return port_; }
-    std::string output() {
-        process_->stop(2s);
-        return process_->stdout_text() + process_->stderr_text();
-    }
-
-private:
-    std::uint16_t port_;
-    std::optional<ChildProcess> process_;
-};
-
 std::size_t count(const std::string& text, const std::string& part) {
     std::size_t found = 0;
     for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {

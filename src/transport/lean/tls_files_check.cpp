@@ -1,0 +1,32 @@
+// check_tls_files_mbedtls: the OpenSSL check_tls_files, done with what the lean transport loads.
+
+#include "transport/lean/mbedtls_object.hpp"
+#include "transport/lean/tls_connection.hpp"
+#include "transport/lean/tls_pem_files.hpp"
+
+namespace defender::lean {
+
+Status check_tls_files_mbedtls(const MqttSettings& settings) {
+    if (settings.use_websocket && !settings.websocket_tls) {
+        return Done{};  // plain ws:// to a local test broker: no TLS files at all
+    }
+    X509Certificates root_ca;
+    if (Status loaded = parse_certificates(settings.root_ca, "root CA", root_ca.get()); !loaded) {
+        return loaded;
+    }
+    if (settings.use_websocket) {
+        return Done{};  // SigV4 instead of a client certificate
+    }
+    X509Certificates certificate;
+    if (Status loaded = parse_certificates(settings.cert, "certificate", certificate.get());
+        !loaded) {
+        return loaded;
+    }
+    PrivateKey key;
+    if (Status loaded = parse_private_key(settings.key, key.get()); !loaded) {
+        return loaded;
+    }
+    return check_key_matches(settings.cert, *certificate.get(), settings.key, *key.get());
+}
+
+}  // namespace defender::lean
