@@ -3,7 +3,7 @@
 # from its committed seed corpus (fuzz/corpus/<name>/). A crash fails the run.
 # Usage: scripts/fuzz.sh [build dir]   (default build-san, as scripts/ci-stages/20-sanitizers.sh
 # configures it; a missing or unconfigured dir is configured with the fuzzers and nothing else).
-# FUZZ_SECONDS sets the time per target (default 12: eight targets in under two minutes);
+# FUZZ_SECONDS sets the time per target (default 12: nine targets in under two minutes);
 # FUZZ_ONLY=name runs one target.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -24,17 +24,17 @@ struct ConnectPacket {
 };
 
 /// CONNECT (protocol level 4, no will, no user name or password). Error: client id longer
-/// than 65 535 bytes.
+/// than 65 535 bytes, not UTF-8 or containing a NUL, or empty without a clean session.
 Result<std::string> encode_connect(const ConnectPacket& packet);
 /// PUBLISH with QoS 1 and `packet_id` (non-zero), or QoS 0 when `packet_id` is 0 (then `dup`
-/// must be false). Error: empty topic, topic longer than 65 535 bytes or containing '+', '#'
-/// or a NUL, packet larger than kMaxRemainingLength.
+/// must be false). Error: empty topic, topic longer than 65 535 bytes, not UTF-8 or
+/// containing '+', '#' or a NUL, dup with QoS 0, packet larger than kMaxRemainingLength.
 Result<std::string> encode_publish(std::string_view topic, std::string_view payload,
                                    std::uint16_t packet_id, bool dup);
 /// PUBACK for an incoming QoS 1 PUBLISH.
 std::string encode_puback(std::uint16_t packet_id);
 /// SUBSCRIBE, every filter with QoS 1. Error: no filters, an empty filter, one longer than
-/// 65 535 bytes, or packet_id 0.
+/// 65 535 bytes, not UTF-8 or containing a NUL, or packet_id 0.
 Result<std::string> encode_subscribe(std::uint16_t packet_id,
                                      const std::vector<std::string>& topic_filters);
 std::string encode_pingreq();
@@ -76,17 +76,25 @@ public:
     /// the problem, e.g. "malformed MQTT packet: SUBACK of 1 bytes"): a packet type a broker
     /// must not send, reserved flag bits set, a length that does not fit its type, a
     /// remaining length over 4 bytes or over the limit, QoS 3, a PUBLISH topic with
-    /// wildcards, a QoS 1/2 PUBLISH with packet id 0.
+    /// wildcards, a QoS 1/2 PUBLISH with packet id 0. After an error every next() returns it
+    /// again until reset().
     Result<std::optional<IncomingPacket>> next();
     /// Bytes fed but not yet returned as packets.
     std::size_t buffered() const;
+    /// Bytes held in memory: buffered() plus returned ones not yet discarded.
+    std::size_t held_bytes() const;
+    /// Forgets the bytes and the error: ready for a new connection.
     void reset();
 
 private:
+    Result<std::optional<IncomingPacket>> parse_next();
+    void discard_consumed();
+
     std::size_t max_packet_bytes_;
     std::string buffer_;
     std::size_t consumed_ = 0;
     bool failed_ = false;
+    std::string error_;
 };
 
 }  // namespace defender::lean
