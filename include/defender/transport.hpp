@@ -5,6 +5,7 @@
 /// a transport makes single attempts and reports what happened.
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <variant>
@@ -18,6 +19,9 @@ namespace defender {
 struct IncomingMessage {
     std::string topic;    ///< topic the message arrived on
     std::string payload;  ///< its payload, as received
+    /// Non-zero when the transport dropped an oversize payload of this many bytes instead of
+    /// keeping it (`payload` is then empty).
+    std::size_t dropped_payload_bytes = 0;
 };
 
 /// The connection dropped (broker gone, network down, keep-alive timeout).

@@ -20,11 +20,11 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # - install.consumer: it builds a consumer of the installed (sanitized) library without the
 #   sanitizer runtime.
 # - WallClockStepping: libfaketime is preloaded, and ASan must be the first library loaded.
-# - MqttTransportTest.TlsOlderThan12IsRefused: under this build the client's handshake with the
+# - MqttStackTest/Paho.TlsOlderThan12IsRefused: under this build the client's handshake with the
 #   TLS 1.1-only `openssl s_server` ends in an "internal error" alert instead of the server's
 #   "unsupported protocol" the test looks for (the connection is refused either way; it passes
 #   in the normal build). Not yet understood: see the session notes.
-exclude='Soak\.|install\.consumer|WallClockStepping|MqttTransportTest\.TlsOlderThan12IsRefused'
+exclude='Soak\.|install\.consumer|WallClockStepping|MqttStackTest/Paho\.TlsOlderThan12IsRefused'
 ctest --test-dir "$build" -j2 --output-on-failure --timeout 300 -E "$exclude" \
   ${SANITIZE_TESTS:+-R "$SANITIZE_TESTS"}
 echo "sanitizers: the test suite passed under ASan and UBSan"

@@ -425,9 +425,10 @@ private:
             log_(LogLevel::debug, "ignored a message on " + message.topic);
             return;
         }
-        if (message.payload.size() > kMaxReplyBytes) {
-            log_(LogLevel::debug, "ignored a " + std::to_string(message.payload.size()) +
-                                      "-byte message on " + message.topic);
+        if (const auto size = message.payload.size() + message.dropped_payload_bytes;
+            size > kMaxReplyBytes) {
+            log_(LogLevel::debug,
+                 "ignored a " + std::to_string(size) + "-byte message on " + message.topic);
             return;
         }
         auto reply = parse_reply(message.payload, topic->format);

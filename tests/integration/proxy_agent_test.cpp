@@ -133,12 +133,12 @@ TEST(ProxyEnvironment, RefusingProxyIsAClearErrorAndRetriedWithBackoff) {
             ++count;
         return count;
     };
-    // Two attempts, each a CONNECT by Paho and one by the diagnosis.
+    // Two attempts, each one CONNECT (the lean client reads the proxy's answer itself).
     while (failures() < 2 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(50ms);
     agent.stop(5s);
     EXPECT_GE(failures(), 2u) << agent.stderr_text();
-    EXPECT_GE(proxy.connects().size(), 4u);
+    EXPECT_GE(proxy.connects().size(), 2u);
     const std::string log = agent.stderr_text();
     const std::string expected =
         "cannot connect: connect to localhost:" + std::to_string(rig.mtls_port()) +

@@ -392,17 +392,46 @@ TEST(MqttPacketsMalformed, ErrorAfterGoodPacketsAndItSticksUntilReset) {
 
 TEST(MqttPacketsMalformed, LimitIsEnforcedFromTheHeaderBeforeTheBody) {
     PacketReader reader(100);
-    reader.feed(bytes({0x30, 0x65}));  // remaining length 101, no body yet
+    reader.feed(bytes({0x90, 0x65}));  // a SUBACK with remaining length 101, no body yet
     const auto packet = reader.next();
     ASSERT_FALSE(packet);
-    EXPECT_THAT(packet.error().message, HasSubstr("PUBLISH of 101 bytes over the limit of 100"));
+    EXPECT_THAT(packet.error().message, HasSubstr("SUBACK of 101 bytes over the limit of 100"));
 
     PacketReader at_limit(100);
     at_limit.feed(*encode_publish("t", std::string(97, 'x'), 0, false));
     EXPECT_EQ(std::get<IncomingPublish>(next_packet(at_limit)).payload.size(), 97u);
+}
 
-    EXPECT_THAT(error_of(bytes({0x30, 0xff, 0xff, 0xff, 0x7f})),
-                HasSubstr("PUBLISH of 268435455 bytes over the limit of 262144"));
+// An oversize PUBLISH is not an error: its payload is dropped as it streams in, so the
+// client can acknowledge it (else a broker redelivers it at every reconnect), and the
+// packets after it are read as usual.
+TEST(MqttPacketsRead, AnOversizePublishIsSkippedNotBuffered) {
+    const std::string big = *encode_publish("a/b", std::string(5000, 'x'), 7, true);
+    const std::string after = *encode_publish("c", "next", 8, false);
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{3}, std::size_t{700}, big.size()}) {
+        PacketReader reader(100);
+        std::vector<IncomingPacket> packets;
+        const std::string stream = big + after;
+        for (std::size_t at = 0; at < stream.size(); at += chunk) {
+            reader.feed(std::string_view(stream).substr(at, chunk));
+            EXPECT_LE(reader.held_bytes(), 100u + chunk + 5) << chunk;
+            for (auto& packet : drain(reader))
+                packets.push_back(std::move(packet));
+        }
+        ASSERT_EQ(packets.size(), 2u) << chunk;
+        const auto& skipped = std::get<IncomingPublish>(packets[0]);
+        EXPECT_EQ(skipped.topic, "a/b");
+        EXPECT_EQ(skipped.packet_id, 7);
+        EXPECT_TRUE(skipped.dup);
+        EXPECT_TRUE(skipped.payload.empty());
+        EXPECT_EQ(skipped.skipped_payload_bytes, 5000u);
+        const auto& next = std::get<IncomingPublish>(packets[1]);
+        EXPECT_EQ(next.payload, "next");
+        EXPECT_EQ(next.skipped_payload_bytes, 0u);
+    }
+    // Its topic must still be sound.
+    EXPECT_THAT(error_of(bytes({0x32, 0xff, 0x01, 0x00, 0x01, '#', 0x00, 0x01}), 100),
+                HasSubstr("malformed MQTT packet"));
 }
 
 TEST(MqttPacketsMalformed, TruncatedHeadersWaitForMoreBytes) {

@@ -392,6 +392,9 @@ PacketReader::PacketReader(std::size_t max_packet_bytes) : max_packet_bytes_(max
 
 void PacketReader::feed(std::string_view bytes) {
     if (failed_) return;
+    const std::size_t skipped = std::min(skip_, bytes.size());
+    skip_ -= skipped;
+    bytes.remove_prefix(skipped);
     discard_consumed();
     buffer_ += bytes;
 }
@@ -418,6 +421,9 @@ Result<std::optional<IncomingPacket>> PacketReader::parse_next() {
     if (!length) return length.error();
     if (!*length) return std::optional<IncomingPacket>();
     const auto [remaining, length_bytes] = **length;
+    if (remaining > max_packet_bytes_ && (first_byte >> 4) == kPublish) {
+        return skip_oversize_publish(first_byte, remaining, 1 + length_bytes);
+    }
     if (remaining > max_packet_bytes_) {
         return malformed(type_name(first_byte >> 4) + " of " + std::to_string(remaining) +
                          " bytes over the limit of " + std::to_string(max_packet_bytes_));
@@ -432,6 +438,33 @@ Result<std::optional<IncomingPacket>> PacketReader::parse_next() {
     return std::optional<IncomingPacket>(std::move(*packet));
 }
 
+// Decodes the variable header (topic, packet id) of an oversize PUBLISH and drops its
+// payload: what is buffered now at once, the rest in feed().
+Result<std::optional<IncomingPacket>> PacketReader::skip_oversize_publish(
+    std::uint8_t first_byte, std::size_t remaining, std::size_t header_bytes) {
+    const std::string_view pending = std::string_view(buffer_).substr(consumed_ + header_bytes);
+    if (pending.size() < 2) return std::optional<IncomingPacket>();
+    const std::size_t qos = (first_byte >> 1) & 0x03;
+    const std::size_t variable_header =
+        2 +
+        (static_cast<std::size_t>(static_cast<std::uint8_t>(pending[0])) << 8 |
+         static_cast<std::uint8_t>(pending[1])) +
+        (qos > 0 ? 2 : 0);
+    if (variable_header > remaining) {
+        return malformed("PUBLISH topic of " + std::to_string(variable_header) +
+                         " bytes in a packet of " + std::to_string(remaining));
+    }
+    if (pending.size() < variable_header) return std::optional<IncomingPacket>();
+    auto packet = decode_body(first_byte, pending.substr(0, variable_header));
+    if (!packet) return packet.error();
+    const std::size_t payload = remaining - variable_header;
+    const std::size_t buffered_payload = std::min(pending.size() - variable_header, payload);
+    std::get<IncomingPublish>(*packet).skipped_payload_bytes = payload;
+    consumed_ += header_bytes + variable_header + buffered_payload;
+    skip_ = payload - buffered_payload;
+    return std::optional<IncomingPacket>(std::move(*packet));
+}
+
 std::size_t PacketReader::buffered() const {
     return buffer_.size() - consumed_;
 }
@@ -441,6 +474,7 @@ std::size_t PacketReader::held_bytes() const {
 }
 
 void PacketReader::reset() {
+    skip_ = 0;
     buffer_.clear();
     consumed_ = 0;
     failed_ = false;

@@ -51,6 +51,9 @@ struct IncomingPublish {
     bool dup = false;
     bool retain = false;
     std::uint16_t packet_id = 0;  ///< 0 for QoS 0
+    /// A PUBLISH over the reader's limit: its payload (this many bytes) was skipped, not
+    /// kept, and `payload` is empty; topic, QoS and packet id are real (it can be acked).
+    std::size_t skipped_payload_bytes = 0;
 };
 struct Puback {
     std::uint16_t packet_id = 0;
@@ -68,7 +71,9 @@ using IncomingPacket = std::variant<Connack, IncomingPublish, Puback, Suback, Pi
 class PacketReader {
 public:
     /// Packets whose remaining length exceeds `max_packet_bytes` are an error, detected from
-    /// the fixed header before the body is buffered.
+    /// the fixed header before the body is buffered; except a PUBLISH, whose payload is then
+    /// skipped as it streams in (see IncomingPublish::skipped_payload_bytes), so that a
+    /// broker redelivering an oversize message cannot wedge the session.
     explicit PacketReader(std::size_t max_packet_bytes = 256 * 1024);
 
     void feed(std::string_view bytes);
@@ -88,6 +93,9 @@ public:
 
 private:
     Result<std::optional<IncomingPacket>> parse_next();
+    Result<std::optional<IncomingPacket>> skip_oversize_publish(std::uint8_t first_byte,
+                                                                std::size_t remaining,
+                                                                std::size_t header_bytes);
     void discard_consumed();
 
     std::size_t max_packet_bytes_;
@@ -95,6 +103,7 @@ private:
     std::size_t consumed_ = 0;
     bool failed_ = false;
     std::string error_;
+    std::size_t skip_ = 0;  // payload bytes of an oversize PUBLISH still to drop
 };
 
 }  // namespace defender::lean

@@ -193,7 +193,10 @@ void MqttSession::handle(IncomingPacket& packet) {
                 send(encode_puback(publish->packet_id), Clock::now() + timing_.ping_timeout);
             if (!acked) return;
         }
-        if (sink_) sink_(IncomingMessage{std::move(publish->topic), std::move(publish->payload)});
+        if (sink_) {
+            sink_(IncomingMessage{std::move(publish->topic), std::move(publish->payload),
+                                  publish->skipped_payload_bytes});
+        }
         return;
     }
     std::lock_guard lock(state_mutex_);
