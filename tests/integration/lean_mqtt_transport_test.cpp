@@ -100,6 +100,18 @@ TEST_F(LeanMqttTransportTest, PublishesAndReceivesItsOwnMessages) {
         << "a disconnect we asked for is not a lost connection";
 }
 
+// The PUBACK can be read by the I/O thread before publish() starts waiting for it: it must
+// still count (it once did not, and the publish then timed out).
+TEST_F(LeanMqttTransportTest, EveryPublishOfAQuickSeriesGetsItsPuback) {
+    MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
+    LeanMqttTransport transport(settings_for(broker.port()));
+    ASSERT_TRUE(transport.connect().ok());
+    for (int i = 0; i < 2000; ++i) {
+        Status published = transport.publish(kTopic, std::to_string(i), 3000ms);
+        ASSERT_TRUE(published.ok()) << i << ": " << published.error().message;
+    }
+}
+
 TEST_F(LeanMqttTransportTest, ItsThreadSleepsBetweenPackets) {
     MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
     MqttSettings settings = settings_for(broker.port());

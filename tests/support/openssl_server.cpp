@@ -34,6 +34,16 @@ OpensslServer::OpensslServer(const TestPki& pki, const TempDir& dir,
     }
 }
 
+std::string OpensslServer::output_once_it_shows(const std::string& text,
+                                                std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while ((process_->stdout_text() + process_->stderr_text()).find(text) == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(20ms);
+    }
+    return output();
+}
+
 std::string OpensslServer::output() {
     process_->stop(2s);
     return process_->stdout_text() + process_->stderr_text();

@@ -4,6 +4,7 @@
 /// handshake tests: extra arguments such as `-alpn x-amzn-mqtt-ca` or `-tls1_1`; its output
 /// shows what the client offered (e.g. "ALPN protocols advertised by the client: ...").
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,6 +25,9 @@ public:
     std::uint16_t port() const { return port_; }
     /// Stops the server and returns its stdout and stderr.
     std::string output();
+    /// Waits (at most `timeout`) until its output contains `text`, then stops it like
+    /// output(): a client that gives up at once may otherwise be faster than s_server's log.
+    std::string output_once_it_shows(const std::string& text, std::chrono::milliseconds timeout);
 
 private:
     std::uint16_t port_;

@@ -122,7 +122,8 @@ Status LeanMqttTransport::Impl::connect() {
         std::max<std::chrono::milliseconds>(settings_.keep_alive, std::chrono::seconds(1));
     auto session = std::make_shared<lean::MqttSession>(
         std::move(connected.connection), std::move(connected.reader), timing,
-        [this](TransportEvent event) { deliver(std::move(event)); });
+        [this](TransportEvent event) { deliver(std::move(event)); },
+        [this](std::uint16_t packet_id) { forget(packet_id); });
     if (!connected.session_present || settings_.clean_session) {
         std::lock_guard lock(in_flight_mutex_);
         in_flight_.clear();  // the broker has no session: the spec says discard ours too
@@ -189,14 +190,13 @@ Status LeanMqttTransport::Impl::publish(const std::string& topic, const std::str
         if (in_flight_.size() > kMaxInFlight) in_flight_.pop_front();
     }
     const auto deadline = Clock::now() + timeout;
+    session->expect_puback(packet_id);
     if (Status sent = session->send(*packet, deadline); !sent) {
+        (void)session->wait_for_puback(packet_id, Clock::now());  // forget the announcement
         return Error{"publish to " + topic + " failed: " + sent.error().message};
     }
     Status acknowledged = session->wait_for_puback(packet_id, deadline);
-    if (acknowledged) {
-        forget(packet_id);
-        return Done{};
-    }
+    if (acknowledged) return Done{};  // on_puback has taken it out of in_flight_
     if (acknowledged.error().message == "timeout") {
         return Error{"no PUBACK for " + topic + " within " + std::to_string(timeout.count()) +
                      " ms"};

@@ -25,9 +25,11 @@ int poll_timeout(std::optional<Clock::time_point> until) {
 }  // namespace
 
 MqttSession::MqttSession(std::unique_ptr<TlsConnection> connection, PacketReader reader,
-                         SessionTiming timing, EventSink sink)
+                         SessionTiming timing, EventSink sink,
+                         std::function<void(std::uint16_t)> on_puback)
     : timing_(timing),
       sink_(std::move(sink)),
+      on_puback_(std::move(on_puback)),
       connection_(std::move(connection)),
       reader_(std::move(reader)),
       last_sent_(Clock::now()),
@@ -108,6 +110,11 @@ Status MqttSession::send(const std::string& packet, Clock::time_point deadline) 
     return Done{};
 }
 
+void MqttSession::expect_puback(std::uint16_t packet_id) {
+    std::lock_guard lock(state_mutex_);
+    pubacks_[packet_id] = false;
+}
+
 Status MqttSession::wait_for_puback(std::uint16_t packet_id, Clock::time_point deadline) {
     std::unique_lock lock(state_mutex_);
     pubacks_.try_emplace(packet_id, false);
@@ -135,13 +142,16 @@ Result<std::vector<std::uint8_t>> MqttSession::wait_for_suback(std::uint16_t pac
 }
 
 void MqttSession::close(Clock::time_point deadline) {
-    if (alive()) {
+    bool was_alive = false;
+    {
+        // First, so that the broker closing its end after DISCONNECT is not a lost connection.
+        std::lock_guard lock(state_mutex_);
+        was_alive = !lost_ && !stopping_;
+        stopping_ = true;
+    }
+    if (was_alive) {
         std::lock_guard lock(io_mutex_);
         if (write_locked(encode_disconnect(), deadline)) connection_->close_notify();
-    }
-    {
-        std::lock_guard lock(state_mutex_);
-        stopping_ = true;
     }
     state_changed_.notify_all();
     const std::uint64_t one = 1;
@@ -198,6 +208,9 @@ void MqttSession::handle(IncomingPacket& packet) {
                                   publish->skipped_payload_bytes});
         }
         return;
+    }
+    if (const auto* puback = std::get_if<Puback>(&packet); puback && on_puback_) {
+        on_puback_(puback->packet_id);
     }
     std::lock_guard lock(state_mutex_);
     if (const auto* puback = std::get_if<Puback>(&packet)) {

@@ -35,7 +35,8 @@ public:
     /// Takes over a connection that has received its CONNACK; `reader` holds whatever
     /// arrived after it. `sink` gets incoming messages and, once, ConnectionLost.
     MqttSession(std::unique_ptr<TlsConnection> connection, PacketReader reader,
-                SessionTiming timing, EventSink sink);
+                SessionTiming timing, EventSink sink,
+                std::function<void(std::uint16_t)> on_puback = {});
     /// Closes without DISCONNECT (use close() first for a clean one).
     ~MqttSession();
     MqttSession(const MqttSession&) = delete;
@@ -45,7 +46,11 @@ public:
     /// Writes a whole packet, waiting until `deadline` for the socket. A write that cannot
     /// finish breaks the connection (a partial TLS record cannot be taken back).
     Status send(const std::string& packet, std::chrono::steady_clock::time_point deadline);
-    /// Waits for the PUBACK of `packet_id`: Done, or an error for timeout / lost connection.
+    /// Announces a PUBACK to wait for; call before sending the PUBLISH, since the answer may
+    /// be read before wait_for_puback() runs.
+    void expect_puback(std::uint16_t packet_id);
+    /// Waits for the PUBACK of `packet_id` (announced with expect_puback): Done, or an error
+    /// for timeout ("timeout") or a lost connection. Forgets the packet id either way.
     Status wait_for_puback(std::uint16_t packet_id, std::chrono::steady_clock::time_point deadline);
     /// Waits for the SUBACK of `packet_id`.
     Result<std::vector<std::uint8_t>> wait_for_suback(
@@ -65,6 +70,7 @@ private:
 
     SessionTiming timing_;
     EventSink sink_;
+    std::function<void(std::uint16_t)> on_puback_;  // every PUBACK, awaited or late
 
     mutable std::mutex io_mutex_;  // the TLS connection and the reader
     std::unique_ptr<TlsConnection> connection_;
