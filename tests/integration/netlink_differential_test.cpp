@@ -260,19 +260,33 @@ TEST_F(NetlinkDifferential, BothCollectorsSeeExactlyTheTestsSockets) {
     ASSERT_EQ(zoo.tcp_established.size(), 2U * 4 * 4 * kPerKind);
     ASSERT_EQ(zoo.udp_listeners.size(), 5U * kPerKind);
 
-    const Snapshot by_netlink = collect_with(netlink_);
-    const Snapshot by_proc = collect_with(proc_);
+    const auto expected_tcp_listeners = sorted(zoo.tcp_listeners);
+    const auto expected_established = sorted(zoo.tcp_established);
+    const auto expected_udp = sorted(zoo.udp_listeners);
+    // Neither /proc/net/tcp (read a page at a time) nor a sock_diag dump (several messages)
+    // is one atomic picture: sockets other tests open and close meanwhile can make an entry
+    // of ours be skipped at a page or message boundary. A few reads settle that.
+    const auto sees_the_zoo = [&](const Snapshot& snapshot) {
+        return listeners_on(snapshot.tcp_listeners, zoo.tcp_ports) == expected_tcp_listeners &&
+               connections_between(snapshot.tcp_established, zoo.tcp_ports) ==
+                   expected_established &&
+               listeners_on(snapshot.udp_listeners, zoo.udp_ports) == expected_udp;
+    };
+    Snapshot by_netlink = collect_with(netlink_);
+    Snapshot by_proc = collect_with(proc_);
+    for (int attempt = 1; attempt < 5 && !(sees_the_zoo(by_netlink) && sees_the_zoo(by_proc));
+         ++attempt) {
+        by_netlink = collect_with(netlink_);
+        by_proc = collect_with(proc_);
+    }
     EXPECT_TRUE(by_netlink.warnings.empty()) << by_netlink.warnings.front();
 
-    const auto expected_tcp_listeners = sorted(zoo.tcp_listeners);
     EXPECT_EQ(listeners_on(by_netlink.tcp_listeners, zoo.tcp_ports), expected_tcp_listeners);
     EXPECT_EQ(listeners_on(by_proc.tcp_listeners, zoo.tcp_ports), expected_tcp_listeners);
 
-    const auto expected_established = sorted(zoo.tcp_established);
     EXPECT_EQ(connections_between(by_netlink.tcp_established, zoo.tcp_ports), expected_established);
     EXPECT_EQ(connections_between(by_proc.tcp_established, zoo.tcp_ports), expected_established);
 
-    const auto expected_udp = sorted(zoo.udp_listeners);
     EXPECT_EQ(listeners_on(by_netlink.udp_listeners, zoo.udp_ports), expected_udp);
     EXPECT_EQ(listeners_on(by_proc.udp_listeners, zoo.udp_ports), expected_udp);
 }
