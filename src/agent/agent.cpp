@@ -171,11 +171,20 @@ private:
     void load_state() {
         if (options_.state_file.empty()) return;
         auto state = load_state_file();
-        report_ids_ = ReportIdSequence(state.last_report_id);
+        boot_id_ = read_boot_id(options_.boot_id_file);
+        reserved_through_ = load_id_reserve(id_reserve_file(options_.state_file));
+        std::uint64_t last_id = state.last_report_id;
+        // The state file is written without fsync: after a reboot it may be older than the
+        // ids sent (a power cut), but never older than the synced reserve.
+        if ((boot_id_.empty() || state.boot_id != boot_id_) && reserved_through_ > last_id) {
+            last_id = reserved_through_;
+            log_(LogLevel::info, "report ids continue above " + std::to_string(last_id) +
+                                     ", the reserve kept for restarts after a reboot");
+        }
+        report_ids_ = ReportIdSequence(last_id);
         earlier_runs_ = state.totals;
         if (earlier_runs_.published + earlier_runs_.failed > 0)
             log_(LogLevel::info, "earlier runs: " + format_counts(earlier_runs_));
-        boot_id_ = read_boot_id(options_.boot_id_file);
         if (!state.baseline) return;
         if (!boot_id_.empty() && state.boot_id == boot_id_) {
             confirmed_ = std::move(state.baseline);
@@ -233,7 +242,13 @@ private:
         state.totals = lifetime_counts();
         if (const Baseline* baseline = saved_baseline(); baseline && !boot_id_.empty())
             state.baseline = *baseline;
-        auto saved = ::defender::save_state(options_.state_file, state);
+        auto saved = ::defender::save_state(options_.state_file, state, false);
+        if (saved && report_ids_.last() >= reserved_through_) {
+            // Synced before the id is used: ids stay unique across power cuts.
+            const auto reserve = report_ids_.last() + kReportIdReserve;
+            saved = save_id_reserve(id_reserve_file(options_.state_file), reserve);
+            if (saved) reserved_through_ = reserve;
+        }
         if (saved) {
             if (state_write_failing_) {
                 log_(LogLevel::info,
@@ -548,6 +563,7 @@ private:
     std::string publish_topic_;
     std::vector<std::string> reply_topics_;
     ReportIdSequence report_ids_;
+    std::uint64_t reserved_through_ = 0;  // the synced id reserve (state_file.hpp)
     std::string boot_id_;
     bool state_write_failing_ = false;
     RepeatLimiter state_warnings_;

@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -194,15 +195,18 @@ std::string read_boot_id(const std::filesystem::path& boot_id_file) {
     return id;
 }
 
-Status save_state(const std::filesystem::path& file, const AgentState& state) {
-    const std::string bytes = encode_state(state);
+namespace {
+
+// Writes `bytes` to `file` through a temporary file and a rename; with `synced`, fsyncs the
+// data before the rename and the directory after it.
+Status replace_file(const std::filesystem::path& file, const std::string& bytes, bool synced) {
     const std::filesystem::path temporary = file.string() + ".tmp";
     {
         FileDescriptor fd(
             ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
         if (fd.get() < 0)
             return Error{"cannot write state file " + temporary.string() + ": " + os_error()};
-        if (!write_all(fd.get(), bytes) || ::fsync(fd.get()) != 0) {
+        if (!write_all(fd.get(), bytes) || (synced && ::fsync(fd.get()) != 0)) {
             const auto problem = os_error();
             ::unlink(temporary.c_str());
             return Error{"cannot write state file " + temporary.string() + ": " + problem};
@@ -218,10 +222,34 @@ Status save_state(const std::filesystem::path& file, const AgentState& state) {
         ::unlink(temporary.c_str());
         return Error{"cannot replace state file " + file.string() + ": " + problem};
     }
+    if (!synced) return Done{};
     const auto directory = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
     FileDescriptor dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dir.get() >= 0) ::fsync(dir.get());
     return Done{};
+}
+
+}  // namespace
+
+Status save_state(const std::filesystem::path& file, const AgentState& state, bool synced) {
+    return replace_file(file, encode_state(state), synced);
+}
+
+std::filesystem::path id_reserve_file(const std::filesystem::path& state_file) {
+    return state_file.string() + ".id-reserve";
+}
+
+std::uint64_t load_id_reserve(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    std::string text;
+    if (!std::getline(in, text)) return 0;
+    std::uint64_t reserve = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), reserve);
+    return error == std::errc() && end == text.data() + text.size() ? reserve : 0;
+}
+
+Status save_id_reserve(const std::filesystem::path& file, std::uint64_t reserve) {
+    return replace_file(file, std::to_string(reserve) + "\n", true);
 }
 
 }  // namespace defender

@@ -32,9 +32,25 @@ bool operator==(const AgentState& a, const AgentState& b);
 /// future-version file is an Error naming the file and the problem.
 Result<AgentState> load_state(const std::filesystem::path& file);
 
-/// Writes a temporary file, fsyncs it, renames it over `file` and fsyncs the directory, so a
-/// crash or power cut leaves either the old or the new state, never a torn one.
-Status save_state(const std::filesystem::path& file, const AgentState& state);
+/// Writes a temporary file and renames it over `file`, so a crash of the process leaves
+/// either the old or the new state, never a torn one. With `synced`, the file and then the
+/// directory are fsynced too, which a power cut needs. The agent writes unsynced: what a
+/// power cut could lose is either tied to the boot (the baseline: a new boot starts afresh
+/// anyway) or guarded by the synced id reserve below.
+Status save_state(const std::filesystem::path& file, const AgentState& state, bool synced = true);
+
+/// How far past the newest report id the durable reserve reaches: ids are about epoch
+/// seconds, so at the default 5-minute interval the reserve is synced about once an hour.
+inline constexpr std::uint64_t kReportIdReserve = 3600;
+
+/// `<state file>.id-reserve`: a number no report id has reached yet, written with fsyncs
+/// before an id reaches it. After a reboot (which may have been a power cut that lost unsynced
+/// state writes) ids continue above it, so they never repeat.
+std::filesystem::path id_reserve_file(const std::filesystem::path& state_file);
+/// The reserve in `file`; 0 when there is none or it is unreadable.
+std::uint64_t load_id_reserve(const std::filesystem::path& file);
+/// Writes the reserve atomically, with fsyncs of the file and its directory.
+Status save_id_reserve(const std::filesystem::path& file, std::uint64_t reserve);
 
 /// The state file's text (exposed for tests and the fuzzer).
 std::string encode_state(const AgentState& state);

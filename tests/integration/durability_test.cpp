@@ -19,6 +19,7 @@
 #include "defender/encode.hpp"
 #include "fake_procfs.hpp"
 #include "fault_rig.hpp"
+#include "temp_dir.hpp"
 
 namespace defender::test {
 namespace {
@@ -158,6 +159,44 @@ TEST_F(BaselineAcrossRestarts, NewBootStartsAfresh) {
     const auto next = run_once();
     ASSERT_TRUE(next.metrics->network_stats);
     EXPECT_EQ(next.metrics->network_stats->bytes_in, 50u);
+}
+
+// The state file is written without fsync; a power cut may bring back an older one. The
+// synced id reserve keeps ids unique: after a reboot they continue above it.
+TEST_F(BaselineAcrossRestarts, AfterARebootIdsContinueAboveTheSyncedReserve) {
+    const auto state_file = rig_.work() / "state" / "state.json";
+    const auto reserve_file = id_reserve_file(state_file);
+    const auto first = run_once();
+    ASSERT_EQ(load_id_reserve(reserve_file), first.report_id + kReportIdReserve);
+
+    // Same boot: the state file is trusted, ids follow the clock (the reserve stays ahead).
+    const auto second = run_once();
+    EXPECT_GT(second.report_id, first.report_id);
+    EXPECT_LT(second.report_id, first.report_id + kReportIdReserve);
+    EXPECT_EQ(load_id_reserve(reserve_file), first.report_id + kReportIdReserve)
+        << "no synced write while the reserve is ahead";
+
+    // A power cut lost the last state writes (the file holds the first run's id) and the
+    // machine came back with a new boot id.
+    AgentState stale{first.report_id - 1, std::nullopt, "00000000-0000-4000-8000-000000000001"};
+    ASSERT_TRUE(save_state(state_file, stale).ok());
+    procfs_.set_boot_id("00000000-0000-4000-8000-000000000003");
+    const auto after_reboot = run_once();
+    EXPECT_EQ(after_reboot.report_id, first.report_id + kReportIdReserve + 1) << last_log_;
+    EXPECT_EQ(count_lines(last_log_, "report ids continue above"), 1u) << last_log_;
+    EXPECT_EQ(load_id_reserve(reserve_file), after_reboot.report_id + kReportIdReserve);
+}
+
+TEST(StateFileReserve, ReadsWhatItWritesAndZeroForAnythingElse) {
+    TempDir dir;
+    const auto file = dir / "state.json.id-reserve";
+    EXPECT_EQ(load_id_reserve(file), 0u) << "missing";
+    ASSERT_TRUE(save_id_reserve(file, 1795830000).ok());
+    EXPECT_EQ(load_id_reserve(file), 1795830000u);
+    for (const std::string damage : {"", "12x\n", "-5\n", "99999999999999999999999\n"}) {
+        write_file(file, damage);
+        EXPECT_EQ(load_id_reserve(file), 0u) << damage;
+    }
 }
 
 TEST_F(BaselineAcrossRestarts, DamagedStateFileWarnsOnceAndIdsStayAboveTheClock) {
