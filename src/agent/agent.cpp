@@ -13,6 +13,7 @@
 #include "agent/repeat_limiter.hpp"
 #include "agent/report_ids.hpp"
 #include "agent/state_file.hpp"
+#include "agent/state_slots.hpp"
 #include "defender/reply.hpp"
 #include "defender/topics.hpp"
 
@@ -242,7 +243,8 @@ private:
         state.totals = lifetime_counts();
         if (const Baseline* baseline = saved_baseline(); baseline && !boot_id_.empty())
             state.baseline = *baseline;
-        auto saved = ::defender::save_state(options_.state_file, state, false);
+        if (!state_writer_) state_writer_.emplace(options_.state_file);
+        auto saved = state_writer_->write(state);
         if (saved && report_ids_.last() >= reserved_through_) {
             // Synced before the id is used: ids stay unique across power cuts.
             const auto reserve = report_ids_.last() + kReportIdReserve;
@@ -564,6 +566,7 @@ private:
     std::vector<std::string> reply_topics_;
     ReportIdSequence report_ids_;
     std::uint64_t reserved_through_ = 0;  // the synced id reserve (state_file.hpp)
+    std::optional<StateWriter> state_writer_;
     std::string boot_id_;
     bool state_write_failing_ = false;
     RepeatLimiter state_warnings_;

@@ -1,5 +1,7 @@
 #include "agent/state_file.hpp"
 
+#include "agent/state_slots.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -182,7 +184,9 @@ Result<AgentState> load_state(const std::filesystem::path& file) {
     std::stringstream text;
     text << in.rdbuf();
     if (in.bad()) return Error{"cannot read state file " + file.string() + ": " + os_error()};
-    return decode_state(text.str(), file.string());
+    const std::string content = text.str();
+    if (is_slotted_state(content)) return decode_slotted_state(content, file.string());
+    return decode_state(content, file.string());
 }
 
 std::string read_boot_id(const std::filesystem::path& boot_id_file) {
@@ -233,6 +237,10 @@ Status replace_file(const std::filesystem::path& file, const std::string& bytes,
 
 Status save_state(const std::filesystem::path& file, const AgentState& state, bool synced) {
     return replace_file(file, encode_state(state), synced);
+}
+
+Status save_state_bytes(const std::filesystem::path& file, const std::string& bytes, bool synced) {
+    return replace_file(file, bytes, synced);
 }
 
 std::filesystem::path id_reserve_file(const std::filesystem::path& state_file) {

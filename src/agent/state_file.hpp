@@ -39,6 +39,10 @@ Result<AgentState> load_state(const std::filesystem::path& file);
 /// anyway) or guarded by the synced id reserve below.
 Status save_state(const std::filesystem::path& file, const AgentState& state, bool synced = true);
 
+/// `bytes` as the whole content of `file`, through a temporary file and a rename (synced:
+/// with fsyncs of the data and the directory).
+Status save_state_bytes(const std::filesystem::path& file, const std::string& bytes, bool synced);
+
 /// How far past the newest report id the durable reserve reaches: ids are about epoch
 /// seconds, so at the default 5-minute interval the reserve is synced about once an hour.
 inline constexpr std::uint64_t kReportIdReserve = 3600;

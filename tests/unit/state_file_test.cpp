@@ -1,6 +1,7 @@
 // The agent's state file: round trip, and every kind of damage gives an error, never a crash.
 
 #include "agent/state_file.hpp"
+#include "agent/state_slots.hpp"
 
 #include "agent/repeat_limiter.hpp"
 
@@ -188,6 +189,66 @@ TEST_F(AgentStateFile, ThisMachinesBootIdIsReadable) {
 }
 
 // A state file that cannot be written (and other repeating faults) warns once an hour.
+// --- the slotted file the agent writes in place (state_slots.hpp) -------------------------
+
+TEST_F(AgentStateFile, TheWriterAlternatesSlotsAndLoadReadsTheNewest) {
+    StateWriter writer(file());
+    for (std::uint64_t id = 1; id <= 5; ++id) {
+        AgentState state = full_state();
+        state.last_report_id = id;
+        ASSERT_TRUE(writer.write(state).ok());
+        const auto loaded = load_state(file());
+        ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+        EXPECT_EQ(loaded->last_report_id, id);
+        EXPECT_EQ(*loaded, state);
+    }
+    EXPECT_EQ(std::filesystem::file_size(file()) % 4096, 0u);
+}
+
+TEST_F(AgentStateFile, AWriteTornAnywhereLeavesTheOtherSlot) {
+    StateWriter writer(file());
+    ASSERT_TRUE(writer.write({10, std::nullopt, {}}).ok());
+    ASSERT_TRUE(writer.write({11, std::nullopt, {}}).ok());  // the newest, in the first slot
+    std::string text;
+    {
+        std::ifstream in(file(), std::ios::binary);
+        text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const std::size_t slot = text.size() / 2;
+    // Damage one byte of the newest slot's header or JSON: the older slot is read. The
+    // padding after them is not checked.
+    const std::size_t json_end = text.find('\n') + 1 + encode_state({11, std::nullopt, {}}).size();
+    for (std::size_t at = 0; at < json_end + 40; ++at) {
+        std::string damaged = text;
+        damaged[at] = static_cast<char>(damaged[at] ^ 0x01);
+        const auto loaded = decode_slotted_state(damaged, "state.json");
+        ASSERT_TRUE(loaded.ok()) << at;
+        EXPECT_EQ(loaded->last_report_id, at < json_end ? 10u : 11u) << at;
+    }
+    // Both slots damaged: an error naming the file.
+    std::string both = text;
+    both[60] ^= 0x01;
+    both[slot + 60] ^= 0x01;
+    const auto loaded = decode_slotted_state(both, "state.json");
+    ASSERT_FALSE(loaded.ok());
+    EXPECT_EQ(loaded.error().message, "state file state.json is corrupt (no intact copy)");
+    EXPECT_FALSE(decode_slotted_state(text.substr(0, text.size() - 1), "state.json").ok())
+        << "an odd size is no slotted file";
+}
+
+TEST_F(AgentStateFile, AStateOutgrowingItsSlotMakesAFreshFile) {
+    StateWriter writer(file());
+    ASSERT_TRUE(writer.write({1, std::nullopt, {}}).ok());
+    const auto small = std::filesystem::file_size(file());
+    AgentState big = full_state();
+    big.boot_id = std::string(9000, 'b');
+    ASSERT_TRUE(writer.write(big).ok());
+    EXPECT_GT(std::filesystem::file_size(file()), small);
+    const auto loaded = load_state(file());
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    EXPECT_EQ(*loaded, big);
+}
+
 TEST(RepeatLimiter, WarnsOncePerPeriod) {
     using namespace std::chrono_literals;
     RepeatLimiter limiter(1h);
