@@ -52,7 +52,8 @@ void add_socket(const DiagSocket& socket, DiagProtocol protocol, Snapshot& snaps
     }
 }
 
-SockDiagRequest make_sock_diag_request(int family, DiagProtocol protocol, std::uint32_t sequence) {
+SockDiagRequest make_sock_diag_request(int family, DiagProtocol protocol, std::uint32_t sequence,
+                                       TcpStates states) {
     SockDiagRequest request{};
     request.header.nlmsg_len = sizeof(request);
     request.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
@@ -61,7 +62,8 @@ SockDiagRequest make_sock_diag_request(int family, DiagProtocol protocol, std::u
     request.body.sdiag_family = static_cast<std::uint8_t>(family);
     if (protocol == DiagProtocol::tcp) {
         request.body.sdiag_protocol = IPPROTO_TCP;
-        request.body.idiag_states = (1U << TCP_LISTEN) | (1U << TCP_ESTABLISHED);
+        request.body.idiag_states = (states != TcpStates::Established ? 1U << TCP_LISTEN : 0U) |
+                                    (states != TcpStates::Listen ? 1U << TCP_ESTABLISHED : 0U);
     } else {
         // Every state: "unconnected" is decided on the remote address, as /proc/net/udp is read.
         request.body.sdiag_protocol = IPPROTO_UDP;

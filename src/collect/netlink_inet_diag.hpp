@@ -39,6 +39,10 @@ struct SockDiagRequest {
 
 /// A dump request for one family (AF_INET, AF_INET6) and transport, filtered in the kernel to
 /// the states add_socket keeps.
-SockDiagRequest make_sock_diag_request(int family, DiagProtocol protocol, std::uint32_t sequence);
+/// Which TCP states a TCP dump asks for (UDP dumps always ask for all).
+enum class TcpStates { ListenAndEstablished, Listen, Established };
+
+SockDiagRequest make_sock_diag_request(int family, DiagProtocol protocol, std::uint32_t sequence,
+                                       TcpStates states = TcpStates::ListenAndEstablished);
 
 }  // namespace defender::netlink
