@@ -13,15 +13,9 @@ Result<std::string> aws_credentials_source() {
     return Error{"the lean MQTT client does not do WebSocket"};
 }
 
-Result<std::string> proxy_description(const MqttSettings& settings) {
-    auto proxy = effective_proxy(settings, process_environment());
-    if (!proxy) return proxy.error();
-    return *proxy ? describe_proxy(**proxy) : std::string();
-}
-
 constexpr MqttModule kModule{
     kMqttModuleVersion,      &create_transport,       &check_tls_files_for_lean_transport,
-    &key_permission_warning, &aws_credentials_source, &proxy_description};
+    &key_permission_warning, &aws_credentials_source, &describe_effective_proxy};
 
 }  // namespace
 }  // namespace defender

@@ -26,6 +26,13 @@ struct MqttModule {
     Result<std::string> (*proxy_description)(const MqttSettings& settings);
 };
 
+/// What both modules answer for proxy_description: the effective proxy without credentials.
+inline Result<std::string> describe_effective_proxy(const MqttSettings& settings) {
+    auto proxy = effective_proxy(settings, process_environment());
+    if (!proxy) return proxy.error();
+    return *proxy ? describe_proxy(**proxy) : std::string();
+}
+
 }  // namespace defender
 
 /// The symbol the executable looks up.

@@ -20,6 +20,9 @@ step "cmake --install into a temporary prefix"
 cmake --install "$build" --prefix "$prefix" >"$tmp/install.log"
 libdir=$(dirname "$(find "$prefix" -name libdefender.a -print -quit)")
 for file in "$prefix/bin/defender" "$libdir/defender/defender-mqtt.so" "$libdir/libdefender.a" \
+    "$libdir/defender/defender-mqtt-lean.so" "$libdir/libdefender_mqtt_lean.a" \
+    "$libdir/libdefender_mqtt_common.a" "$libdir/pkgconfig/defender-mqtt-lean.pc" \
+    "$libdir/cmake/Defender/FindMbedTLS.cmake" \
     "$libdir/libdefender_mqtt.a" "$prefix/include/defender/defender.hpp" \
     "$libdir/cmake/Defender/DefenderConfig.cmake" \
     "$libdir/cmake/Defender/DefenderConfigVersion.cmake" "$libdir/pkgconfig/defender.pc" \
@@ -50,23 +53,25 @@ if cmake -S "$tmp/wants-mqtt" -B "$tmp/wants-mqtt/build" -DCMAKE_PREFIX_PATH="$p
     fail "COMPONENTS mqtt was found without Paho"
 fi
 
-step "Defender::mqtt links (Paho and OpenSSL found through the package)"
+step "Defender::mqtt and Defender::mqtt_lean link (Paho, OpenSSL, mbed TLS found through the package)"
 mkdir "$tmp/mqtt-consumer"
 cat >"$tmp/mqtt-consumer/CMakeLists.txt" <<'CMAKE'
 cmake_minimum_required(VERSION 3.25)
 project(mqtt_consumer LANGUAGES CXX)
 set(CMAKE_CXX_STANDARD 20)
-find_package(Defender REQUIRED COMPONENTS mqtt)
+find_package(Defender REQUIRED COMPONENTS mqtt mqtt_lean)
 add_executable(mqtt-consumer main.cpp)
-target_link_libraries(mqtt-consumer PRIVATE Defender::mqtt)
+target_link_libraries(mqtt-consumer PRIVATE Defender::mqtt Defender::mqtt_lean)
 CMAKE
 cat >"$tmp/mqtt-consumer/main.cpp" <<'CPP'
+#include "defender/lean_mqtt_transport.hpp"
 #include "defender/mqtt_transport.hpp"
 int main() {
     defender::MqttSettings settings;
     settings.endpoint = "localhost";
     defender::MqttTransport transport(settings);
-    return transport.is_connected() ? 1 : 0;
+    defender::LeanMqttTransport lean(settings);
+    return transport.is_connected() || lean.is_connected() ? 1 : 0;
 }
 CPP
 cmake -S "$tmp/mqtt-consumer" -B "$tmp/mqtt-consumer/build" -DCMAKE_PREFIX_PATH="$prefix" \
@@ -100,7 +105,7 @@ step "the installed defender"
 # Run from elsewhere, so only the install-relative lookup can find the module: the agent must
 # get as far as checking its files.
 set +e
-output=$(cd / && env -u DEFENDER_MQTT_MODULE "$prefix/bin/defender" agent --endpoint localhost \
+output=$(cd / && env -u DEFENDER_MQTT_MODULE -u DEFENDER_MQTT_LEAN_MODULE "$prefix/bin/defender" agent --endpoint localhost \
     -r /nonexistent/ca.pem -c /nonexistent/cert.pem -k /nonexistent/key.pem \
     --client-id consumer-test -t consumer-test 2>&1)
 status=$?

@@ -17,6 +17,7 @@
 #include "defender/lean_mqtt_transport.hpp"
 #include "event_recorder.hpp"
 #include "mosquitto_broker.hpp"
+#include "mqtt_test_settings.hpp"
 #include "ports.hpp"
 #include "test_pki.hpp"
 
@@ -37,14 +38,7 @@ protected:
     static const TestPki& pki() { return *pki_; }
 
     static MqttSettings settings_for(std::uint16_t port, const std::string& client_id = "T") {
-        MqttSettings settings;
-        settings.endpoint = "localhost";
-        settings.port = port;
-        settings.client_id = client_id;
-        settings.root_ca = pki().ca_cert();
-        settings.cert = pki().client().cert;
-        settings.key = pki().client().key;
-        settings.connect_timeout = 3s;
+        MqttSettings settings = test::local_mutual_tls_settings(pki(), port, client_id);
         settings.proxy_from_environment = false;
         return settings;
     }

@@ -13,6 +13,7 @@
 #include "defender/mqtt_transport.hpp"
 #include "event_recorder.hpp"
 #include "mosquitto_broker.hpp"
+#include "mqtt_test_settings.hpp"
 #include "openssl_server.hpp"
 #include "ports.hpp"
 #include "temp_dir.hpp"
@@ -47,15 +48,7 @@ protected:
     static const TestPki& pki() { return *pki_; }
 
     static MqttSettings settings_for(std::uint16_t port, const std::string& client_id = "T") {
-        MqttSettings settings;
-        settings.endpoint = "localhost";
-        settings.port = port;
-        settings.client_id = client_id;
-        settings.root_ca = pki().ca_cert();
-        settings.cert = pki().client().cert;
-        settings.key = pki().client().key;
-        settings.connect_timeout = 3s;
-        return settings;
+        return test::local_mutual_tls_settings(pki(), port, client_id);
     }
 
     static std::string target(std::uint16_t port) { return "localhost:" + std::to_string(port); }
@@ -213,15 +206,7 @@ const TestPki& shared_pki() {
 }
 
 MqttSettings settings_for(std::uint16_t port, const std::string& client_id = "T") {
-    MqttSettings settings;
-    settings.endpoint = "localhost";
-    settings.port = port;
-    settings.client_id = client_id;
-    settings.root_ca = shared_pki().ca_cert();
-    settings.cert = shared_pki().client().cert;
-    settings.key = shared_pki().client().key;
-    settings.connect_timeout = 3s;
-    return settings;
+    return test::local_mutual_tls_settings(shared_pki(), port, client_id);
 }
 
 std::string target(std::uint16_t port) {

@@ -1,5 +1,7 @@
 #include "transport/lean/tls_pem_files.hpp"
 
+#include "transport/mqtt_common/credential_file.hpp"
+
 #include <mbedtls/platform_util.h>
 
 #include <cerrno>
@@ -11,10 +13,6 @@ namespace defender::lean {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct FileClose {
-    void operator()(std::FILE* file) const { std::fclose(file); }
-};
 
 // Key bytes do not outlive their parsing.
 class WipedString {
@@ -32,30 +30,9 @@ private:
 // The file's bytes followed by a NUL (mbed TLS recognizes PEM only NUL-terminated), or
 // "cannot read <role> <path>: <reason>" (the same texts as the OpenSSL check_tls_files).
 Result<std::string> read_with_nul(const fs::path& path, const std::string& role) {
-    if (path.empty()) {
-        return Error{"no " + role + " file given"};
-    }
-    const std::string prefix = "cannot read " + role + " " + path.string() + ": ";
-    std::error_code error;
-    if (fs::is_directory(path, error)) {
-        return Error{prefix + "Is a directory"};
-    }
-    std::unique_ptr<std::FILE, FileClose> file(std::fopen(path.c_str(), "rb"));
-    if (!file) {
-        return Error{prefix + std::strerror(errno)};
-    }
-    std::string content;
-    char buffer[1024];
-    std::size_t got = 0;
-    while ((got = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
-        content.append(buffer, got);
-    }
-    mbedtls_platform_zeroize(buffer, sizeof buffer);
-    if (std::ferror(file.get())) {
-        mbedtls_platform_zeroize(content.data(), content.size());
-        return Error{prefix + std::strerror(errno)};
-    }
-    content.push_back('\0');
+    auto content = mqtt_transport::read_credential_file(path, role);
+    if (!content) return content;
+    content->push_back('\0');
     return content;
 }
 

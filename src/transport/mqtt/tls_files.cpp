@@ -14,6 +14,7 @@
 #include <string>
 
 #include "defender/mqtt_transport.hpp"
+#include "transport/mqtt_common/credential_file.hpp"
 
 namespace defender {
 namespace {
@@ -29,9 +30,6 @@ struct X509Free {
 struct KeyFree {
     void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
 };
-struct FileClose {
-    void operator()(std::FILE* file) const { std::fclose(file); }
-};
 using BioPtr = std::unique_ptr<BIO, BioFree>;
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 using KeyPtr = std::unique_ptr<EVP_PKEY, KeyFree>;
@@ -41,30 +39,8 @@ int refuse_passphrase(char*, int, int, void*) {
     return -1;
 }
 
-// The file's bytes, or "cannot read <role> <path>: <reason>".
 Result<std::string> read_file(const fs::path& path, const std::string& role) {
-    const std::string prefix = "cannot read " + role + " " + path.string() + ": ";
-    if (path.empty()) {
-        return Error{"no " + role + " file given"};
-    }
-    std::error_code error;
-    if (fs::is_directory(path, error)) {
-        return Error{prefix + "Is a directory"};
-    }
-    std::unique_ptr<std::FILE, FileClose> file(std::fopen(path.c_str(), "rb"));
-    if (!file) {
-        return Error{prefix + std::strerror(errno)};
-    }
-    std::string content;
-    char buffer[4096];
-    std::size_t got = 0;
-    while ((got = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
-        content.append(buffer, got);
-    }
-    if (std::ferror(file.get())) {
-        return Error{prefix + std::strerror(errno)};
-    }
-    return content;
+    return mqtt_transport::read_credential_file(path, role);
 }
 
 BioPtr memory_bio(const std::string& content) {
