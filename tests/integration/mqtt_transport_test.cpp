@@ -51,20 +51,6 @@ protected:
         return test::local_mutual_tls_settings(pki(), port, client_id);
     }
 
-    static std::string target(std::uint16_t port) { return "localhost:" + std::to_string(port); }
-
-    // Connects with `settings` and expects failure with exactly `expected_error`.
-    static void expect_connect_error(const MqttSettings& settings,
-                                     const std::string& expected_error) {
-        MqttTransport transport(settings);
-        const auto start = std::chrono::steady_clock::now();
-        Status connected = transport.connect();
-        ASSERT_FALSE(connected.ok());
-        EXPECT_EQ(connected.error().message, expected_error);
-        EXPECT_FALSE(transport.is_connected());
-        EXPECT_LT(elapsed_since(start), settings.connect_timeout);
-    }
-
 private:
     static inline std::unique_ptr<TestPki> pki_;
 };
