@@ -50,11 +50,20 @@ protected:
 
     std::size_t accepted() const { return accepted_ids(rig_).size(); }
 
-    // After the last change of the counters: two more accepted reports, then the accepted
-    // reports must account for every byte and packet, once.
+    // After the last change of the counters: two more accepted reports, and then, once the
+    // reports still in flight at the change are answered too (after an outage several can
+    // be), the accepted reports must account for every byte and packet, once. Waiting for
+    // the sum rather than a count of reports: a surplus (traffic counted twice) never
+    // settles and fails after the deadline, as a shortfall does.
     void expect_nothing_lost(ChildProcess& agent) {
         const auto seen = accepted();
         ASSERT_TRUE(rig_.wait_for_accepted(seen + 2, 30s)) << agent.stderr_text();
+        const auto settled = [&] {
+            const auto sum = accepted_traffic(rig_);
+            return sum.bytes_in == bytes_in_ && sum.packets_in == packets_in_ &&
+                   sum.bytes_out == bytes_out_ && sum.packets_out == packets_out_;
+        };
+        eventually(settled, 10s);
         const auto sum = accepted_traffic(rig_);
         EXPECT_EQ(sum.bytes_in, bytes_in_) << sum.reports << " reports\n"
                                            << agent.stderr_text() << describe_reports(rig_);
