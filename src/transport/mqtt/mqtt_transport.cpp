@@ -7,11 +7,11 @@
 #include <utility>
 
 #include "defender/sigv4.hpp"
-#include "transport/mqtt_common/connect_failure.hpp"
 #include "transport/mqtt/paho_options.hpp"
 #include "transport/mqtt/proxy_probe.hpp"
-#include "transport/mqtt_common/suback.hpp"
 #include "transport/mqtt/tls_diagnosis.hpp"
+#include "transport/mqtt_common/connect_failure.hpp"
+#include "transport/mqtt_common/suback.hpp"
 
 namespace defender {
 namespace {
