@@ -42,8 +42,10 @@ public:
     bool is_connected() const override;
     /// QoS 1; waits up to settings.connect_timeout for the SUBACK.
     Status subscribe(const std::vector<std::string>& topic_filters) override;
-    /// QoS 1; waits up to `timeout` for the PUBACK. After a timeout the message stays in
-    /// flight and is sent again after a reconnect (persistent sessions).
+    /// QoS 1; waits up to `timeout` for the PUBACK. A message written but not acknowledged
+    /// (the timeout passed, or the connection dropped meanwhile) fails only at the timeout,
+    /// stays in flight and is sent again after a reconnect that finds the session; one that
+    /// could not be written fails at once and is dropped.
     Status publish(const std::string& topic, const std::string& payload,
                    std::chrono::milliseconds timeout) override;
     /// Sends DISCONNECT (best effort, within `timeout`) and closes the connection.

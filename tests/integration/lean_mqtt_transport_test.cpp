@@ -186,6 +186,32 @@ TEST_F(LeanMqttTransportTest, AnUnacknowledgedPublishIsSentAgainAfterReconnectin
     EXPECT_EQ(message->payload, "in doubt");
 }
 
+// As with Paho: a PUBLISH written but never acknowledged may have arrived, so it fails only
+// at its timeout (the agent counts such a report as in flight), even when the connection
+// drops while it waits.
+TEST_F(LeanMqttTransportTest, AWrittenPublishWhoseConnectionDropsFailsOnlyAtItsTimeout) {
+    MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
+    auto blackhole = std::make_unique<test::BlackholeProxy>(broker.port());
+    EventRecorder events;
+    LeanMqttTransport transport(settings_for(blackhole->port()));
+    transport.set_event_sink(events.sink());
+    ASSERT_TRUE(transport.connect().ok());
+    blackhole->go_silent();
+    std::thread dropper([&] {
+        std::this_thread::sleep_for(300ms);
+        blackhole.reset();  // closes both sides: the connection is lost
+    });
+    const auto start = std::chrono::steady_clock::now();
+    Status published = transport.publish(kTopic, "{}", 1500ms);
+    const auto waited = std::chrono::steady_clock::now() - start;
+    dropper.join();
+    ASSERT_FALSE(published.ok());
+    EXPECT_EQ(published.error().message, "no PUBACK for " + kTopic + " within 1500 ms");
+    EXPECT_GE(waited, 1500ms);
+    EXPECT_TRUE(events.wait_for_connection_lost(1s).has_value());
+    EXPECT_FALSE(transport.is_connected());
+}
+
 TEST_F(LeanMqttTransportTest, TunnelsThroughAnHttpProxyWithBasicAuthentication) {
     MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
     test::ConnectProxy proxy({"user", "s3cret", false});
