@@ -53,11 +53,6 @@ bool MqttSession::alive() const {
     return !lost_ && !stopping_;
 }
 
-std::string MqttSession::lost_reason() const {
-    std::lock_guard lock(state_mutex_);
-    return lost_reason_;
-}
-
 void MqttSession::lose(const std::string& reason) {
     bool first = false;
     {
@@ -178,10 +173,7 @@ bool MqttSession::read_available(std::vector<IncomingPacket>& packets, std::stri
             last_received_ = Clock::now();
             continue;
         }
-        if (outcome.kind != IoOutcome::Kind::WouldBlock) {
-            problem = outcome.reason;
-            break;
-        }
+        if (outcome.kind != IoOutcome::Kind::WouldBlock) problem = outcome.reason;
         break;
     }
     for (;;) {

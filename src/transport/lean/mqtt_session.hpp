@@ -57,8 +57,6 @@ public:
         std::uint16_t packet_id, std::chrono::steady_clock::time_point deadline);
     /// DISCONNECT and close_notify (best effort, within `deadline`), then stops the thread.
     void close(std::chrono::steady_clock::time_point deadline);
-    /// Why the connection was lost ("" while alive).
-    std::string lost_reason() const;
 
 private:
     void run();

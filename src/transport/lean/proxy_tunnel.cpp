@@ -86,17 +86,8 @@ std::optional<StepFailure> open_proxy_tunnel(int fd, const ProxySettings& proxy,
     if (auto* failure = std::get_if<StepFailure>(&header)) return *failure;
     const int status = status_code(std::get<std::string>(header));
     if (status < 0) return StepFailure{false, name + " did not answer CONNECT with HTTP"};
-    if (status == 407) {
-        return StepFailure{
-            false, name + " refused CONNECT to " + target + ": HTTP 407 (" +
-                       (proxy.username.empty() ? "it wants credentials: give user:password@ in "
-                                                 "the proxy URL"
-                                               : "wrong proxy user name or password") +
-                       ")"};
-    }
     if (status < 200 || status > 299) {
-        return StepFailure{
-            false, name + " refused CONNECT to " + target + ": HTTP " + std::to_string(status)};
+        return StepFailure{false, mqtt_transport::describe_proxy_refusal(proxy, target, status)};
     }
     return std::nullopt;
 }

@@ -11,6 +11,7 @@
 
 #include "defender/mqtt_transport.hpp"
 #include "defender/result.hpp"
+#include "transport/lean/step_failure.hpp"
 #include "util/unique_fd.hpp"
 
 namespace defender::lean {
@@ -45,14 +46,10 @@ private:
 };
 
 /// Why a handshake did not complete.
-struct HandshakeFailure {
-    bool timed_out = false;  ///< the deadline passed first
-    /// One line without the "connect to host:port failed: " prefix, e.g. "server certificate
-    /// verification failed: hostname mismatch", "TLS handshake failed: the server rejected
-    /// the device certificate (alert: unknown CA)", "TLS handshake failed: the server closed
-    /// the connection". Empty when timed_out.
-    std::string reason;
-};
+/// Its reason is one line without the "connect to host:port failed: " prefix, e.g. "server
+/// certificate verification failed: hostname mismatch", "TLS handshake failed: the server
+/// rejected the device certificate (alert: unknown CA)"; empty when timed_out.
+using HandshakeFailure = StepFailure;
 
 /// What a non-blocking read or write did.
 struct IoOutcome {

@@ -16,16 +16,8 @@ std::optional<std::string> diagnose_proxy(const ProxySettings& proxy, const std:
         headers.emplace_back("Proxy-Authorization", basic_authorization(proxy));
     auto response = auth::http_request("CONNECT", url, headers, timeout);
     if (!response) return name + ": " + response.error().message;
-    if (response->status == 407) {
-        return name + " refused CONNECT to " + target + ": HTTP 407 (" +
-               (proxy.username.empty()
-                    ? "it wants credentials: give user:password@ in the proxy URL"
-                    : "wrong proxy user name or password") +
-               ")";
-    }
     if (response->status < 200 || response->status > 299) {
-        return name + " refused CONNECT to " + target + ": HTTP " +
-               std::to_string(response->status);
+        return describe_proxy_refusal(proxy, target, response->status);
     }
     return std::nullopt;
 }

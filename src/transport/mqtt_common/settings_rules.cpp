@@ -55,5 +55,15 @@ std::string basic_authorization(const ProxySettings& proxy) {
     return "Basic " + ipc::base64_encode(proxy.username + ":" + proxy.password);
 }
 
+std::string describe_proxy_refusal(const ProxySettings& proxy, const std::string& target,
+                                   int status) {
+    std::string text = "proxy " + describe_proxy(proxy) + " refused CONNECT to " + target +
+                       ": HTTP " + std::to_string(status);
+    if (status != 407) return text;
+    return text + (proxy.username.empty()
+                       ? " (it wants credentials: give user:password@ in the proxy URL)"
+                       : " (wrong proxy user name or password)");
+}
+
 }  // namespace mqtt_transport
 }  // namespace defender
