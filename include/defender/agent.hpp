@@ -52,6 +52,10 @@ struct AgentOptions {
     std::chrono::milliseconds backoff_initial = std::chrono::seconds(1);
     /// Longest wait between connection attempts.
     std::chrono::milliseconds backoff_max = std::chrono::minutes(2);
+    /// While the agent cannot connect, a warning reminds that it is still not connected this
+    /// long after the outage began, then at doubling intervals up to an hour; a link that keeps
+    /// dropping is a "connection lost" warning at most this often.
+    std::chrono::milliseconds outage_reminder = std::chrono::minutes(5);
     /// false for transports that never answer (dry run): a published report is final at once.
     bool expect_replies = true;
     /// Stop after this many reports are settled (accepted, rejected or unanswered; published,

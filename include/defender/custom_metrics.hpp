@@ -63,14 +63,19 @@ struct BuiltinSource {
 };
 
 /// Run without a shell (argv[0] looked up on PATH), standard input /dev/null, as the agent's
-/// user; killed with its process group when it runs longer than `timeout` or prints more
-/// than `max_output_bytes`. A non-zero exit status is a failed reading.
+/// user, with a minimal environment (PATH, LANG, HOME, TZ and the variables named in
+/// `environment`, never the agent's credentials); killed with its process group when it runs
+/// longer than `timeout` or prints more than `max_output_bytes`, and whatever it leaves
+/// running in its process group is killed when it exits. A non-zero exit status is a failed
+/// reading.
 struct CommandSource {
     std::vector<std::string> argv;  ///< Program and arguments, run without a shell.
     /// Killed (with its process group) after this long.
     std::chrono::milliseconds timeout = kDefaultCommandTimeout;
     /// More output than this fails the reading.
     std::size_t max_output_bytes = kDefaultMaxSourceBytes;
+    /// Names of further variables passed from the agent's environment (when set there).
+    std::vector<std::string> environment;
 };
 
 /// A regular file (e.g. a sensor in /sys), read whole at every report.
@@ -131,6 +136,10 @@ struct CustomMetricOptions {
     std::size_t max_list_size = kDefaultMaxListSize;
     /// The addresses of interface_addresses (loopback interfaces are left out).
     AddressSource address_source = system_address_source();
+    /// After each reading, reap every exited child process of this process (waitpid(-1)):
+    /// for an agent that is PID 1 or a child subreaper, where the orphans of commands land.
+    /// Only for a process with no other children of its own.
+    bool reap_orphans = false;
 };
 
 /// One line for the log: a metric started failing (`problem`) or works again.
@@ -178,10 +187,15 @@ public:
     /// How many readings of `name` failed so far (source or data rules).
     std::uint64_t failures(std::string_view name) const;
 
+    /// Kills the commands running now and makes every later command fail at once (for a
+    /// process that is stopping). Safe to call from any thread, also during read().
+    void cancel();
+
 private:
     struct Entry;
     CustomMetricOptions options_;
     std::vector<std::unique_ptr<Entry>> entries_;
+    int cancel_fd_ = -1;  ///< an eventfd, readable once cancel() was called
 };
 
 }  // namespace defender

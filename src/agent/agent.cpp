@@ -10,12 +10,14 @@
 
 #include "agent/backoff.hpp"
 #include "agent/event_queue.hpp"
+#include "agent/outage_log.hpp"
 #include "agent/repeat_limiter.hpp"
 #include "agent/report_ids.hpp"
 #include "agent/state_file.hpp"
 #include "agent/state_slots.hpp"
 #include "defender/reply.hpp"
 #include "defender/topics.hpp"
+#include "util/printable.hpp"
 
 namespace defender {
 namespace {
@@ -25,6 +27,11 @@ using Clock = std::chrono::steady_clock;
 struct StopRequested {};
 struct ReconfigureRequested {};
 using LoopEvent = std::variant<TransportEvent, StopRequested, ReconfigureRequested>;
+
+/// A connection that stayed up this long was healthy: the next reconnect starts again with
+/// short waits. A broker that drops the agent sooner (AWS IoT, when the policy denies a
+/// publish) makes the waits grow.
+constexpr std::chrono::seconds kStableLink{60};
 
 /// A change of the wall clock against the monotonic clock larger than this is a step.
 constexpr std::chrono::seconds kClockStep{5};
@@ -46,6 +53,11 @@ struct PendingReport {
 /// A report in doubt on a link that neither drops nor answers is deemed lost after this many
 /// reply timeouts (a half-open link is normally noticed by the keep-alive well before).
 constexpr int kDoubtfulTimeouts = 10;
+
+// A string the broker or the service chose, for a log line: escaped and cut short.
+std::string peer_text(std::string_view text) {
+    return util::printable(text, util::kMaxPeerTextBytes);
+}
 
 std::string format_counts(const AgentCounts& counts) {
     return "accepted " + std::to_string(counts.accepted) + ", rejected " +
@@ -75,7 +87,11 @@ public:
           random_(std::random_device{}()),
           backoff_(options_.backoff_initial, options_.backoff_max, random_()),
           state_warnings_(options_.repeat_warning_interval),
-          bad_reply_warnings_(options_.repeat_warning_interval) {}
+          bad_reply_warnings_(options_.repeat_warning_interval),
+          subscribe_warnings_(options_.repeat_warning_interval),
+          outage_log_(options_.outage_reminder, std::chrono::hours(1), options_.outage_reminder) {
+        running_metrics_ = options_.custom_metrics;
+    }
 
     AgentCounts run() {
         if (auto topics = make_topics(); !topics) {
@@ -113,6 +129,11 @@ public:
 
     void stop() {
         stopping_ = true;
+        {
+            // A custom-metric command may run for up to an hour: kill it, do not wait.
+            std::lock_guard lock(reconfigure_mutex_);
+            if (running_metrics_) running_metrics_->cancel();
+        }
 
         events_.push(StopRequested{});
     }
@@ -140,6 +161,10 @@ private:
         options_.encoding = changed->encoding;
         options_.build = changed->build;
         options_.custom_metrics = changed->custom_metrics;
+        {
+            std::lock_guard lock(reconfigure_mutex_);
+            running_metrics_ = options_.custom_metrics;
+        }
         options_.max_report_bytes = changed->max_report_bytes;
         // The schedule keeps its last slot and continues at the new interval from there.
         next_report_ = std::max(Clock::now(), next_report_ - old_interval + options_.interval);
@@ -285,30 +310,27 @@ private:
         return deadline;
     }
 
+    void log_line(const OutageLog::Line& line) { log_(line.level, line.text); }
+
     void try_connect() {
         auto connected = transport_.connect();
         if (!connected) {
             const auto wait = backoff_.next();
-            // One line per failure streak change keeps a long outage from flooding the log.
-            log_(backoff_.failures() == 1 ? LogLevel::warn : LogLevel::debug,
-                 "cannot connect: " + connected.error().message + "; retrying in " +
-                     std::to_string(wait.count() / 1000.0).substr(0, 5) + " s");
+            log_line(outage_log_.failed(connected.error().message, wait, Clock::now()));
             next_connect_ = Clock::now() + wait;
             return;
         }
         auto subscribed = transport_.subscribe(reply_topics_);
         if (!subscribed) {
-            log_(LogLevel::warn,
+            // A policy without iot:Subscribe refuses every retry: one warning an hour.
+            log_(subscribe_warnings_.warn() ? LogLevel::warn : LogLevel::debug,
                  "cannot subscribe to the reply topics: " + subscribed.error().message);
             transport_.disconnect(std::chrono::seconds(1));
             next_connect_ = Clock::now() + backoff_.next();
             return;
         }
-        log_(LogLevel::info, backoff_.failures() == 0 && !was_connected_
-                                 ? "connected"
-                                 : "connected again after " + std::to_string(backoff_.failures()) +
-                                       " failed attempt(s)");
-        backoff_.reset();
+        connected_at_ = Clock::now();
+        log_line(outage_log_.connected(*connected_at_));
         // Reports in doubt are resent now if the broker kept the session: their replies
         // come within the reply timeout from here.
         for (auto& pending : pending_) {
@@ -324,7 +346,6 @@ private:
             next_report_ = Clock::now() + options_.interval;
         }
         missed_while_down_ = false;
-        was_connected_ = true;
     }
 
     void publish_report() {
@@ -351,6 +372,7 @@ private:
         save_state();
         Report report = build_report(*snapshot, since, report_id, options_.build, random_);
         add_custom_metrics(report);
+        if (stopping_) return;  // its commands were killed: not a report worth sending
         auto bytes =
             encode_within_limits(report, options_.encoding, options_.max_report_bytes, random_);
         if (!bytes) {
@@ -427,9 +449,14 @@ private:
         if (std::holds_alternative<ReconfigureRequested>(event)) return apply_new_options();
         auto& transport_event = std::get<TransportEvent>(event);
         if (auto* lost = std::get_if<ConnectionLost>(&transport_event)) {
-            log_(LogLevel::warn, "connection lost: " + lost->reason);
-            missed_while_down_ = true;
-            next_connect_ = Clock::now() + backoff_.next();
+            const auto now = Clock::now();
+            log_line(outage_log_.lost(lost->reason, now));
+            // Backoff starts afresh only after a link that held; a report is due on the
+            // reconnect only if a slot passed meanwhile (the loop marks it), so a broker that
+            // drops the agent after each publish sees neither a storm nor extra reports.
+            if (connected_at_ && now - *connected_at_ >= kStableLink) backoff_.reset();
+            connected_at_.reset();
+            next_connect_ = now + backoff_.next();
             return;
         }
         handle_message(std::get<IncomingMessage>(transport_event));
@@ -439,13 +466,13 @@ private:
         const auto topic = parse_topic(message.topic);
         if (!topic || topic->thing_name != options_.thing_name ||
             topic->format != options_.encoding.format || topic->kind == TopicKind::publish) {
-            log_(LogLevel::debug, "ignored a message on " + message.topic);
+            log_(LogLevel::debug, "ignored a message on " + peer_text(message.topic));
             return;
         }
         if (const auto size = message.payload.size() + message.dropped_payload_bytes;
             size > kMaxReplyBytes) {
-            log_(LogLevel::debug,
-                 "ignored a " + std::to_string(size) + "-byte message on " + message.topic);
+            log_(LogLevel::debug, "ignored a " + std::to_string(size) + "-byte message on " +
+                                      peer_text(message.topic));
             return;
         }
         auto reply = parse_reply(message.payload, topic->format);
@@ -453,12 +480,13 @@ private:
             // Garbage on our own reply topic: worth one warning, but a sender repeating it
             // must not flood the log.
             log_(bad_reply_warnings_.warn() ? LogLevel::warn : LogLevel::debug,
-                 "ignored an unreadable reply on " + message.topic + ": " + reply.error().message);
+                 "ignored an unreadable reply on " + peer_text(message.topic) + ": " +
+                     peer_text(reply.error().message));
             return;
         }
         if (!reply->thing_name.empty() && reply->thing_name != options_.thing_name) {
-            log_(LogLevel::debug,
-                 "ignored a reply for thing " + reply->thing_name + " on " + message.topic);
+            log_(LogLevel::debug, "ignored a reply for thing " + peer_text(reply->thing_name) +
+                                      " on " + peer_text(message.topic));
             return;
         }
         if (unanswered_streak_ > 0) {
@@ -472,7 +500,8 @@ private:
             on_rejected(*reply);
         } else {
             log_(bad_reply_warnings_.warn() ? LogLevel::warn : LogLevel::debug,
-                 "ignored a reply whose status does not match its topic " + message.topic);
+                 "ignored a reply whose status does not match its topic " +
+                     peer_text(message.topic));
         }
     }
 
@@ -489,6 +518,7 @@ private:
             return;
         }
         ++counts_.accepted;
+        backoff_.reset();  // the whole path works
         confirmed_ = pending->baseline;
         // Older unanswered reports are covered by this one's baseline.
         pending_.erase(pending_.begin(), std::next(pending));
@@ -508,9 +538,9 @@ private:
         pending_.erase(pending);
         ++counts_.rejected;
         save_state();
-        log_(LogLevel::warn, "report " + std::to_string(report_id) +
-                                 " rejected: " + reply.error_code + ": " + reply.error_message +
-                                 " (" + format_counts(counts_) + ")");
+        log_(LogLevel::warn,
+             "report " + std::to_string(report_id) + " rejected: " + peer_text(reply.error_code) +
+                 ": " + peer_text(reply.error_message) + " (" + format_counts(counts_) + ")");
         if (reply.error_code == "Throttled") {
             next_report_ = Clock::now() + options_.interval;
             report_due_ = false;
@@ -561,6 +591,7 @@ private:
     std::atomic<bool> stopping_{false};
     std::mutex reconfigure_mutex_;
     std::optional<AgentOptions> new_options_;
+    std::shared_ptr<CustomMetricSet> running_metrics_;  ///< guarded by reconfigure_mutex_
 
     std::string publish_topic_;
     std::vector<std::string> reply_topics_;
@@ -571,6 +602,7 @@ private:
     bool state_write_failing_ = false;
     RepeatLimiter state_warnings_;
     RepeatLimiter bad_reply_warnings_;
+    RepeatLimiter subscribe_warnings_;
     bool collect_failing_ = false;
     bool publish_failing_ = false;
     std::optional<std::chrono::milliseconds> wall_offset_;  ///< wall clock minus monotonic
@@ -580,8 +612,9 @@ private:
     Clock::time_point next_report_{};
     Clock::time_point next_connect_{};
     bool report_due_ = false;
-    bool was_connected_ = false;
-    bool missed_while_down_ = false;
+    bool missed_while_down_ = false;  ///< a publish failed on a dropped link
+    std::optional<Clock::time_point> connected_at_;
+    OutageLog outage_log_;
 
     std::optional<Baseline> confirmed_;  ///< counters of the last accepted (or delivered) report
     std::deque<PendingReport> pending_;

@@ -3,13 +3,17 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <fstream>
+#include <filesystem>
 #include <sstream>
 
 #include "auth/http_client.hpp"
+#include "util/bounded_file.hpp"
 
 namespace defender::auth {
 namespace {
+
+constexpr std::size_t kMaxTokenBytes = 16 * 1024;
+constexpr std::size_t kMaxCredentialsFileBytes = 1024 * 1024;
 
 std::optional<std::string> non_empty(const CredentialChainOptions& options, const char* name) {
     auto value = options.environment(name);
@@ -61,8 +65,15 @@ SourceOutcome from_shared_file(const CredentialChainOptions& options) {
         return {std::nullopt, "HOME and AWS_SHARED_CREDENTIALS_FILE not set"};
     }
     const std::string profile = non_empty(options, "AWS_PROFILE").value_or("default");
-    std::ifstream in(path);
-    if (!in) return {std::nullopt, path + ": cannot be read"};
+    auto text = util::read_bounded_file(path, kMaxCredentialsFileBytes);
+    if (!text) {
+        // A missing file is the usual case and needs no detail.
+        std::error_code error;
+        const bool exists = std::filesystem::exists(path, error);
+        return {std::nullopt,
+                path + ": cannot be read" + (exists ? " (" + text.error().message + ")" : "")};
+    }
+    std::istringstream in(*text);
     AwsCredentials credentials;
     bool in_profile = false;
     bool profile_seen = false;
@@ -134,14 +145,21 @@ SourceOutcome from_container_endpoint(const CredentialChainOptions& options) {
                                   " is neither loopback nor a container credentials address"};
     }
     std::vector<std::pair<std::string, std::string>> headers;
-    if (auto token = non_empty(options, "AWS_CONTAINER_AUTHORIZATION_TOKEN")) {
-        headers.emplace_back("Authorization", *token);
+    std::optional<std::string> token;
+    if ((token = non_empty(options, "AWS_CONTAINER_AUTHORIZATION_TOKEN"))) {
     } else if (auto token_file = non_empty(options, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
-        std::ifstream in(*token_file);
-        std::stringstream text;
-        text << in.rdbuf();
-        if (!in) return {std::nullopt, source + ": cannot read token file " + *token_file};
-        headers.emplace_back("Authorization", trim(text.str()));
+        // A token is a few hundred bytes; EKS Pod Identity's is about 1 KiB.
+        auto text = util::read_bounded_file(*token_file, kMaxTokenBytes);
+        if (!text) return {std::nullopt, source + ": " + text.error().message};
+        token = trim(*text);
+    }
+    if (token) {
+        // It becomes a header line: CR or LF in it would add headers of the token's choosing.
+        if (std::any_of(token->begin(), token->end(),
+                        [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+            return {std::nullopt, source + ": the authorization token has a control character"};
+        }
+        headers.emplace_back("Authorization", *token);
     }
     auto response = http_request("GET", *parsed, headers, options.http_timeout);
     if (!response) return {std::nullopt, source + ": " + response.error().message};

@@ -1,6 +1,7 @@
 // `defender agent`: publish reports to AWS IoT Device Defender (AWS's Python `agent.py`).
 
 #include <spdlog/spdlog.h>
+#include <sys/prctl.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -8,11 +9,13 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/config_file_check.hpp"
 #include "cli/connection_options.hpp"
 #include "cli/global_options.hpp"
 #include "cli/greengrass_options.hpp"
 #include "cli/log_sink.hpp"
 #include "cli/mqtt_module.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/reloadable_collector.hpp"
 #include "cli/report_options.hpp"
 #include "cli/signals.hpp"
@@ -62,6 +65,22 @@ std::filesystem::path prepare_state_file(const std::string& dir) {
     return std::filesystem::path(dir) / "state.json";
 }
 
+/// The MQTT client id and the thing name. Each defaults to the other, and both to the host name:
+/// AWS IoT policies allow iot:Connect for client/${iot:Connection.Thing.ThingName}, which only
+/// resolves when the client id is the thing name (the AWS IoT Device Client's convention).
+struct Identity {
+    std::string client_id;
+    std::string thing_name;
+};
+
+Identity identity_of(const AgentArgs& args) {
+    const std::string& given_id = args.connection.client_id;
+    const std::string& given_thing = args.thing_name;
+    if (given_id.empty() && given_thing.empty()) return {host_name(), host_name()};
+    return {given_id.empty() ? given_thing : given_id,
+            given_thing.empty() ? given_id : given_thing};
+}
+
 // The settings of `args` that the agent applies, also on SIGHUP. Errors are configuration
 // errors (exit 2).
 Result<AgentOptions> agent_options(AgentArgs& args) {
@@ -69,8 +88,12 @@ Result<AgentOptions> agent_options(AgentArgs& args) {
     AgentOptions options;
     options.encoding = {format, args.report.key_style(), args.dry_run && format == Format::json};
     options.build = args.report.build_options();
-    auto custom_metrics = args.report.custom_metric_set();
+    std::vector<std::string> warnings;
+    // The agent is a child subreaper (run_agent): the orphans of metric commands are its own.
+    auto custom_metrics = args.report.custom_metric_set(true, &warnings);
     if (!custom_metrics) return custom_metrics.error();
+    for (const auto& warning : warnings)
+        spdlog::warn("{}", warning);
     options.custom_metrics = *custom_metrics;
     options.stop_after_reports = args.exit_after;
     options.reply_timeout = std::chrono::milliseconds(std::llround(args.reply_timeout * 1000));
@@ -85,9 +108,7 @@ Result<AgentOptions> agent_options(AgentArgs& args) {
     }
     options.interval = std::chrono::milliseconds(std::llround(args.interval * 1000));
 
-    const std::string client_id =
-        args.connection.client_id.empty() ? host_name() : args.connection.client_id;
-    options.thing_name = args.thing_name.empty() ? client_id : args.thing_name;
+    options.thing_name = identity_of(args).thing_name;
     if (auto valid = validate_thing_name(options.thing_name); !valid) return valid.error();
     return options;
 }
@@ -103,6 +124,11 @@ Result<AgentArgs> reread_agent_args() {
     add_global_options(app, globals, false);
     AgentArgs args;
     add_agent_options(*app.add_subcommand("agent"), args);
+    if (auto path = config_argument(command_line())) {
+        auto checked = check_config_file(*path);
+        if (!checked) return checked.error();
+        if (*checked) spdlog::warn("{}", **checked);
+    }
     std::vector<std::string> arguments(command_line().rbegin(), command_line().rend());
     try {
         app.parse(arguments);
@@ -139,11 +165,13 @@ void reload(const AgentArgs& running, Agent& agent, ReloadableCollector& collect
 }
 
 void add_agent_options(CLI::App& command, AgentArgs& args) {
-    add_connection_options(command, args.connection);
-    command.add_option("-t,--thing-name,--thing_name", args.thing_name,
-                       "Thing name (default: the client id)");
+    add_connection_options(command, args.connection, "the thing name, else the host name");
+    command
+        .add_option("-t,--thing-name,--thing_name", args.thing_name,
+                    "Thing name (default: the client id, else the host name)")
+        ->check(non_empty("the thing name"));
     command.add_option("-i,--interval", args.interval, "Seconds between reports (at least 300)")
-        ->check(CLI::Range(0.01, 86400.0))
+        ->check(finite_range(0.01, 86400.0))
         ->capture_default_str();
     command.add_flag("--allow-short-interval", args.allow_short_interval,
                      "Allow intervals below 300 s (local brokers and tests)");
@@ -151,7 +179,7 @@ void add_agent_options(CLI::App& command, AgentArgs& args) {
         .add_option("--reply-timeout", args.reply_timeout,
                     "Seconds to wait for the service's reply before a report counts as "
                     "delivered and unanswered")
-        ->check(CLI::Range(0.01, 3600.0))
+        ->check(finite_range(0.01, 3600.0))
         ->capture_default_str();
     add_report_options(command, args.report, "-s,--short-names,--short_tags");
     command.add_flag("-d,--dry-run,--dryrun", args.dry_run,
@@ -177,6 +205,9 @@ void add_agent_options(CLI::App& command, AgentArgs& args) {
 int run_greengrass_agent(AgentArgs& args);
 
 int run_agent(AgentArgs args) {
+    // Commands of custom metrics may leave daemons behind: they become our children (also
+    // when the agent is not PID 1 of a container), to be reaped and never left as zombies.
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     if (!args.dry_run &&
         (args.greengrass || (args.connection.endpoint.empty() && running_under_greengrass()))) {
         return run_greengrass_agent(args);
@@ -188,8 +219,6 @@ int run_agent(AgentArgs args) {
     }
     AgentOptions options = std::move(*agent_settings);
     const auto format = options.encoding.format;
-    const std::string client_id =
-        args.connection.client_id.empty() ? host_name() : args.connection.client_id;
 
     const CollectorOptions collector_options = args.report.collector_options();
 
@@ -209,7 +238,7 @@ int run_agent(AgentArgs args) {
         spdlog::error("{}", settings.error().message);
         return kExitUsage;
     }
-    settings->client_id = client_id;
+    settings->client_id = identity_of(args).client_id;
     const MqttModule& module =
         **mqtt_module(mqtt_stack(args.connection));  // loaded by mqtt_settings()
     if (auto warning = module.key_permission_warning(settings->key)) spdlog::warn("{}", *warning);
@@ -222,8 +251,9 @@ int run_agent(AgentArgs args) {
     const auto transport = module.create_transport(*settings);
     Agent agent(options, collector, *transport, spdlog_sink());
     StopOnSignal on_signal([&] { agent.stop(); }, [&] { reload(args, agent, collector); });
-    spdlog::info("publishing {} reports for thing {} to {}:{} every {} s", args.report.format,
-                 options.thing_name, settings->endpoint, settings->port, args.interval);
+    spdlog::info("publishing {} reports every {} s to {}:{} as client id {}, thing {} ({})",
+                 args.report.format, args.interval, settings->endpoint, settings->port,
+                 settings->client_id, options.thing_name, describe_transport(args.connection));
     agent.run();
     return kExitOk;
 }
@@ -278,7 +308,13 @@ int run_greengrass_agent(AgentArgs& args) {
     const auto collector = make_collector(args.report.collector_options());
     const auto transport = make_greengrass_transport(*settings);
     Agent agent(options, *collector, *transport, spdlog_sink());
-    StopOnSignal on_signal([&] { agent.stop(); });
+    StopOnSignal on_signal(
+        [&] { agent.stop(); }, {},
+        [] {
+            spdlog::info(
+                "SIGHUP ignored: in Greengrass mode the settings come from the component's "
+                "configuration; deploy a new configuration to change them");
+        });
     spdlog::info(
         "publishing {} reports for thing {} through the Greengrass nucleus every {} s (up to {} "
         "bytes each)",

@@ -12,6 +12,7 @@
 
 #include "agent/report_ids.hpp"
 #include "cli/commands.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/report_options.hpp"
 #include "defender/collector.hpp"
 #include "defender/encode.hpp"
@@ -128,7 +129,7 @@ void add_collect_command(CLI::App& app, int& exit_code) {
         ->check(CLI::Range(1u, 1000000u))
         ->capture_default_str();
     command->add_option("-s,--sample-rate", settings->sample_rate, "Seconds between reports")
-        ->check(CLI::Range(0.0, 86400.0))
+        ->check(finite_range(0.0, 86400.0))
         ->capture_default_str();
     add_report_options(*command, settings->report, "--short-names,--short_tags");
     command->add_flag("--compact", settings->compact, "One-line JSON instead of indented");

@@ -1,6 +1,7 @@
 #include "cli/connection_options.hpp"
 
 #include "cli/mqtt_module.hpp"
+#include "cli/option_checks.hpp"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -9,9 +10,12 @@
 
 namespace defender::cli {
 
-void add_connection_options(CLI::App& command, ConnectionArgs& args) {
-    command.add_option("-e,--endpoint", args.endpoint,
-                       "Broker host name (AWS IoT: the account's ATS data endpoint)");
+void add_connection_options(CLI::App& command, ConnectionArgs& args,
+                            const std::string& client_id_default) {
+    command
+        .add_option("-e,--endpoint", args.endpoint,
+                    "Broker host name (AWS IoT: the account's ATS data endpoint)")
+        ->check(host_name_only());
     command
         .add_option("-p,--port", args.port,
                     "Broker port (default 8883, or 443 with --use-websocket; 443 with mutual TLS "
@@ -37,8 +41,10 @@ void add_connection_options(CLI::App& command, ConnectionArgs& args) {
     command.add_option("-r,--root-ca,--rootCA", args.root_ca, "Root CA certificate (PEM)");
     command.add_option("-c,--cert", args.cert, "Device certificate (PEM)");
     command.add_option("-k,--key", args.key, "Device private key (PEM)");
-    command.add_option("--client-id,--client_id", args.client_id,
-                       "MQTT client id (default: host name)");
+    command
+        .add_option("--client-id,--client_id", args.client_id,
+                    "MQTT client id (default: " + client_id_default + ")")
+        ->check(non_empty("the client id"));
     command
         .add_option("--connect-timeout", args.connect_timeout,
                     "Seconds one connection attempt (TCP, TLS, MQTT) may take")
@@ -57,6 +63,12 @@ void add_connection_options(CLI::App& command, ConnectionArgs& args) {
 
 MqttStack mqtt_stack(const ConnectionArgs& args) {
     return args.use_websocket || args.mqtt_client == "paho" ? MqttStack::Paho : MqttStack::Lean;
+}
+
+std::string describe_transport(const ConnectionArgs& args) {
+    if (args.use_websocket) return "MQTT over WebSocket, SigV4 for " + args.signing_region;
+    return mqtt_stack(args) == MqttStack::Paho ? "MQTT with mutual TLS, Paho client"
+                                               : "MQTT with mutual TLS";
 }
 
 std::string host_name() {

@@ -29,13 +29,19 @@ struct ConnectionArgs {
     bool operator==(const ConnectionArgs&) const = default;
 };
 
-void add_connection_options(CLI::App& command, ConnectionArgs& args);
+/// `client_id_default` completes the --client-id help: "(default: ...)".
+void add_connection_options(CLI::App& command, ConnectionArgs& args,
+                            const std::string& client_id_default);
 
 /// Settings for the transport; the error names what is missing or wrong (before any network).
 Result<MqttSettings> mqtt_settings(const ConnectionArgs& args);
 
 /// The MQTT stack these options need: Paho for WebSocket or --mqtt-client paho, else lean.
 MqttStack mqtt_stack(const ConnectionArgs& args);
+
+/// How these options connect, for the start line: "MQTT with mutual TLS", "MQTT over
+/// WebSocket, SigV4 for eu-west-1".
+std::string describe_transport(const ConnectionArgs& args);
 
 /// This machine's host name, the default client id.
 std::string host_name();

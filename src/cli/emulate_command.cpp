@@ -120,7 +120,9 @@ int run_emulate(const EmulateArgs& args) {
     ServiceEmulator emulator({std::chrono::seconds(args.min_interval), args.store_dir});
     const auto transport = (*mqtt_module(mqtt_stack(args.connection)))->create_transport(*settings);
     EmulatorLoop loop(*transport, emulator);
-    StopOnSignal on_signal([&] { loop.stop(); });
+    StopOnSignal on_signal(
+        [&] { loop.stop(); }, {},
+        [] { spdlog::info("SIGHUP ignored: defender emulate has nothing to reload"); });
     loop.run();
     return kExitOk;
 }
@@ -131,7 +133,7 @@ void add_emulate_command(CLI::App& app, int& exit_code) {
     auto args = std::make_shared<EmulateArgs>();
     CLI::App* command = app.add_subcommand(
         "emulate", "Answer reports as Device Defender would (a local stand-in on any MQTT broker)");
-    add_connection_options(*command, args->connection);
+    add_connection_options(*command, args->connection, "defender-emulator-<host name>");
     command
         ->add_option("--min-interval", args->min_interval,
                      "Reject with Throttled a thing's report sooner than this many seconds")

@@ -11,6 +11,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "util/printable.hpp"
+
 namespace defender::cli {
 namespace {
 
@@ -135,14 +137,15 @@ std::string format_log_line(LogStyle style, const std::string& level, const std:
                             const std::string& time) {
     switch (style) {
         case LogStyle::journal:
-            return "<" + std::to_string(syslog_priority(level)) + ">" + message;
+            // One record per line: a newline from a peer's text must not forge a second one.
+            return "<" + std::to_string(syslog_priority(level)) + ">" + util::printable(message);
         case LogStyle::json:
             return "{\"time\":" + json_string(time) + ",\"level\":" + json_string(level) +
                    ",\"message\":" + json_string(message) + "}";
         case LogStyle::text:
             break;
     }
-    return "defender: " + level + ": " + message;
+    return "defender: " + level + ": " + util::printable(message);
 }
 
 bool setup_logging(const std::string& level_name, LogStyle style) {

@@ -2,11 +2,14 @@
 
 #include <CLI/CLI.hpp>
 #include <exception>
+#include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/config_file_check.hpp"
 #include "cli/global_options.hpp"
 #include "cli/help_dump.hpp"
 #include "cli/logging.hpp"
+#include "cli/suggestions.hpp"
 
 int main(int argc, char** argv) {
     using namespace defender::cli;
@@ -27,12 +30,37 @@ int main(int argc, char** argv) {
     add_emulate_command(app, exit_code);
     add_help_dump_command(app, exit_code);
 
+    if (auto hint = python_sample_hint(command_line())) {
+        spdlog::error("{}", *hint);
+        return kExitUsage;
+    }
+    // CLI11 would block on a FIFO, read /dev/zero until memory runs out, and call an unreadable
+    // file "missing": the file is checked first.
+    if (auto path = config_argument(command_line())) {
+        auto checked = check_config_file(*path);
+        if (!checked) {
+            spdlog::error("{}", checked.error().message);
+            return kExitUsage;
+        }
+        if (*checked) spdlog::warn("{}", **checked);
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        spdlog::error("{}", e.what());
+        if (app.get_subcommands().empty() && dynamic_cast<const CLI::RequiredError*>(&e)) {
+            // `defender` alone: what it can do, not only that something is missing.
+            std::cerr << app.help();
+            if (auto word = unknown_subcommand(app, command_line())) {
+                spdlog::error("unknown subcommand \"{}\"{}", *word,
+                              subcommand_suggestion(app, *word));
+            } else {
+                spdlog::error("give a subcommand: defender <subcommand> --help for its options");
+            }
+            return kExitUsage;
+        }
+        spdlog::error("{}{}", e.what(), suggestion_for(app, e));
         return kExitUsage;
     } catch (const std::exception& e) {
         spdlog::error("{}", e.what());

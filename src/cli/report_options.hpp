@@ -29,7 +29,9 @@ struct ReportArgs {
     CollectorOptions collector_options() const;
     BuildOptions build_options() const { return {include_loopback, custom_metrics, max_list_size}; }
     /// The `--custom-metric` definitions; the error names the bad one. Null when none.
-    Result<std::shared_ptr<CustomMetricSet>> custom_metric_set() const;
+    /// `warnings` receives one line per command= program other users may write.
+    Result<std::shared_ptr<CustomMetricSet>> custom_metric_set(
+        bool reap_orphans = false, std::vector<std::string>* warnings = nullptr) const;
 };
 
 /// `short_names_flags`: the CLI11 names of the short-names flag (the agent also takes `-s`,

@@ -94,17 +94,18 @@ public:
         ::kill(-pid_, SIGKILL);
         reap();
     }
-    int reap() {
-        int status = 0;
-        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-        }
-        reaped_ = true;
-        return status;
-    }
+    int last_status() const { return status_; }
 
 private:
+    void reap() {
+        while (::waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
+        }
+        reaped_ = true;
+    }
+
     pid_t pid_;
     bool reaped_ = false;
+    int status_ = 0;
 };
 
 std::string describe(const CommandSource& command) {
@@ -134,17 +135,25 @@ int remaining_ms(Clock::time_point deadline) {
     return left <= 0 ? 0 : static_cast<int>(std::min<std::int64_t>(left, 1000));
 }
 
-enum class Outcome { finished, timed_out, too_much_output };
+enum class Outcome { finished, timed_out, too_much_output, cancelled };
 
-// Reads both pipes until they close, the deadline passes or stdout exceeds its cap.
-Outcome drain(UniqueFd& out, UniqueFd& err, std::size_t max_output, Clock::time_point deadline,
-              std::string& output, std::string& errors) {
+bool cancelled(int cancel_fd) {
+    if (cancel_fd < 0) return false;
+    pollfd fd{cancel_fd, POLLIN, 0};
+    return ::poll(&fd, 1, 0) > 0 && (fd.revents & POLLIN) != 0;
+}
+
+// Reads both pipes until they close, the deadline passes, stdout exceeds its cap or
+// `cancel_fd` becomes readable.
+Outcome drain(UniqueFd& out, UniqueFd& err, int cancel_fd, std::size_t max_output,
+              Clock::time_point deadline, std::string& output, std::string& errors) {
     char buffer[kReadChunk];
     while (out.valid() || err.valid()) {
-        pollfd fds[2] = {{out.get(), POLLIN, 0}, {err.get(), POLLIN, 0}};
+        pollfd fds[3] = {{out.get(), POLLIN, 0}, {err.get(), POLLIN, 0}, {cancel_fd, POLLIN, 0}};
         if (Clock::now() >= deadline) return Outcome::timed_out;
-        const int ready = ::poll(fds, 2, remaining_ms(deadline));
+        const int ready = ::poll(fds, 3, remaining_ms(deadline));
         if (ready < 0 && errno != EINTR) return Outcome::timed_out;
+        if (fds[2].revents & POLLIN) return Outcome::cancelled;
         for (int i = 0; i < 2; ++i) {
             if (fds[i].fd < 0 || fds[i].revents == 0) continue;
             const ssize_t got = ::read(fds[i].fd, buffer, sizeof buffer);
@@ -166,7 +175,28 @@ Outcome drain(UniqueFd& out, UniqueFd& err, std::size_t max_output, Clock::time_
 
 }  // namespace
 
-Result<std::string> run_command(const CommandSource& command) {
+std::vector<std::string> command_environment(const CommandSource& command, char** from) {
+    std::vector<std::string> names{"PATH", "LANG", "HOME", "TZ"};
+    names.insert(names.end(), command.environment.begin(), command.environment.end());
+    std::vector<std::string> environment;
+    bool has_path = false;
+    for (const auto& name : names) {
+        for (char** entry = from; entry && *entry; ++entry) {
+            const std::string_view variable(*entry);
+            if (variable.size() > name.size() && variable.starts_with(name) &&
+                variable[name.size()] == '=') {
+                environment.emplace_back(variable);
+                has_path = has_path || name == "PATH";
+                break;
+            }
+        }
+    }
+    if (!has_path) environment.emplace_back("PATH=/usr/local/bin:/usr/bin:/bin");
+    return environment;
+}
+
+Result<std::string> run_command(const CommandSource& command, int cancel_fd) {
+    if (cancelled(cancel_fd)) return Error{describe(command) + " not started: stopping"};
     const auto deadline = Clock::now() + command.timeout;
     auto out = make_pipe();
     if (!out) return out.error();
@@ -177,12 +207,18 @@ Result<std::string> run_command(const CommandSource& command) {
     for (const auto& word : command.argv)
         argv.push_back(const_cast<char*>(word.c_str()));
     argv.push_back(nullptr);
+    // Not the agent's own environment: it may hold AWS credentials and proxy passwords.
+    const auto environment = command_environment(command, environ);
+    std::vector<char*> envp;
+    for (const auto& variable : environment)
+        envp.push_back(const_cast<char*>(variable.c_str()));
+    envp.push_back(nullptr);
 
     pid_t pid = -1;
     {
         const SpawnSetup setup(out->write_end.get(), err->write_end.get());
         const int error = ::posix_spawnp(&pid, argv[0], setup.actions(), setup.attributes(),
-                                         argv.data(), environ);
+                                         argv.data(), envp.data());
         if (error != 0)
             return Error{"cannot run " + describe(command) + ": " + std::strerror(error)};
     }
@@ -192,14 +228,20 @@ Result<std::string> run_command(const CommandSource& command) {
 
     std::string output;
     std::string errors;
-    auto outcome =
-        drain(out->read_end, err->read_end, command.max_output_bytes, deadline, output, errors);
+    auto outcome = drain(out->read_end, err->read_end, cancel_fd, command.max_output_bytes,
+                         deadline, output, errors);
     // Output closed; the process may still run (it closed its stdout, or a grandchild holds it).
     while (outcome == Outcome::finished && !child.has_exited()) {
         if (Clock::now() >= deadline)
             outcome = Outcome::timed_out;
+        else if (cancelled(cancel_fd))
+            outcome = Outcome::cancelled;
         else
             std::this_thread::sleep_for(kExitPollInterval);
+    }
+    if (outcome == Outcome::cancelled) {
+        child.kill_group();
+        return Error{describe(command) + " killed: stopping"};
     }
     if (outcome == Outcome::timed_out) {
         child.kill_group();
@@ -211,7 +253,10 @@ Result<std::string> run_command(const CommandSource& command) {
         return Error{describe(command) + " printed more than " +
                      std::to_string(command.max_output_bytes) + " bytes (killed)"};
     }
-    const int status = child.reap();
+    // The command exited (a zombie still, so its process group id is not reused): what it
+    // left running in its group goes too.
+    child.kill_group();
+    const int status = child.last_status();
     const auto detail = first_line(errors);
     const auto suffix = detail.empty() ? std::string() : ": " + detail;
     if (WIFSIGNALED(status)) {

@@ -1,5 +1,6 @@
 // The command-line form of a custom-metric definition, and the checks every definition passes.
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -11,7 +12,8 @@
 namespace defender {
 namespace {
 
-constexpr std::string_view kKeys = "name, type, builtin, path, file, command, timeout, max-bytes";
+constexpr std::string_view kKeys =
+    "name, type, builtin, path, file, command, timeout, max-bytes, env";
 constexpr double kMaxTimeoutSeconds = 3600;
 constexpr std::size_t kMaxSourceBytesLimit = 16 * 1024 * 1024;
 
@@ -33,7 +35,7 @@ Result<Fields> split_fields(std::string_view text) {
         const std::string value(text.substr(
             equals + 1, end == std::string_view::npos ? std::string_view::npos : end - equals - 1));
         if (key != "name" && key != "type" && key != "builtin" && key != "path" && key != "file" &&
-            key != "command" && key != "timeout" && key != "max-bytes") {
+            key != "command" && key != "timeout" && key != "max-bytes" && key != "env") {
             return Error{"unknown key " + in_quotes(key) + " (expected " + std::string(kKeys) +
                          ")"};
         }
@@ -70,6 +72,25 @@ Result<std::size_t> parse_max_bytes(const std::string& text) {
     return bytes;
 }
 
+// `env=NAME:NAME...`: variables passed to a command from the agent's environment.
+Result<std::vector<std::string>> parse_environment_names(std::string_view text) {
+    std::vector<std::string> names;
+    while (true) {
+        const auto colon = text.find(':');
+        const auto name = text.substr(0, colon);
+        const bool valid = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
+                           name.find_first_not_of(
+                               "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                               "0123456789_") == std::string_view::npos;
+        if (!valid) {
+            return Error{"env= takes variable names separated by colons, not " + in_quotes(name)};
+        }
+        names.emplace_back(name);
+        if (colon == std::string_view::npos) return names;
+        text = text.substr(colon + 1);
+    }
+}
+
 Result<CustomMetricSource> parse_source(const Fields& fields) {
     const auto builtin = field(fields, "builtin");
     const auto file = field(fields, "file");
@@ -79,7 +100,9 @@ Result<CustomMetricSource> parse_source(const Fields& fields) {
     const auto timeout = field(fields, "timeout");
     const auto max_bytes = field(fields, "max-bytes");
     const auto path = field(fields, "path");
+    const auto environment = field(fields, "env");
     if (timeout && !command) return Error{"timeout= applies to command= only"};
+    if (environment && !command) return Error{"env= applies to command= only"};
     if (max_bytes && builtin) return Error{"max-bytes= applies to command= and file= only"};
 
     if (builtin) {
@@ -101,12 +124,17 @@ Result<CustomMetricSource> parse_source(const Fields& fields) {
 
     auto argv = split_command_words(*command);
     if (!argv) return argv.error();
-    CommandSource source{std::move(*argv), kDefaultCommandTimeout,
-                         byte_limit.value_or(kDefaultMaxSourceBytes)};
+    CommandSource source{
+        std::move(*argv), kDefaultCommandTimeout, byte_limit.value_or(kDefaultMaxSourceBytes), {}};
     if (timeout) {
         auto parsed = parse_timeout(*timeout);
         if (!parsed) return parsed.error();
         source.timeout = *parsed;
+    }
+    if (environment) {
+        auto names = parse_environment_names(*environment);
+        if (!names) return names.error();
+        source.environment = std::move(*names);
     }
     return CustomMetricSource{std::move(source)};
 }

@@ -1,5 +1,10 @@
+#include <sys/eventfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <exception>
 #include <future>
+#include <utility>
 
 #include "custom/builtin_metrics.hpp"
 #include "custom/command_runner.hpp"
@@ -15,6 +20,19 @@ enum class Health { unknown, ok, source_failed, rule_broken };
 Result<CustomValue> parsed(Result<std::string> text, CustomMetricType type) {
     if (!text) return text.error();
     return parse_custom_value(*text, type);
+}
+
+// A file that does not parse may be one the metric should never have named
+// (/proc/self/environ): the message names the file, never quotes its content.
+Result<CustomValue> parsed_file(const FileSource& file, CustomMetricType type) {
+    auto text = read_source_file(file);
+    if (!text) return text.error();
+    auto value = parse_custom_value(*text, type);
+    if (!value) {
+        return Error{"file " + file.path + " does not hold a " + to_string(type) +
+                     " value (its content is not quoted)"};
+    }
+    return value;
 }
 
 Result<CustomValue> call(const CustomMetricCallback& read) {
@@ -41,10 +59,33 @@ struct CustomMetricSet::Entry {
     std::uint64_t failures_in_a_row = 0;
 };
 
-CustomMetricSet::CustomMetricSet(CustomMetricOptions options) : options_(std::move(options)) {}
-CustomMetricSet::~CustomMetricSet() = default;
-CustomMetricSet::CustomMetricSet(CustomMetricSet&&) noexcept = default;
-CustomMetricSet& CustomMetricSet::operator=(CustomMetricSet&&) noexcept = default;
+CustomMetricSet::CustomMetricSet(CustomMetricOptions options)
+    : options_(std::move(options)), cancel_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+
+CustomMetricSet::~CustomMetricSet() {
+    if (cancel_fd_ >= 0) ::close(cancel_fd_);
+}
+
+CustomMetricSet::CustomMetricSet(CustomMetricSet&& other) noexcept
+    : options_(std::move(other.options_)),
+      entries_(std::move(other.entries_)),
+      cancel_fd_(std::exchange(other.cancel_fd_, -1)) {}
+
+CustomMetricSet& CustomMetricSet::operator=(CustomMetricSet&& other) noexcept {
+    if (this != &other) {
+        if (cancel_fd_ >= 0) ::close(cancel_fd_);
+        options_ = std::move(other.options_);
+        entries_ = std::move(other.entries_);
+        cancel_fd_ = std::exchange(other.cancel_fd_, -1);
+    }
+    return *this;
+}
+
+void CustomMetricSet::cancel() {
+    if (cancel_fd_ < 0) return;
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto written = ::write(cancel_fd_, &one, sizeof one);
+}
 
 Status CustomMetricSet::add(CustomMetricDefinition definition) {
     if (auto problem = check_definition(definition))
@@ -88,7 +129,7 @@ CustomMetricsReading CustomMetricSet::read() {
     std::vector<std::future<Result<std::string>>> outputs(entries_.size());
     for (std::size_t i = 0; i < entries_.size(); ++i) {
         if (const auto* command = std::get_if<CommandSource>(&entries_[i]->definition.source))
-            outputs[i] = std::async(std::launch::async, run_command, *command);
+            outputs[i] = std::async(std::launch::async, run_command, *command, cancel_fd_);
     }
 
     CustomMetricsReading reading;
@@ -103,7 +144,7 @@ CustomMetricsReading CustomMetricSet::read() {
                 } else if constexpr (std::is_same_v<T, CommandSource>) {
                     return parsed(outputs[i].get(), definition.type);
                 } else if constexpr (std::is_same_v<T, FileSource>) {
-                    return parsed(read_source_file(source), definition.type);
+                    return parsed_file(source, definition.type);
                 } else {
                     return call(source.read);
                 }
@@ -137,6 +178,11 @@ CustomMetricsReading CustomMetricSet::read() {
             reading.metrics.push_back({definition.name, *value});
         }
         entry.health = health;
+    }
+    if (options_.reap_orphans) {
+        // Every command was reaped above: what remains are orphans reparented to us.
+        while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+        }
     }
     return reading;
 }

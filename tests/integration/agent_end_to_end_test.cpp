@@ -226,7 +226,8 @@ TEST(AgentReplies, ARejectionIsLoggedWithErrorCodeAndMessage) {
     rejection.status = ReplyStatus::rejected;
     rejection.thing_name = "thing-r";
     rejection.error_code = "InvalidPayload";
-    rejection.error_message = "Malformed metrics report";
+    // Issue #19.9: a peer's text with a newline and an escape sequence once forged a log line.
+    rejection.error_message = "Malformed metrics report\n\x1b[1mdefender: info: report 9 accepted";
     ASSERT_TRUE(service.transport()
                     .publish("$aws/things/thing-r/defender/metrics/json/rejected",
                              encode_reply(rejection, Format::json), 5s)
@@ -234,9 +235,12 @@ TEST(AgentReplies, ARejectionIsLoggedWithErrorCodeAndMessage) {
     const auto status = agent.wait_for(15s);
     ASSERT_TRUE(status.has_value() && status->success()) << agent.stderr_text();
     EXPECT_NE(agent.stderr_text().find(
-                  "rejected: InvalidPayload: Malformed metrics report (accepted 0, rejected 1"),
+                  "rejected: InvalidPayload: Malformed metrics report\\n\\x1b[1mdefender: info: "
+                  "report 9 accepted (accepted 0, rejected 1"),
               std::string::npos)
         << agent.stderr_text();
+    EXPECT_EQ(agent.stderr_text().find('\x1b'), std::string::npos);
+    EXPECT_EQ(agent.stderr_text().find("\ndefender: info: report 9"), std::string::npos);
 }
 
 TEST(AgentReplies, TheEmulatorRejectsAMalformedRawPublishWithInvalidPayload) {

@@ -15,9 +15,10 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
     return condition();
 }
 
-AgentRig::AgentRig(bool persistent_broker)
+AgentRig::AgentRig(bool persistent_broker, std::vector<std::string> broker_config)
     : work_("defender-agent-test-"), pki_(std::make_unique<TestPki>()) {
     auto options = MosquittoBroker::mutual_tls(*pki_);
+    options.extra_config = std::move(broker_config);
     if (persistent_broker) {
         const auto db = work_ / "mosquitto-db";
         std::filesystem::create_directories(db);
@@ -25,23 +26,35 @@ AgentRig::AgentRig(bool persistent_broker)
         std::filesystem::permissions(work_.path(), std::filesystem::perms::owner_all |
                                                        std::filesystem::perms::group_exec |
                                                        std::filesystem::perms::others_exec);
-        options.extra_config = {"persistence true", "persistence_location " + db.string() + "/"};
+        options.extra_config.push_back("persistence true");
+        options.extra_config.push_back("persistence_location " + db.string() + "/");
     }
     broker_ = std::make_unique<MosquittoBroker>(options);
     emulator_cert_ = pki_->issue_client("defender-emulator", "emulator");
     std::filesystem::create_directories(store_dir());
 }
 
-void AgentRig::start_emulator(unsigned min_interval_seconds) {
-    emulator_ = std::make_unique<ChildProcess>(ProcessOptions{
-        {DEFENDER_BINARY, "emulate", "-e", "localhost", "-p", std::to_string(broker_->port()), "-r",
-         pki_->ca_cert().string(), "-c", emulator_cert_.cert.string(), "-k",
-         emulator_cert_.key.string(), "--min-interval", std::to_string(min_interval_seconds),
-         "--store", store_dir().string()},
-        work_ / "emulator.out",
-        work_ / "emulator.err",
-        {},
-        {}});
+void AgentRig::start_emulator(unsigned min_interval_seconds,
+                              const std::vector<std::string>& extra) {
+    std::vector<std::string> argv{DEFENDER_BINARY,
+                                  "emulate",
+                                  "-e",
+                                  "localhost",
+                                  "-p",
+                                  std::to_string(broker_->port()),
+                                  "-r",
+                                  pki_->ca_cert().string(),
+                                  "-c",
+                                  emulator_cert_.cert.string(),
+                                  "-k",
+                                  emulator_cert_.key.string(),
+                                  "--min-interval",
+                                  std::to_string(min_interval_seconds),
+                                  "--store",
+                                  store_dir().string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    emulator_ = std::make_unique<ChildProcess>(
+        ProcessOptions{argv, work_ / "emulator.out", work_ / "emulator.err", {}, {}});
     const bool ready = eventually(
         [&] { return emulator_->stderr_text().find("waiting for reports") != std::string::npos; },
         std::chrono::seconds(15));

@@ -27,15 +27,16 @@ struct EmulatorLine {
 
 class AgentRig {
 public:
-    /// `persistent_broker`: mosquitto keeps sessions across restarts (persistence on).
-    explicit AgentRig(bool persistent_broker = false);
+    /// `persistent_broker`: mosquitto keeps sessions across restarts (persistence on);
+    /// `broker_config`: more lines for mosquitto's config.
+    explicit AgentRig(bool persistent_broker = false, std::vector<std::string> broker_config = {});
 
     TestPki& pki() { return *pki_; }
     MosquittoBroker& broker() { return *broker_; }
     const TempDir& work() const { return work_; }
 
-    /// Starts `defender emulate` and waits until it is subscribed.
-    void start_emulator(unsigned min_interval_seconds);
+    /// Starts `defender emulate` (with `extra` arguments) and waits until it is subscribed.
+    void start_emulator(unsigned min_interval_seconds, const std::vector<std::string>& extra = {});
     void stop_emulator();
     std::vector<EmulatorLine> emulator_lines() const;
     /// Waits (bounded) until the emulator printed at least `count` ACCEPTED lines.

@@ -21,40 +21,35 @@ enum class Stack { LeanMutualTls, PahoMutualTls, PahoWebsocket };
 
 class TlsMinimum : public testing::TestWithParam<Stack> {};
 
-TEST_P(TlsMinimum, ServerLimitedToTls11IsRefusedEvenWhenOpensslWouldAllowIt) {
-    const bool websocket = GetParam() == Stack::PahoWebsocket;
-    const bool lean = GetParam() == Stack::LeanMutualTls;
-    ConnectivityRig rig;
-    const auto permissive = rig.work() / "permissive-openssl.cnf";
-    std::ofstream(permissive)
-        << "openssl_conf = default_conf\n[default_conf]\nssl_conf = ssl_sect\n"
-           "[ssl_sect]\nsystem_default = system_default_sect\n"
-           "[system_default_sect]\nMinProtocol = TLSv1\n"
-           "CipherString = DEFAULT:@SECLEVEL=0\n";
-    const auto port = find_free_port();
+struct Attempt {
+    std::string agent_log;
+    std::string server_output;
+    std::uint16_t port = 0;
+};
+
+// Runs `openssl s_server` with `server_options` under a permissive OpenSSL configuration and
+// the agent of `stack` against it until its first failed connect.
+Attempt connect_to_s_server(Stack stack, ConnectivityRig& rig, const std::filesystem::path& config,
+                            const std::string& server_options, const std::string& name) {
+    const bool websocket = stack == Stack::PahoWebsocket;
+    const bool lean = stack == Stack::LeanMutualTls;
+    Attempt attempt;
+    attempt.port = find_free_port();
+    const std::string port = std::to_string(attempt.port);
     // `sleep` keeps s_server's standard input open: at end of input it would quit.
-    ChildProcess server(ProcessOptions{
-        {"sh", "-c",
-         "sleep 60 | exec openssl s_server -accept 127.0.0.1:" + std::to_string(port) + " -cert " +
-             rig.pki().server().cert.string() + " -key " + rig.pki().server().key.string() +
-             " -tls1_1 -cipher DEFAULT:@SECLEVEL=0"},
-        rig.work() / "s_server.out",
-        rig.work() / "s_server.err",
-        {"OPENSSL_CONF=" + permissive.string()},
-        {}});
-    ASSERT_TRUE(wait_until_accepting(port, 5s));
+    ChildProcess server(
+        ProcessOptions{{"sh", "-c",
+                        "sleep 60 | exec openssl s_server -accept 127.0.0.1:" + port + " -cert " +
+                            rig.pki().server().cert.string() + " -key " +
+                            rig.pki().server().key.string() + " " + server_options},
+                       rig.work() / (name + "-s_server.out"),
+                       rig.work() / (name + "-s_server.err"),
+                       {"OPENSSL_CONF=" + config.string()},
+                       {}});
+    if (!wait_until_accepting(attempt.port, 5s)) return attempt;
 
-    // The openssl tool under the same configuration does speak TLS 1.1 to it.
-    const auto probe =
-        run_process({"sh", "-c",
-                     "echo | OPENSSL_CONF=" + permissive.string() +
-                         " openssl s_client -connect 127.0.0.1:" + std::to_string(port) + " 2>&1"},
-                    10s);
-    if (probe.stdout_text.find("Protocol  : TLSv1.1") == std::string::npos)
-        GTEST_SKIP() << "this OpenSSL cannot negotiate TLS 1.1 at all: " << probe.stdout_text;
-
-    std::vector<std::string> args{
-        "-e", "localhost", "-p", std::to_string(port), "-r", rig.pki().ca_cert().string()};
+    std::vector<std::string> args{"-e", "localhost", "-p",
+                                  port, "-r",        rig.pki().ca_cert().string()};
     if (websocket) {
         args.push_back("-w");
     } else {
@@ -67,31 +62,94 @@ TEST_P(TlsMinimum, ServerLimitedToTls11IsRefusedEvenWhenOpensslWouldAllowIt) {
         }
     }
     auto env = ConnectivityRig::credentials_environment();
-    env.push_back("OPENSSL_CONF=" + permissive.string());
-    const std::string name = websocket ? "ws" : lean ? "lean" : "paho";
-    ChildProcess agent(rig.agent("thing-tls-" + name, args, env, "agent-tls11-" + name));
+    env.push_back("OPENSSL_CONF=" + config.string());
+    const std::string stack_name = websocket ? "ws" : lean ? "lean" : "paho";
+    ChildProcess agent(rig.agent("thing-tls-" + stack_name, args, env, name + "-" + stack_name));
     const auto deadline = std::chrono::steady_clock::now() + 15s;
     while (agent.stderr_text().find("cannot connect") == std::string::npos &&
            std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(50ms);
     agent.stop(5s);
     server.stop(2s);
-    const std::string log = agent.stderr_text();
-    EXPECT_NE(log.find("cannot connect: connect to localhost:" + std::to_string(port) +
+    attempt.agent_log = agent.stderr_text();
+    attempt.server_output = server.stdout_text() + server.stderr_text();
+    return attempt;
+}
+
+std::filesystem::path permissive_openssl_config(ConnectivityRig& rig) {
+    const auto permissive = rig.work() / "permissive-openssl.cnf";
+    std::ofstream(permissive)
+        << "openssl_conf = default_conf\n[default_conf]\nssl_conf = ssl_sect\n"
+           "[ssl_sect]\nsystem_default = system_default_sect\n"
+           "[system_default_sect]\nMinProtocol = TLSv1\n"
+           "CipherString = DEFAULT:@SECLEVEL=0\n";
+    return permissive;
+}
+
+TEST_P(TlsMinimum, ServerLimitedToTls11IsRefusedEvenWhenOpensslWouldAllowIt) {
+    const bool lean = GetParam() == Stack::LeanMutualTls;
+    ConnectivityRig rig;
+    const auto permissive = permissive_openssl_config(rig);
+    // The openssl tool under the same configuration does speak TLS 1.1 to such a server.
+    {
+        const auto port = find_free_port();
+        ChildProcess server(ProcessOptions{
+            {"sh", "-c",
+             "sleep 60 | exec openssl s_server -accept 127.0.0.1:" + std::to_string(port) +
+                 " -cert " + rig.pki().server().cert.string() + " -key " +
+                 rig.pki().server().key.string() + " -tls1_1 -cipher DEFAULT:@SECLEVEL=0"},
+            rig.work() / "probe-s_server.out",
+            rig.work() / "probe-s_server.err",
+            {"OPENSSL_CONF=" + permissive.string()},
+            {}});
+        ASSERT_TRUE(wait_until_accepting(port, 5s));
+        const auto probe = run_process(
+            {"sh", "-c",
+             "echo | OPENSSL_CONF=" + permissive.string() +
+                 " openssl s_client -connect 127.0.0.1:" + std::to_string(port) + " 2>&1"},
+            10s);
+        if (probe.stdout_text.find("Protocol  : TLSv1.1") == std::string::npos)
+            GTEST_SKIP() << "this OpenSSL cannot negotiate TLS 1.1 at all: " << probe.stdout_text;
+    }
+
+    const auto attempt = connect_to_s_server(GetParam(), rig, permissive,
+                                             "-tls1_1 -cipher DEFAULT:@SECLEVEL=0", "tls11");
+    const std::string& log = attempt.agent_log;
+    EXPECT_NE(log.find("cannot connect: connect to localhost:" + std::to_string(attempt.port) +
                        " failed: TLS handshake failed"),
               std::string::npos)
         << log;
     EXPECT_EQ(log.find("connected"), std::string::npos) << log;
-    const std::string server_output = server.stdout_text() + server.stderr_text();
     if (lean) {
-        // mbed TLS offers TLS 1.2 at most and answers the server's 1.1 with an alert.
-        EXPECT_NE(log.find("the server offered a TLS version older than 1.2"), std::string::npos)
+        // mbed TLS offers only TLS 1.2's AES-GCM suites, which TLS 1.1 does not have.
+        EXPECT_NE(log.find("the server accepts none of the offered TLS 1.2 cipher suites"),
+                  std::string::npos)
             << log;
-        EXPECT_NE(server_output.find("alert protocol version"), std::string::npos) << server_output;
+        EXPECT_NE(attempt.server_output.find("no shared cipher"), std::string::npos)
+            << attempt.server_output;
     } else {
         // The server saw a client hello without any protocol version it could accept.
-        EXPECT_NE(server_output.find("unsupported protocol"), std::string::npos) << server_output;
+        EXPECT_NE(attempt.server_output.find("unsupported protocol"), std::string::npos)
+            << attempt.server_output;
     }
+}
+
+// Issue #19.15: both stacks once agreed to TLS_RSA_WITH_AES_128_CBC_SHA (no forward secrecy,
+// no AEAD). Only ECDHE with AES-GCM is offered now, as AWS IoT serves.
+TEST_P(TlsMinimum, ServerLimitedToStaticRsaAes128ShaIsRefused) {
+    ConnectivityRig rig;
+    const auto permissive = permissive_openssl_config(rig);
+    const auto attempt = connect_to_s_server(GetParam(), rig, permissive,
+                                             "-tls1_2 -cipher AES128-SHA:@SECLEVEL=0", "rsa");
+    const std::string& log = attempt.agent_log;
+    EXPECT_NE(log.find("cannot connect: connect to localhost:" + std::to_string(attempt.port) +
+                       " failed: TLS handshake failed"),
+              std::string::npos)
+        << log;
+    EXPECT_EQ(log.find("connected"), std::string::npos) << log;
+    // The server found no suite in common.
+    EXPECT_NE(attempt.server_output.find("no shared cipher"), std::string::npos)
+        << attempt.server_output;
 }
 
 INSTANTIATE_TEST_SUITE_P(MutualTlsAndWebsocket, TlsMinimum,

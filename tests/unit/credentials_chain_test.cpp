@@ -3,6 +3,7 @@
 // sources (container endpoint, IMDSv2) are in tests/integration/websocket_credentials_test.cpp.
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -121,6 +122,49 @@ TEST_F(CredentialsChain, MissingFileIsNamed) {
     ASSERT_FALSE(credentials);
     EXPECT_NE(credentials.error().message.find((dir_ / "nope").string() + ": cannot be read"),
               std::string::npos);
+}
+
+// Issue #19.7: a FIFO (or /dev/zero) as the credentials file once blocked the agent forever.
+TEST_F(CredentialsChain, AFifoOrDeviceAsTheCredentialsFileIsRefusedWithoutBlocking) {
+    const auto fifo = dir_ / "fifo";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    for (const std::string& path : {fifo.string(), std::string("/dev/zero")}) {
+        env_["AWS_SHARED_CREDENTIALS_FILE"] = path;
+        auto credentials = resolve_aws_credentials(options());
+        ASSERT_FALSE(credentials);
+        EXPECT_NE(credentials.error().message.find(path + ": cannot be read (cannot read file " +
+                                                   path + ": not a regular file)"),
+                  std::string::npos)
+            << credentials.error().message;
+    }
+}
+
+// Issue #19.14: the token becomes an HTTP header line; CR/LF in it forged more headers.
+TEST_F(CredentialsChain, AContainerTokenWithControlCharactersIsRefused) {
+    env_["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://127.0.0.1:9/creds";
+    const auto token_file = dir_ / "token";
+    write_credentials(token_file, "abc\r\nX-Injected: 1\n");
+    env_["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] = token_file.string();
+    auto from_file = resolve_aws_credentials(options());
+    ASSERT_FALSE(from_file);
+    EXPECT_NE(from_file.error().message.find(
+                  "container endpoint http://127.0.0.1:9/creds: the authorization token has a "
+                  "control character"),
+              std::string::npos)
+        << from_file.error().message;
+
+    write_credentials(token_file, std::string(20000, 'a'));
+    auto too_large = resolve_aws_credentials(options());
+    ASSERT_FALSE(too_large);
+    EXPECT_NE(too_large.error().message.find("holds more than 16384 bytes"), std::string::npos)
+        << too_large.error().message;
+
+    env_["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = "abc\nX-Injected: 1";
+    auto from_variable = resolve_aws_credentials(options());
+    ASSERT_FALSE(from_variable);
+    EXPECT_NE(from_variable.error().message.find("the authorization token has a control character"),
+              std::string::npos)
+        << from_variable.error().message;
 }
 
 TEST(Iso8601, ParsesTheFormatsOfTheCredentialServices) {

@@ -93,7 +93,12 @@ TEST(CustomMetricDefinition, ErrorsSayWhatIsWrong) {
     EXPECT_EQ(parse_error("name=x,type=number,command=echo 'a"), "command has an unclosed ' quote");
     EXPECT_EQ(parse_error("name=x,typ=number,file=/f"),
               "unknown key \"typ\" (expected name, type, builtin, path, file, command, timeout, "
-              "max-bytes)");
+              "max-bytes, env)");
+    EXPECT_EQ(parse_error("name=x,type=number,env=HOME,file=/f"), "env= applies to command= only");
+    EXPECT_EQ(parse_error("name=x,type=number,env=A::B,command=true"),
+              "env= takes variable names separated by colons, not \"\"");
+    EXPECT_EQ(parse_error("name=x,type=number,env=1X,command=true"),
+              "env= takes variable names separated by colons, not \"1X\"");
     EXPECT_EQ(parse_error("name=x,name=y,type=number,file=/f"), "key \"name\" given twice");
     EXPECT_EQ(parse_error("name=x,number,file=/f"), "expected key=value, found \"number\"");
 }

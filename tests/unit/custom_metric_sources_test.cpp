@@ -2,8 +2,11 @@
 // reading beyond the timeout, and are noticed once per change of state.
 
 #include <gtest/gtest.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <thread>
 
 #include <cstdlib>
 #include <filesystem>
@@ -39,16 +42,66 @@ private:
 };
 
 CommandSource shell(const std::string& script, std::chrono::milliseconds timeout = 5s) {
-    return CommandSource{{"/bin/sh", "-c", script}, timeout, kDefaultMaxSourceBytes};
+    return CommandSource{{"/bin/sh", "-c", script}, timeout, kDefaultMaxSourceBytes, {}};
 }
 
 std::string error_of(const Result<std::string>& result) {
     return result ? "(succeeded: " + *result + ")" : result.error().message;
 }
 
+// Issue #19.7: a stopping agent once waited for a command up to its timeout.
+TEST(RunCommand, ACancelKillsARunningCommandAndRefusesNewOnes) {
+    const int cancel = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    ASSERT_GE(cancel, 0);
+    std::thread canceller([cancel] {
+        std::this_thread::sleep_for(200ms);
+        const std::uint64_t one = 1;
+        [[maybe_unused]] const auto written = ::write(cancel, &one, sizeof one);
+    });
+    const auto result = run_command(shell("sleep 30", 3s), cancel);
+    canceller.join();
+    EXPECT_EQ(error_of(result), "command /bin/sh -c \"sleep 30\" killed: stopping");
+    EXPECT_EQ(error_of(run_command(shell("echo 1"), cancel)),
+              "command /bin/sh -c \"echo 1\" not started: stopping");
+    ::close(cancel);
+}
+
+// Issue #19.8: commands once inherited the agent's whole environment (AWS keys included).
+TEST(RunCommand, TheEnvironmentHoldsOnlyWhatCommandsNeedAndWhatTheMetricNames) {
+    std::vector<std::string> variables{"AWS_SECRET_ACCESS_KEY=secret",
+                                       "LANG=C.UTF-8",
+                                       "HOME=/root",
+                                       "SENSOR=i2c-1",
+                                       "SENSORS=x",
+                                       "https_proxy=http://u:p@proxy:3128"};
+    std::vector<char*> environ_like;
+    for (auto& variable : variables)
+        environ_like.push_back(variable.data());
+    environ_like.push_back(nullptr);
+    CommandSource command = shell("env");
+    EXPECT_EQ(command_environment(command, environ_like.data()),
+              (std::vector<std::string>{"LANG=C.UTF-8", "HOME=/root",
+                                        "PATH=/usr/local/bin:/usr/bin:/bin"}));
+    command.environment = {"SENSOR"};
+    EXPECT_EQ(command_environment(command, environ_like.data()),
+              (std::vector<std::string>{"LANG=C.UTF-8", "HOME=/root", "SENSOR=i2c-1",
+                                        "PATH=/usr/local/bin:/usr/bin:/bin"}));
+}
+
+// Issue #19.10: a daemon a command leaves in its process group is killed when it exits.
+TEST(RunCommand, WhatACommandLeavesRunningInItsGroupIsKilled) {
+    ScratchDir dir;
+    const auto marker = (dir / "still-running").string();
+    const auto result =
+        run_command(shell("(sleep 0.5; touch " + marker + ") >/dev/null 2>&1 & echo 3"));
+    EXPECT_EQ(result.value(), "3\n");
+    std::this_thread::sleep_for(1s);
+    EXPECT_FALSE(std::filesystem::exists(marker));
+}
+
 TEST(RunCommand, SucceedsWithItsStandardOutput) {
     EXPECT_EQ(run_command(shell("echo 21.5; echo noise >&2")).value(), "21.5\n");
-    EXPECT_EQ(run_command({{"printf", "%s\\n", "a b"}, 5s, 100}).value(), "a b\n");
+    EXPECT_EQ(run_command({{"printf", "%s\\n", "a b"}, 5s, 100, {}}).value(), "a b\n");
 }
 
 TEST(RunCommand, NonZeroExitNamesTheStatusAndTheFirstErrorLine) {
@@ -56,13 +109,14 @@ TEST(RunCommand, NonZeroExitNamesTheStatusAndTheFirstErrorLine) {
                                          "exit 3"))),
               "command /bin/sh -c \"echo 1; echo 'sensor offline' >&2; echo more >&2; "
               "exit 3\" exited with status 3: sensor offline");
-    EXPECT_EQ(error_of(run_command({{"false"}, 5s, 100})), "command false exited with status 1");
+    EXPECT_EQ(error_of(run_command({{"false"}, 5s, 100, {}})),
+              "command false exited with status 1");
     EXPECT_EQ(error_of(run_command(shell("kill -9 $$"))),
               "command /bin/sh -c \"kill -9 $$\" was killed by signal 9");
 }
 
 TEST(RunCommand, MissingProgram) {
-    EXPECT_EQ(error_of(run_command({{"/nonexistent/sensor"}, 5s, 100})),
+    EXPECT_EQ(error_of(run_command({{"/nonexistent/sensor"}, 5s, 100, {}})),
               "cannot run command /nonexistent/sensor: No such file or directory");
 }
 
@@ -89,11 +143,12 @@ TEST(RunCommand, ClosedOutputButStillRunningTimesOut) {
 
 TEST(RunCommand, TooMuchOutputIsKilled) {
     const auto start = Clock::now();
-    EXPECT_EQ(error_of(run_command({{"yes"}, 5s, 1000})),
+    EXPECT_EQ(error_of(run_command({{"yes"}, 5s, 1000, {}})),
               "command yes printed more than 1000 bytes (killed)");
     EXPECT_LT(Clock::now() - start, 2s);
     // Exactly the limit is fine.
-    EXPECT_EQ(run_command({{"head", "-c", "1000", "/dev/zero"}, 5s, 1000}).value().size(), 1000u);
+    EXPECT_EQ(run_command({{"head", "-c", "1000", "/dev/zero"}, 5s, 1000, {}}).value().size(),
+              1000u);
 }
 
 TEST(ReadSourceFile, ContentMissingDirectoryFifoAndTooLarge) {
@@ -162,6 +217,22 @@ TEST(CustomMetricSet, ReadsAllFourTypesFromFilesAndCommands) {
                   {"queue", NumberListValue{{std::int64_t{1}, std::int64_t{2}, std::int64_t{3}}}},
                   {"users", StringListValue{{"root", "user_1"}}},
                   {"peers", IpListValue{{"10.0.0.1", "::1"}}}}));
+}
+
+// Issue #19.16: the warning once quoted the file's first bytes (a secret, for a metric that
+// names /proc/self/environ by mistake).
+TEST(CustomMetricSet, AFileThatDoesNotParseIsNamedNotQuoted) {
+    ScratchDir dir;
+    const auto path = (dir / "environ").string();
+    dir.write("environ", "AWS_SECRET_ACCESS_KEY=hunter2\n");
+    CustomMetricSet set;
+    ASSERT_TRUE(set.add(definition("name=leak,type=number,file=" + path)).ok());
+    const auto reading = set.read();
+    EXPECT_TRUE(reading.metrics.empty());
+    EXPECT_EQ(messages(reading),
+              (std::vector<std::string>{"warn: custom metric \"leak\" left out: file " + path +
+                                        " does not hold a number value (its content is not "
+                                        "quoted)"}));
 }
 
 TEST(CustomMetricSet, FailuresAreLeftOutAndNoticedOncePerChangeOfState) {

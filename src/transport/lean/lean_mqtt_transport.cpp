@@ -104,11 +104,13 @@ Status LeanMqttTransport::Impl::connect() {
     mqtt_transport::ConnectFailure failure;
     failure.target = target();
     failure.timeout = settings_.connect_timeout;
+    failure.client_id = settings_.client_id;
     auto handshake =
         lean::mqtt_handshake(settings_, proxy_, Clock::now() + settings_.connect_timeout);
     if (auto* failed = std::get_if<lean::HandshakeOutcome::Failure>(&handshake.result)) {
         failure.timed_out = failed->timed_out;
         failure.return_code = failed->connack_code;
+        failure.closed_before_connack = failed->closed_before_connack;
         if (!failed->reason.empty()) failure.diagnosis = failed->reason;
         return Error{mqtt_transport::describe_connect_failure(failure)};
     }

@@ -64,8 +64,7 @@ HandshakeOutcome await_connack(std::unique_ptr<TlsConnection> connection,
                 return failed(true, "");
             }
         } else {
-            return failed(
-                false, "the broker closed the connection before CONNACK (" + outcome.reason + ")");
+            return HandshakeOutcome{Failure{false, 0, outcome.reason, true}};
         }
     }
 }

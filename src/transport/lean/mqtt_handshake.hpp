@@ -24,6 +24,9 @@ struct HandshakeOutcome {
         bool timed_out = false;
         int connack_code = 0;  ///< 1..5: the broker refused (reason is then empty)
         std::string reason;    ///< which step failed and why
+        /// The broker closed the TLS connection after CONNECT, without a CONNACK; `reason`
+        /// then says how it closed.
+        bool closed_before_connack = false;
     };
     std::variant<Connected, Failure> result;
 };

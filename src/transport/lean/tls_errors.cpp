@@ -137,6 +137,13 @@ std::string alert_failure(unsigned char description) {
         return "TLS handshake failed: the server rejected the device certificate (alert: " + shown +
                ")";
     }
+    if (description == MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE) {
+        // Before its hello: no suite in common. After it: some servers (OpenSSL's) answer a
+        // missing or unacceptable client certificate so too.
+        return "TLS handshake failed: the server accepts none of the offered TLS 1.2 cipher "
+               "suites (ECDHE with AES-GCM) or refused the device certificate (alert: handshake "
+               "failure)";
+    }
     if (description == MBEDTLS_SSL_ALERT_MSG_PROTOCOL_VERSION) {
         return "TLS handshake failed: the server does not accept TLS 1.2 (alert: protocol "
                "version)";

@@ -167,6 +167,7 @@ Status MqttTransport::Impl::connect() {
     mqtt_transport::ConnectFailure failure;
     failure.target = target();
     failure.timeout = settings_.connect_timeout;
+    failure.client_id = settings_.client_id;
     try {
         mqtt::token_ptr token = client_->connect(options);
         if (token->wait_for(settings_.connect_timeout)) {
@@ -188,6 +189,8 @@ Status MqttTransport::Impl::connect() {
     } else if (failure.return_code < 0 && (!settings_.use_websocket || settings_.websocket_tls)) {
         // Paho's own text rarely says which step failed; one diagnostic handshake does.
         failure.diagnosis = mqtt_transport::diagnose_tls(settings_, kDiagnosisTimeout);
+        // TLS works, so the broker closed the connection at the MQTT step.
+        failure.closed_before_connack = !failure.diagnosis && !settings_.use_websocket;
     }
     return Error{mqtt_transport::describe_connect_failure(failure)};
 }

@@ -3,6 +3,7 @@
 #include <MQTTAsync.h>
 
 #include "defender/sigv4.hpp"
+#include "transport/mqtt/tls_diagnosis.hpp"
 
 namespace defender {
 
@@ -46,7 +47,8 @@ mqtt::connect_options connect_options(const MqttSettings& settings,
         ssl_builder.trust_store(settings.root_ca.string())
             .enable_server_cert_auth(true)
             .verify(true)  // Paho's switch for the host name check
-            .ssl_version(MQTT_SSL_VERSION_TLS_1_2);
+            .ssl_version(MQTT_SSL_VERSION_TLS_1_2)
+            .enabled_cipher_suites(kCipherList);
         if (!settings.use_websocket) {
             ssl_builder.key_store(settings.cert.string()).private_key(settings.key.string());
         }

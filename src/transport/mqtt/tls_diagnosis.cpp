@@ -95,6 +95,7 @@ std::unique_ptr<SSL_CTX, SslCtxFree> client_context(const MqttSettings& settings
                                                     std::string& problem) {
     std::unique_ptr<SSL_CTX, SslCtxFree> context(SSL_CTX_new(TLS_client_method()));
     if (!context || SSL_CTX_set_min_proto_version(context.get(), TLS1_2_VERSION) != 1 ||
+        SSL_CTX_set_cipher_list(context.get(), kCipherList) != 1 ||
         SSL_CTX_load_verify_locations(context.get(), settings.root_ca.c_str(), nullptr) != 1 ||
         (!settings.use_websocket &&  // SigV4 over WebSocket: no client certificate
          (SSL_CTX_use_certificate_chain_file(context.get(), settings.cert.c_str()) != 1 ||

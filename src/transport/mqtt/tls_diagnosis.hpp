@@ -12,6 +12,10 @@
 
 namespace defender::mqtt_transport {
 
+/// The TLS 1.2 cipher suites offered (OpenSSL's list format): forward secret and AEAD only,
+/// the ones AWS IoT serves (ECDHE with AES-GCM). TLS 1.3 suites are all of that kind.
+inline constexpr const char* kCipherList = "ECDHE+AESGCM";
+
 /// What fails when connecting with `settings` (e.g. "connection refused", "server
 /// certificate verification failed: hostname mismatch"), bounded by `timeout`; nullopt
 /// when the TLS handshake succeeds (then the failure was above TLS).

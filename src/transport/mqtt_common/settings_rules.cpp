@@ -7,6 +7,7 @@
 #include "defender/mqtt_transport.hpp"
 #include "ipc/base64.hpp"
 #include "transport/mqtt_common/basic_auth.hpp"
+#include "util/file_mode.hpp"
 
 // Rules both MQTT stacks (Paho and the lean client) share.
 namespace defender {
@@ -29,16 +30,10 @@ std::optional<std::string> key_permission_warning(const std::filesystem::path& k
     if (::stat(key.c_str(), &status) != 0) {
         return std::nullopt;
     }
-    const bool group = (status.st_mode & S_IRGRP) != 0;
-    const bool others = (status.st_mode & S_IROTH) != 0;
-    if (!group && !others) {
-        return std::nullopt;
-    }
-    const std::string who = group && others ? "group and others" : group ? "group" : "others";
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.st_mode & 07777));
-    return "private key " + key.string() + " is readable by " + who + " (mode " + mode +
-           "); chmod 600 it";
+    const auto access = util::access_by_others(status.st_mode, true, true);
+    if (!access) return std::nullopt;
+    return "private key " + key.string() + " is " + *access + " (mode " +
+           util::octal_mode(status.st_mode) + "); chmod 600 it";
 }
 
 EnvironmentLookup process_environment() {

@@ -1,0 +1,16 @@
+#pragma once
+// Reads a small file whole without ever blocking on it or reading it without end: FIFOs,
+// devices and directories are refused, and reading stops past a size limit.
+
+#include <cstddef>
+#include <string>
+
+#include "defender/result.hpp"
+
+namespace defender::util {
+
+/// The content of the regular file `path`, or an error naming the file: "cannot read file P:
+/// <reason>" (not a regular file, permission denied, ...) or "file P holds more than N bytes".
+Result<std::string> read_bounded_file(const std::string& path, std::size_t max_bytes);
+
+}  // namespace defender::util

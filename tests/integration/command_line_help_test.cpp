@@ -1,0 +1,70 @@
+// A command line that does not parse gets help: the usage when no subcommand is given, the
+// nearest name for a typo, targeted hints for AWS's Python sample options, and a clear line
+// for a configuration file that cannot be read.
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include "child_process.hpp"
+#include "temp_dir.hpp"
+
+namespace defender::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Case {
+    std::vector<std::string> arguments;
+    std::string message;
+};
+
+TEST(CommandLineHelp, MistakesExitWith2AndSayWhatWasMeant) {
+    const std::vector<Case> cases{
+        {{}, "defender: error: give a subcommand: defender <subcommand> --help for its options"},
+        {{"agnet"}, "defender: error: unknown subcommand \"agnet\" (did you mean agent?)"},
+        {{"--verbosity", "debug", "colect"},
+         "defender: error: unknown subcommand \"colect\" (did you mean collect?)"},
+        {{"agent", "--endpont", "x"}, "(did you mean --endpoint?)"},
+        {{"collect", "--max-list-sise", "3"}, "(did you mean --max-list-size?)"},
+        {{"agent", "-id", "gw-1"},
+         "-id is an option of AWS's Python sample agent: here it is --client-id (-i is the "
+         "interval)"},
+        {{"agent", "-cm"}, "here it is --custom-metrics"},
+        {{"collect", "-s"},
+         "(in collect, -s is the seconds between reports; short names are --short-names)"},
+        {{"agent", "--config", "/nonexistent/agent.conf"},
+         "defender: error: --config /nonexistent/agent.conf: no such file"},
+    };
+    for (const auto& [arguments, message] : cases) {
+        std::vector<std::string> argv{DEFENDER_BINARY};
+        argv.insert(argv.end(), arguments.begin(), arguments.end());
+        const auto result = run_process(argv, 10s);
+        EXPECT_EQ(result.status.code, 2) << message << ": " << result.stderr_text;
+        EXPECT_NE(result.stderr_text.find(message), std::string::npos) << result.stderr_text;
+    }
+}
+
+TEST(CommandLineHelp, NoSubcommandListsTheSubcommands) {
+    const auto result = run_process({DEFENDER_BINARY}, 10s);
+    EXPECT_EQ(result.status.code, 2);
+    for (const char* name : {"agent", "collect", "check", "emulate", "Usage:"})
+        EXPECT_NE(result.stderr_text.find(name), std::string::npos) << result.stderr_text;
+}
+
+TEST(CommandLineHelp, AnUnreadableConfigurationIsNotCalledMissing) {
+    if (::geteuid() == 0) GTEST_SKIP() << "root reads every file";
+    TempDir dir("defender-help-");
+    const auto config = dir / "agent.conf";
+    write_file(config, "interval = 300\n");
+    std::filesystem::permissions(config, std::filesystem::perms::none);
+    const auto result = run_process({DEFENDER_BINARY, "agent", "--config", config.string()}, 10s);
+    EXPECT_EQ(result.status.code, 2);
+    EXPECT_NE(result.stderr_text.find("--config " + config.string() +
+                                      ": permission denied (not readable by this user)"),
+              std::string::npos)
+        << result.stderr_text;
+}
+
+}  // namespace
+}  // namespace defender::test
