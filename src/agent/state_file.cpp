@@ -216,6 +216,10 @@ Result<AgentState> decode_state(const std::string& text, const std::string& file
     }
     const auto last = counter(document, "last_report_id");
     if (!last) return Error{"state file " + file_name + " has no valid last_report_id"};
+    if (*last > kMaxSavedReportId) {
+        return Error{"state file " + file_name + " has last_report_id " + std::to_string(*last) +
+                     ", too close to 2^53 (report ids stay below it)"};
+    }
     AgentState state{*last, std::nullopt, {}};
     // Files written before totals were kept have none: they start from zero.
     if (const auto totals = document.find("totals"); totals != document.end()) {
@@ -339,6 +343,10 @@ Result<std::uint64_t> read_id_reserve(const std::filesystem::path& file) {
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), reserve);
     if (text.empty() || error != std::errc() || end != text.data() + text.size())
         return Error{"id reserve file " + file.string() + " is corrupt"};
+    if (reserve > kMaxSavedReportId) {
+        return Error{"id reserve file " + file.string() + " holds " + std::to_string(reserve) +
+                     ", too close to 2^53 (report ids stay below it)"};
+    }
     return reserve;
 }
 

@@ -69,12 +69,20 @@ Result<util::UniqueFd> replace_state_file(const std::filesystem::path& file,
 /// seconds, so at the default 5-minute interval the reserve is synced about once an hour.
 inline constexpr std::uint64_t kReportIdReserve = 3600;
 
+/// Report ids stay below 2^53 (JSON parsers lose precision above it; Device Defender
+/// rejects such ids).
+inline constexpr std::uint64_t kReportIdLimit = std::uint64_t{1} << 53;
+/// The highest last report id or reserve a state file may hold: the next id and the reserve
+/// kept above it stay below 2^53. Anything higher is corrupt (it would make every report
+/// invalid, or wrap past 2^64 to 0).
+inline constexpr std::uint64_t kMaxSavedReportId = kReportIdLimit - 1 - kReportIdReserve - 1;
+
 /// `<state file>.id-reserve`: a number no report id has reached yet, written with fsyncs
 /// before an id reaches it. After a reboot (which may have been a power cut that lost unsynced
 /// state writes) ids continue above it, so they never repeat.
 std::filesystem::path id_reserve_file(const std::filesystem::path& state_file);
 /// The reserve in `file`; 0 when there is none. An Error (naming the file) when it is
-/// unreadable, corrupt, a symbolic link or not a regular file.
+/// unreadable, corrupt, above kMaxSavedReportId, a symbolic link or not a regular file.
 Result<std::uint64_t> read_id_reserve(const std::filesystem::path& file);
 /// read_id_reserve(), 0 on any error.
 std::uint64_t load_id_reserve(const std::filesystem::path& file);

@@ -1,7 +1,8 @@
-// Hostile state directories (issue #19 items 2 and 7): the real `defender agent` (against
+// Hostile state directories (issue #19 items 2, 7 and 13): the real `defender agent` (against
 // mosquitto and the emulator; a dry run keeps no state) with symbolic links planted at the
-// names it writes, FIFOs where its files belong, and a state directory anyone can write. The
-// agent must never write through a link and never hang.
+// names it writes, FIFOs where its files belong, a state directory anyone can write, and
+// report ids at or above 2^53 in its files. The agent must never write through a link, never
+// hang, and never send an invalid id.
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -22,6 +23,8 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+
+constexpr std::uint64_t k2To53 = std::uint64_t{1} << 53;
 
 struct AgentRun {
     std::string log;
@@ -136,6 +139,36 @@ TEST_F(HostileStateDirectory, AHugeStateFileIsRefused) {
     const auto run = run_agent();
     EXPECT_EQ(count_warnings(run.log, "is larger than"), 1u) << run.log;
     EXPECT_LT(fs::file_size(state_file()), std::uintmax_t{1} << 20) << "rewritten";
+}
+
+// Fails before the fix: 2^53 was loaded and every report after it carried an invalid id
+// (and 2^64 - 1 wrapped to 0).
+TEST_F(HostileStateDirectory, IdsAtOrAbove2To53InTheStateFileAreCorrupt) {
+    for (const std::uint64_t id : {k2To53 - 1, k2To53, ~std::uint64_t{0}}) {
+        SCOPED_TRACE(id);
+        fresh_state_dir();
+        write_file(state_file(), R"({"version":1,"last_report_id":)" + std::to_string(id) + "}\n");
+        const auto run = run_agent();
+        const auto epoch = static_cast<std::uint64_t>(::time(nullptr));
+        EXPECT_LT(run.report_id, k2To53);
+        EXPECT_GE(run.report_id, epoch - 60);
+        EXPECT_LT(run.report_id, epoch + 3600) << "ids come from the clock";
+        EXPECT_EQ(count_warnings(run.log, "starting afresh"), 1u) << run.log;
+    }
+}
+
+// Fails before the fix: after a reboot ids continued above a reserve of 2^53 (or more).
+TEST_F(HostileStateDirectory, AReserveAtOrAbove2To53IsCorrupt) {
+    for (const std::string reserve : {"9007199254740992", "18446744073709551615"}) {
+        SCOPED_TRACE(reserve);
+        fresh_state_dir();
+        // No baseline, so no boot id: the agent treats the start as one after a reboot.
+        ASSERT_TRUE(save_state(state_file(), AgentState{1000}).ok());
+        write_file(id_reserve_file(state_file()), reserve + "\n");
+        const auto run = run_agent();
+        EXPECT_LT(run.report_id, k2To53) << run.log;
+        EXPECT_EQ(count_warnings(run.log, "id reserve"), 1u) << run.log;
+    }
 }
 
 // Fails before the fix: nothing was said, and a directory every user may write (and rename

@@ -250,7 +250,9 @@ TEST_F(AgentStateFile, AStateOutgrowingItsSlotMakesAFreshFile) {
     EXPECT_EQ(*loaded, big);
 }
 
-// Hostile state directories (issue #19 items 2, 7); each test failed before the fix.
+// Hostile state directories (issue #19 items 2, 7, 13); each test failed before the fix.
+
+constexpr std::uint64_t k2To53 = std::uint64_t{1} << 53;
 
 std::string content_of(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -311,6 +313,25 @@ TEST_F(AgentStateFile, AStateFileOverTheSizeCapIsAnError) {
     ASSERT_FALSE(loaded.ok());
     EXPECT_NE(loaded.error().message.find("is larger than"), std::string::npos)
         << loaded.error().message;
+}
+
+TEST_F(AgentStateFile, IdsTooCloseTo2To53AreCorrupt) {
+    // The agent continues after the saved id and keeps a reserve 3600 above it: both must
+    // stay below 2^53, the limit of report ids.
+    for (const std::uint64_t id :
+         {k2To53 - kReportIdReserve - 1, k2To53 - 1, k2To53, k2To53 + 1, ~std::uint64_t{0}}) {
+        write(R"({"version":1,"last_report_id":)" + std::to_string(id) + "}");
+        const auto loaded = load_state(file());
+        ASSERT_FALSE(loaded.ok()) << id;
+        EXPECT_NE(loaded.error().message.find("2^53"), std::string::npos) << loaded.error().message;
+        std::ofstream(id_reserve_file(file())) << id << "\n";
+        EXPECT_EQ(load_id_reserve(id_reserve_file(file())), 0u) << id;
+    }
+    const std::uint64_t highest = k2To53 - kReportIdReserve - 2;
+    write(R"({"version":1,"last_report_id":)" + std::to_string(highest) + "}");
+    EXPECT_EQ(load_state(file())->last_report_id, highest);
+    std::ofstream(id_reserve_file(file())) << highest << "\n";
+    EXPECT_EQ(load_id_reserve(id_reserve_file(file())), highest);
 }
 
 TEST_F(AgentStateFile, AFifoIsRefusedWithoutBlocking) {
