@@ -196,9 +196,20 @@ private:
 
     void load_state() {
         if (options_.state_file.empty()) return;
+        if (auto directory = check_state_directory(options_.state_file); !directory) {
+            // Anyone may replace its files: nothing read from there can be trusted.
+            log_(LogLevel::error, directory.error().message);
+            options_.state_file.clear();
+            return;
+        } else if (*directory) {
+            log_(LogLevel::warn, **directory);
+        }
         auto state = load_state_file();
         boot_id_ = read_boot_id(options_.boot_id_file);
-        reserved_through_ = load_id_reserve(id_reserve_file(options_.state_file));
+        const auto reserve = read_id_reserve(id_reserve_file(options_.state_file));
+        if (!reserve)
+            log_(LogLevel::warn, reserve.error().message + "; ignored (a new one is written)");
+        reserved_through_ = reserve ? *reserve : 0;
         std::uint64_t last_id = state.last_report_id;
         // The state file is written without fsync: after a reboot it may be older than the
         // ids sent (a power cut), but never older than the synced reserve.

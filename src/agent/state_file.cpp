@@ -3,15 +3,17 @@
 #include "agent/state_slots.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <string_view>
 
 namespace defender {
 namespace {
@@ -22,20 +24,76 @@ std::string os_error() {
     return std::strerror(errno);
 }
 
-class FileDescriptor {
-public:
-    explicit FileDescriptor(int fd) : fd_(fd) {}
-    ~FileDescriptor() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    int get() const { return fd_; }
-    int release() { return std::exchange(fd_, -1); }
+// The longest id reserve file read: a number and a newline.
+constexpr std::size_t kMaxIdReserveBytes = 64;
 
-private:
-    int fd_;
-};
+std::filesystem::path directory_of(const std::filesystem::path& file) {
+    return file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+}
+
+// The directory `file` is in; the path up to it is the operator's (it may hold links).
+util::UniqueFd open_directory(const std::filesystem::path& file) {
+    return util::UniqueFd(::open(directory_of(file).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+}
+
+// The content of `file`, named `what` in errors ("state file"); nullopt when it (or its
+// directory) does not exist. Opened relative to its directory without following a link at
+// its name and without blocking (a FIFO), and read only when it is a regular file of at most
+// `cap` bytes.
+Result<std::optional<std::string>> read_small_file(const std::filesystem::path& file,
+                                                   std::size_t cap, const std::string& what) {
+    const auto cannot_read = [&](int error) {
+        return Error{"cannot read " + what + " " + file.string() + ": " + std::strerror(error)};
+    };
+    const util::UniqueFd directory = open_directory(file);
+    if (!directory.valid()) {
+        if (errno == ENOENT) return std::optional<std::string>{};
+        return cannot_read(errno);
+    }
+    const util::UniqueFd fd(::openat(directory.get(), file.filename().c_str(),
+                                     O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+    if (!fd.valid()) {
+        if (errno == ENOENT) return std::optional<std::string>{};
+        if (errno == ELOOP) {
+            return Error{what + " " + file.string() +
+                         " is a symbolic link, which the agent does not follow"};
+        }
+        return cannot_read(errno);
+    }
+    struct stat status {};
+    if (::fstat(fd.get(), &status) != 0) return cannot_read(errno);
+    if (!S_ISREG(status.st_mode))
+        return Error{what + " " + file.string() + " is not a regular file"};
+    const auto too_large = [&] {
+        return Error{what + " " + file.string() + " is larger than " + std::to_string(cap) +
+                     " bytes"};
+    };
+    if (static_cast<std::uint64_t>(status.st_size) > cap) return too_large();
+    std::string content;
+    char buffer[4096];
+    while (true) {
+        const ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            return cannot_read(errno);
+        }
+        if (got == 0) return std::optional<std::string>(std::move(content));
+        content.append(buffer, static_cast<std::size_t>(got));
+        if (content.size() > cap) return too_large();  // it grew since fstat
+    }
+}
+
+// A new file `name` in `directory`, never an existing one nor through a link: a leftover of a
+// process killed between creating and renaming it (or anything planted there) is removed
+// first (unlinkat removes a link itself, and fails on a directory). -1 with errno set on
+// failure.
+int create_new_file(int directory, const std::string& name) {
+    constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC;
+    const int fd = ::openat(directory, name.c_str(), kFlags, 0600);
+    if (fd >= 0 || errno != EEXIST) return fd;
+    if (::unlinkat(directory, name.c_str(), 0) != 0) return -1;
+    return ::openat(directory, name.c_str(), kFlags, 0600);
+}
 
 bool write_all(int fd, const std::string& bytes) {
     std::size_t written = 0;
@@ -158,6 +216,10 @@ Result<AgentState> decode_state(const std::string& text, const std::string& file
     }
     const auto last = counter(document, "last_report_id");
     if (!last) return Error{"state file " + file_name + " has no valid last_report_id"};
+    if (*last > kMaxSavedReportId) {
+        return Error{"state file " + file_name + " has last_report_id " + std::to_string(*last) +
+                     ", too close to 2^53 (report ids stay below it)"};
+    }
     AgentState state{*last, std::nullopt, {}};
     // Files written before totals were kept have none: they start from zero.
     if (const auto totals = document.find("totals"); totals != document.end()) {
@@ -177,16 +239,33 @@ Result<AgentState> decode_state(const std::string& text, const std::string& file
 }
 
 Result<AgentState> load_state(const std::filesystem::path& file) {
-    std::error_code missing;
-    if (!std::filesystem::exists(file, missing) && !missing) return AgentState{};
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return Error{"cannot read state file " + file.string() + ": " + os_error()};
-    std::stringstream text;
-    text << in.rdbuf();
-    if (in.bad()) return Error{"cannot read state file " + file.string() + ": " + os_error()};
-    const std::string content = text.str();
-    if (is_slotted_state(content)) return decode_slotted_state(content, file.string());
-    return decode_state(content, file.string());
+    auto content = read_small_file(file, kMaxStateFileBytes, "state file");
+    if (!content) return content.error();
+    if (!*content) return AgentState{};
+    if (is_slotted_state(**content)) return decode_slotted_state(**content, file.string());
+    return decode_state(**content, file.string());
+}
+
+Result<std::optional<std::string>> check_state_directory(const std::filesystem::path& state_file) {
+    const util::UniqueFd directory = open_directory(state_file);
+    struct stat status {};
+    if (!directory.valid() || ::fstat(directory.get(), &status) != 0)
+        return std::optional<std::string>{};  // writing it will say what is wrong
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.st_mode & 07777));
+    const std::string name = directory_of(state_file).string();
+    if ((status.st_mode & S_IWOTH) && !(status.st_mode & S_ISVTX)) {
+        return Error{"state directory " + name + " can be written by other users (mode " + mode +
+                     ", no sticky bit): they could replace or remove its files; the state is "
+                     "not kept (chmod 700 it)"};
+    }
+    if (status.st_mode & (S_IWGRP | S_IWOTH)) {
+        return std::optional<std::string>("state directory " + name +
+                                          " can be written by other users (mode " + mode +
+                                          "): they could forge the saved report id and "
+                                          "baseline (chmod 700 it)");
+    }
+    return std::optional<std::string>{};
 }
 
 std::string read_boot_id(const std::filesystem::path& boot_id_file) {
@@ -201,63 +280,83 @@ std::string read_boot_id(const std::filesystem::path& boot_id_file) {
 
 namespace {
 
-// Writes `bytes` to `file` through a temporary file and a rename; with `synced`, fsyncs the
-// data before the rename and the directory after it.
-Status replace_file(const std::filesystem::path& file, const std::string& bytes, bool synced) {
+// Writes `bytes` to `file` through a new temporary file and a rename; with `synced`, fsyncs
+// the data before the rename and the directory after it. Everything is relative to the
+// directory, opened once: the temporary is always a new inode (never a file or link planted
+// at its name), and the rename replaces whatever is at `file` (a link itself, not its
+// target). With `keep_open`, returns the new file open for writing; else an invalid fd.
+Result<util::UniqueFd> replace_file(const std::filesystem::path& file, const std::string& bytes,
+                                    bool synced, bool keep_open) {
+    const std::string name = file.filename().string();
+    const std::string temporary_name = name + ".tmp";
     const std::filesystem::path temporary = file.string() + ".tmp";
-    {
-        FileDescriptor fd(
-            ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-        if (fd.get() < 0)
-            return Error{"cannot write state file " + temporary.string() + ": " + os_error()};
-        if (!write_all(fd.get(), bytes) || (synced && ::fsync(fd.get()) != 0)) {
-            const auto problem = os_error();
-            ::unlink(temporary.c_str());
-            return Error{"cannot write state file " + temporary.string() + ": " + problem};
-        }
-        if (::close(fd.release()) != 0) {
-            const auto problem = os_error();
-            ::unlink(temporary.c_str());
-            return Error{"cannot write state file " + temporary.string() + ": " + problem};
-        }
-    }
-    if (::rename(temporary.c_str(), file.c_str()) != 0) {
-        const auto problem = os_error();
-        ::unlink(temporary.c_str());
+    const auto cannot_write = [&](const std::string& problem) {
+        return Error{"cannot write state file " + temporary.string() + ": " + problem};
+    };
+    const util::UniqueFd directory = open_directory(file);
+    if (!directory.valid()) return cannot_write(os_error());
+    util::UniqueFd fd(create_new_file(directory.get(), temporary_name));
+    if (!fd.valid()) return cannot_write(os_error());
+    const auto failed = [&](const std::string& problem) {
+        fd.reset();
+        ::unlinkat(directory.get(), temporary_name.c_str(), 0);
+        return problem;
+    };
+    if (!write_all(fd.get(), bytes) || (synced && ::fsync(fd.get()) != 0))
+        return cannot_write(failed(os_error()));
+    if (!keep_open && ::close(fd.release()) != 0) return cannot_write(failed(os_error()));
+    if (::renameat(directory.get(), temporary_name.c_str(), directory.get(), name.c_str()) != 0) {
+        const auto problem = failed(os_error());
         return Error{"cannot replace state file " + file.string() + ": " + problem};
     }
-    if (!synced) return Done{};
-    const auto directory = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
-    FileDescriptor dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dir.get() >= 0) ::fsync(dir.get());
-    return Done{};
+    if (synced) ::fsync(directory.get());
+    return fd;
 }
 
 }  // namespace
 
 Status save_state(const std::filesystem::path& file, const AgentState& state, bool synced) {
-    return replace_file(file, encode_state(state), synced);
+    return save_state_bytes(file, encode_state(state), synced);
 }
 
 Status save_state_bytes(const std::filesystem::path& file, const std::string& bytes, bool synced) {
-    return replace_file(file, bytes, synced);
+    if (auto written = replace_file(file, bytes, synced, false); !written) return written.error();
+    return Done{};
+}
+
+Result<util::UniqueFd> replace_state_file(const std::filesystem::path& file,
+                                          const std::string& bytes, bool synced) {
+    return replace_file(file, bytes, synced, true);
 }
 
 std::filesystem::path id_reserve_file(const std::filesystem::path& state_file) {
     return state_file.string() + ".id-reserve";
 }
 
-std::uint64_t load_id_reserve(const std::filesystem::path& file) {
-    std::ifstream in(file);
-    std::string text;
-    if (!std::getline(in, text)) return 0;
+Result<std::uint64_t> read_id_reserve(const std::filesystem::path& file) {
+    const auto content = read_small_file(file, kMaxIdReserveBytes, "id reserve file");
+    if (!content) return content.error();
+    if (!*content) return std::uint64_t{0};
+    std::string_view text = **content;
+    if (text.ends_with('\n')) text.remove_suffix(1);
     std::uint64_t reserve = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), reserve);
-    return error == std::errc() && end == text.data() + text.size() ? reserve : 0;
+    if (text.empty() || error != std::errc() || end != text.data() + text.size())
+        return Error{"id reserve file " + file.string() + " is corrupt"};
+    if (reserve > kMaxSavedReportId) {
+        return Error{"id reserve file " + file.string() + " holds " + std::to_string(reserve) +
+                     ", too close to 2^53 (report ids stay below it)"};
+    }
+    return reserve;
+}
+
+std::uint64_t load_id_reserve(const std::filesystem::path& file) {
+    const auto reserve = read_id_reserve(file);
+    return reserve ? *reserve : 0;
 }
 
 Status save_id_reserve(const std::filesystem::path& file, std::uint64_t reserve) {
-    return replace_file(file, std::to_string(reserve) + "\n", true);
+    return save_state_bytes(file, std::to_string(reserve) + "\n", true);
 }
 
 }  // namespace defender

@@ -1,5 +1,10 @@
 #pragma once
 // What the agent keeps across restarts, in one small JSON file written atomically.
+//
+// Every file in the state directory is opened relative to the directory, never through a
+// symbolic link at its name (O_NOFOLLOW), new files only as new inodes (O_EXCL), and only a
+// regular file of bounded size is read (a FIFO neither blocks nor is read): a state directory
+// that others can write in cannot make the agent write, create or read anything elsewhere.
 
 #include <cstdint>
 #include <filesystem>
@@ -9,6 +14,7 @@
 #include "defender/agent.hpp"
 #include "defender/report_builder.hpp"
 #include "defender/result.hpp"
+#include "util/unique_fd.hpp"
 
 namespace defender {
 
@@ -28,9 +34,20 @@ struct AgentState {
 
 bool operator==(const AgentState& a, const AgentState& b);
 
+/// The largest state file read: its two slots hold a baseline of about 1 700 interfaces.
+inline constexpr std::size_t kMaxStateFileBytes = std::size_t{1} << 20;
+
 /// A missing file is a fresh start (default state); an unreadable, corrupt, truncated or
-/// future-version file is an Error naming the file and the problem.
+/// future-version file, a symbolic link, anything but a regular file, and a file over
+/// kMaxStateFileBytes are an Error naming the file and the problem.
 Result<AgentState> load_state(const std::filesystem::path& file);
+
+/// What the permissions of the state file's directory allow others: an Error when every user
+/// may create, replace and remove files in it (writable by others, no sticky bit), so the
+/// agent must not keep its state there; a warning when group or others may write in it
+/// (they could forge the saved report id and baseline); nullopt when only its owner may, or
+/// when it does not exist (yet).
+Result<std::optional<std::string>> check_state_directory(const std::filesystem::path& state_file);
 
 /// Writes a temporary file and renames it over `file`, so a crash of the process leaves
 /// either the old or the new state, never a torn one. With `synced`, the file and then the
@@ -43,15 +60,31 @@ Status save_state(const std::filesystem::path& file, const AgentState& state, bo
 /// with fsyncs of the data and the directory).
 Status save_state_bytes(const std::filesystem::path& file, const std::string& bytes, bool synced);
 
+/// As save_state_bytes, and returns the new file open for writing (what StateWriter writes
+/// in place later: the file is never opened again by its name).
+Result<util::UniqueFd> replace_state_file(const std::filesystem::path& file,
+                                          const std::string& bytes, bool synced);
+
 /// How far past the newest report id the durable reserve reaches: ids are about epoch
 /// seconds, so at the default 5-minute interval the reserve is synced about once an hour.
 inline constexpr std::uint64_t kReportIdReserve = 3600;
+
+/// Report ids stay below 2^53 (JSON parsers lose precision above it; Device Defender
+/// rejects such ids).
+inline constexpr std::uint64_t kReportIdLimit = std::uint64_t{1} << 53;
+/// The highest last report id or reserve a state file may hold: the next id and the reserve
+/// kept above it stay below 2^53. Anything higher is corrupt (it would make every report
+/// invalid, or wrap past 2^64 to 0).
+inline constexpr std::uint64_t kMaxSavedReportId = kReportIdLimit - 1 - kReportIdReserve - 1;
 
 /// `<state file>.id-reserve`: a number no report id has reached yet, written with fsyncs
 /// before an id reaches it. After a reboot (which may have been a power cut that lost unsynced
 /// state writes) ids continue above it, so they never repeat.
 std::filesystem::path id_reserve_file(const std::filesystem::path& state_file);
-/// The reserve in `file`; 0 when there is none or it is unreadable.
+/// The reserve in `file`; 0 when there is none. An Error (naming the file) when it is
+/// unreadable, corrupt, above kMaxSavedReportId, a symbolic link or not a regular file.
+Result<std::uint64_t> read_id_reserve(const std::filesystem::path& file);
+/// read_id_reserve(), 0 on any error.
 std::uint64_t load_id_reserve(const std::filesystem::path& file);
 /// Writes the reserve atomically, with fsyncs of the file and its directory.
 Status save_id_reserve(const std::filesystem::path& file, std::uint64_t reserve);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -100,15 +101,24 @@ std::optional<std::string> encode_state_slot(const AgentState& state, std::uint6
 
 Status StateWriter::recreate(const AgentState& state) {
     fd_.reset();
-    const std::size_t needed = encode_state(state).size() + 128;
+    const std::size_t json_size = encode_state(state).size();
+    const std::size_t needed = json_size + 128;
     slot_size_ =
         std::max(kMinimumSlot, (2 * needed + kMinimumSlot - 1) / kMinimumSlot * kMinimumSlot);
+    // The loader reads no more than kMaxStateFileBytes: less room to grow near that size.
+    slot_size_ = std::min(slot_size_, kMaxStateFileBytes / 2);
     sequence_ = 1;
     const auto slot = encode_state_slot(state, sequence_, slot_size_);
-    // Both slots hold the same state: the file is whole from its first byte on.
-    if (Status saved = save_state_bytes(file_, *slot + *slot, false); !saved) return saved;
-    fd_ = util::UniqueFd(::open(file_.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!fd_.valid()) return Error{"cannot write state file " + file_.string() + ": " + os_error()};
+    if (!slot) {
+        return Error{"cannot write state file " + file_.string() + ": the state (" +
+                     std::to_string(json_size) + " bytes) does not fit the " +
+                     std::to_string(kMaxStateFileBytes) + " bytes a state file may have"};
+    }
+    // Both slots hold the same state: the file is whole from its first byte on. The file
+    // written is the one kept open: it is never opened again by its name.
+    auto replaced = replace_state_file(file_, *slot + *slot, false);
+    if (!replaced) return replaced.error();
+    fd_ = std::move(*replaced);
     return Done{};
 }
 

@@ -6,6 +6,7 @@
 #include "agent/repeat_limiter.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -247,6 +248,187 @@ TEST_F(AgentStateFile, AStateOutgrowingItsSlotMakesAFreshFile) {
     const auto loaded = load_state(file());
     ASSERT_TRUE(loaded.ok()) << loaded.error().message;
     EXPECT_EQ(*loaded, big);
+}
+
+// Hostile state directories (issue #19 items 2, 7, 13); each test failed before the fix.
+
+constexpr std::uint64_t k2To53 = std::uint64_t{1} << 53;
+
+std::string content_of(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+TEST_F(AgentStateFile, APlantedTemporarySymlinkIsNeverWrittenThrough) {
+    const auto victim = dir_ / "victim";
+    std::ofstream(victim) << "victim\n";
+    for (const auto& target : {file(), id_reserve_file(file())}) {
+        const std::filesystem::path temporary = target.string() + ".tmp";
+        std::filesystem::create_symlink(victim, temporary);
+        if (target == file()) {
+            ASSERT_TRUE(save_state(target, {7, std::nullopt, {}}).ok());
+            ASSERT_TRUE(StateWriter(target).write({8, std::nullopt, {}}).ok());
+            EXPECT_EQ(load_state(target)->last_report_id, 8u);
+        } else {
+            ASSERT_TRUE(save_id_reserve(target, 3600).ok());
+            EXPECT_EQ(load_id_reserve(target), 3600u);
+        }
+        EXPECT_EQ(content_of(victim), "victim\n") << target;
+        EXPECT_FALSE(std::filesystem::exists(std::filesystem::symlink_status(temporary)));
+        EXPECT_TRUE(std::filesystem::is_regular_file(std::filesystem::symlink_status(target)));
+    }
+}
+
+TEST_F(AgentStateFile, ADanglingTemporarySymlinkCreatesNothing) {
+    const auto target = dir_ / "would-be-created";
+    std::filesystem::create_symlink(target, file().string() + ".tmp");
+    ASSERT_TRUE(save_state(file(), {7, std::nullopt, {}}).ok());
+    EXPECT_FALSE(std::filesystem::exists(std::filesystem::symlink_status(target)));
+}
+
+TEST_F(AgentStateFile, StateAndReserveFilesThatAreSymlinksAreNotRead) {
+    const auto other = dir_ / "elsewhere.json";
+    ASSERT_TRUE(save_state(other, {1234, std::nullopt, {}}).ok());
+    std::filesystem::create_symlink(other, file());
+    const auto loaded = load_state(file());
+    ASSERT_FALSE(loaded.ok());
+    EXPECT_NE(loaded.error().message.find("is a symbolic link"), std::string::npos)
+        << loaded.error().message;
+
+    std::ofstream(dir_ / "number") << "5000\n";
+    std::filesystem::create_symlink(dir_ / "number", id_reserve_file(file()));
+    EXPECT_EQ(load_id_reserve(id_reserve_file(file())), 0u);
+
+    // Writing replaces the link itself; its target stays as it was.
+    ASSERT_TRUE(StateWriter(file()).write({9, std::nullopt, {}}).ok());
+    ASSERT_TRUE(save_id_reserve(id_reserve_file(file()), 3609).ok());
+    EXPECT_EQ(load_state(other)->last_report_id, 1234u);
+    EXPECT_EQ(content_of(dir_ / "number"), "5000\n");
+    EXPECT_EQ(load_state(file())->last_report_id, 9u);
+}
+
+TEST_F(AgentStateFile, AStateFileOverTheSizeCapIsAnError) {
+    write(R"({"version":1,"last_report_id":5})" + std::string(kMaxStateFileBytes, ' '));
+    const auto loaded = load_state(file());
+    ASSERT_FALSE(loaded.ok());
+    EXPECT_NE(loaded.error().message.find("is larger than"), std::string::npos)
+        << loaded.error().message;
+}
+
+TEST_F(AgentStateFile, IdsTooCloseTo2To53AreCorrupt) {
+    // The agent continues after the saved id and keeps a reserve 3600 above it: both must
+    // stay below 2^53, the limit of report ids.
+    for (const std::uint64_t id :
+         {k2To53 - kReportIdReserve - 1, k2To53 - 1, k2To53, k2To53 + 1, ~std::uint64_t{0}}) {
+        write(R"({"version":1,"last_report_id":)" + std::to_string(id) + "}");
+        const auto loaded = load_state(file());
+        ASSERT_FALSE(loaded.ok()) << id;
+        EXPECT_NE(loaded.error().message.find("2^53"), std::string::npos) << loaded.error().message;
+        std::ofstream(id_reserve_file(file())) << id << "\n";
+        EXPECT_EQ(load_id_reserve(id_reserve_file(file())), 0u) << id;
+    }
+    const std::uint64_t highest = k2To53 - kReportIdReserve - 2;
+    write(R"({"version":1,"last_report_id":)" + std::to_string(highest) + "}");
+    EXPECT_EQ(load_state(file())->last_report_id, highest);
+    std::ofstream(id_reserve_file(file())) << highest << "\n";
+    EXPECT_EQ(load_id_reserve(id_reserve_file(file())), highest);
+}
+
+TEST_F(AgentStateFile, AFifoIsRefusedWithoutBlocking) {
+    ASSERT_EQ(::mkfifo(file().c_str(), 0600), 0);
+    ASSERT_EQ(::mkfifo(id_reserve_file(file()).c_str(), 0600), 0);
+    const auto loaded = load_state(file());  // blocked for ever before the fix
+    ASSERT_FALSE(loaded.ok());
+    EXPECT_EQ(loaded.error().message, "state file " + file().string() + " is not a regular file");
+    const auto reserve = read_id_reserve(id_reserve_file(file()));
+    ASSERT_FALSE(reserve.ok());
+    EXPECT_EQ(reserve.error().message,
+              "id reserve file " + id_reserve_file(file()).string() + " is not a regular file");
+    // The next writes replace them.
+    ASSERT_TRUE(StateWriter(file()).write({5, std::nullopt, {}}).ok());
+    ASSERT_TRUE(save_id_reserve(id_reserve_file(file()), 3605).ok());
+    EXPECT_EQ(load_state(file())->last_report_id, 5u);
+    EXPECT_EQ(*read_id_reserve(id_reserve_file(file())), 3605u);
+}
+
+TEST_F(AgentStateFile, TheReserveNamesWhatIsWrongWithIt) {
+    const auto reserve_file = id_reserve_file(file());
+    EXPECT_EQ(*read_id_reserve(reserve_file), 0u) << "missing: none yet";
+    for (const std::string damage :
+         {"", "\n", "12x\n", "-5\n", " 5\n", "99999999999999999999999\n"}) {
+        std::ofstream(reserve_file, std::ios::binary | std::ios::trunc) << damage;
+        const auto reserve = read_id_reserve(reserve_file);
+        ASSERT_FALSE(reserve.ok()) << damage;
+        EXPECT_EQ(reserve.error().message,
+                  "id reserve file " + reserve_file.string() + " is corrupt");
+    }
+    std::ofstream(reserve_file, std::ios::binary | std::ios::trunc) << std::string(100, '1');
+    ASSERT_FALSE(read_id_reserve(reserve_file).ok());
+    EXPECT_NE(read_id_reserve(reserve_file).error().message.find("is larger than 64 bytes"),
+              std::string::npos);
+    std::ofstream(reserve_file, std::ios::binary | std::ios::trunc) << "1795830000";
+    EXPECT_EQ(*read_id_reserve(reserve_file), 1795830000u) << "no newline is fine";
+}
+
+TEST_F(AgentStateFile, TheWriterNeverMakesAFileTheLoaderRefuses) {
+    const auto state_with = [](std::size_t interfaces) {
+        AgentState state = full_state();
+        state.baseline->interfaces.clear();
+        for (std::size_t i = 0; i < interfaces; ++i)
+            state.baseline->interfaces.push_back({"veth" + std::to_string(1000000 + i), 1ull << 62,
+                                                  1ull << 50, 1ull << 62, 1ull << 50, false});
+        return state;
+    };
+    StateWriter writer(file());
+    const auto many = state_with(1500);
+    ASSERT_TRUE(writer.write(many).ok());
+    ASSERT_TRUE(writer.write(many).ok());
+    EXPECT_LE(std::filesystem::file_size(file()), kMaxStateFileBytes);
+    ASSERT_TRUE(load_state(file()).ok());
+    EXPECT_EQ(*load_state(file()), many);
+
+    const auto saved = writer.write(state_with(5000));
+    ASSERT_FALSE(saved.ok());
+    EXPECT_NE(saved.error().message.find("does not fit"), std::string::npos);
+}
+
+TEST_F(AgentStateFile, TheInPlaceWriterNeverReopensTheFileByItsName) {
+    const auto victim = dir_ / "victim";
+    std::ofstream(victim) << "victim\n";
+    StateWriter writer(file());
+    ASSERT_TRUE(writer.write({1, std::nullopt, {}}).ok());
+    std::filesystem::remove(file());
+    std::filesystem::create_symlink(victim, file());
+    for (std::uint64_t id = 2; id < 6; ++id)
+        ASSERT_TRUE(writer.write({id, std::nullopt, {}}).ok());
+    EXPECT_EQ(content_of(victim), "victim\n");
+}
+
+TEST_F(AgentStateFile, AStateDirectoryOthersCanWriteIsWarnedAboutOrRefused) {
+    using std::filesystem::perms;
+    const auto check_with = [&](perms mode) {
+        std::filesystem::permissions(dir_, mode);
+        return check_state_directory(file());
+    };
+    EXPECT_FALSE(*check_with(perms::owner_all));
+    EXPECT_FALSE(*check_with(perms::owner_all | perms::group_read | perms::group_exec |
+                             perms::others_read | perms::others_exec));
+    const auto group = check_with(perms::owner_all | perms::group_all);
+    ASSERT_TRUE(group.ok() && *group);
+    EXPECT_EQ(**group, "state directory " + dir_.string() +
+                           " can be written by other users (mode 0770): they could forge the "
+                           "saved report id and baseline (chmod 700 it)");
+    const auto sticky = check_with(perms::all | perms::sticky_bit);
+    ASSERT_TRUE(sticky.ok() && *sticky);
+    EXPECT_NE(sticky->value().find("(mode 1777)"), std::string::npos);
+    const auto everyone = check_with(perms::all);
+    ASSERT_FALSE(everyone.ok());
+    EXPECT_EQ(everyone.error().message,
+              "state directory " + dir_.string() +
+                  " can be written by other users (mode 0777, no sticky bit): they could "
+                  "replace or remove its files; the state is not kept (chmod 700 it)");
+    std::filesystem::permissions(dir_, perms::owner_all);
+    EXPECT_FALSE(*check_state_directory(dir_ / "missing" / "state.json")) << "not there (yet)";
 }
 
 TEST(RepeatLimiter, WarnsOncePerPeriod) {
