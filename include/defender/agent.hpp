@@ -56,6 +56,11 @@ struct AgentOptions {
     /// long after the outage began, then at doubling intervals up to an hour; a link that keeps
     /// dropping is a "connection lost" warning at most this often.
     std::chrono::milliseconds outage_reminder = std::chrono::minutes(5);
+    /// Where the newest `report_log_count` published reports are kept byte for byte, each with
+    /// its outcome (`--log-reports`); empty = not kept.
+    std::filesystem::path report_log_dir;
+    /// How many reports `report_log_dir` keeps.
+    std::size_t report_log_count = 20;
     /// false for transports that never answer (dry run): a published report is final at once.
     bool expect_replies = true;
     /// Stop after this many reports are settled (accepted, rejected or unanswered; published,

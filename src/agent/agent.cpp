@@ -13,6 +13,7 @@
 #include "agent/outage_log.hpp"
 #include "agent/repeat_limiter.hpp"
 #include "agent/report_ids.hpp"
+#include "agent/report_log.hpp"
 #include "agent/state_file.hpp"
 #include "agent/state_slots.hpp"
 #include "defender/reply.hpp"
@@ -91,6 +92,8 @@ public:
           subscribe_warnings_(options_.repeat_warning_interval),
           outage_log_(options_.outage_reminder, std::chrono::hours(1), options_.outage_reminder) {
         running_metrics_ = options_.custom_metrics;
+        if (!options_.report_log_dir.empty())
+            report_log_.emplace(options_.report_log_dir, options_.report_log_count);
     }
 
     AgentCounts run() {
@@ -403,6 +406,7 @@ private:
             const bool in_flight = Clock::now() - publish_started >= options_.publish_timeout;
             if (in_flight && options_.expect_replies) {
                 pending_.push_back({report_id, baseline_of(*snapshot), Clock::now(), true});
+                keep_report(report_id, *bytes);
             }
             // One warning per streak: a dead link fails every publish until it is noticed.
             log_(publish_failing_ ? LogLevel::debug : LogLevel::warn,
@@ -415,6 +419,7 @@ private:
         }
         publish_failing_ = false;
         ++counts_.published;
+        keep_report(report_id, *bytes);
         if (options_.expect_replies) {
             pending_.push_back({report_id, baseline_of(*snapshot), Clock::now()});
         } else {
@@ -423,6 +428,26 @@ private:
         save_state();
         log_(LogLevel::debug, "published report " + std::to_string(report_id) + " (" +
                                   std::to_string(bytes->size()) + " bytes)");
+    }
+
+    // --log-reports: a failure to keep a copy never stops reporting; a warning an hour.
+    void keep_report(std::uint64_t report_id, const std::string& bytes) {
+        if (report_log_) {
+            log_report_problem(report_log_->published(report_id, options_.encoding.format, bytes));
+        }
+    }
+    void keep_outcome(std::uint64_t report_id, const std::string& outcome,
+                      const Reply* reply = nullptr) {
+        if (report_log_) {
+            log_report_problem(report_log_->settled(report_id, outcome,
+                                                    reply ? reply->error_code : std::string(),
+                                                    reply ? reply->error_message : std::string()));
+        }
+    }
+    void log_report_problem(const Status& status) {
+        if (status) return;
+        log_(report_log_warnings_.warn() ? LogLevel::warn : LogLevel::debug,
+             status.error().message + " (--log-reports; reporting goes on)");
     }
 
     // A wall clock stepped by NTP or by hand changes nothing here (ids stay increasing, the
@@ -529,6 +554,7 @@ private:
             return;
         }
         ++counts_.accepted;
+        keep_outcome(*reply.report_id, "accepted");
         backoff_.reset();  // the whole path works
         confirmed_ = pending->baseline;
         // Older unanswered reports are covered by this one's baseline.
@@ -548,6 +574,7 @@ private:
         // The baseline stays: the traffic of a rejected report is carried into the next one.
         pending_.erase(pending);
         ++counts_.rejected;
+        keep_outcome(report_id, "rejected", &reply);
         save_state();
         log_(LogLevel::warn,
              "report " + std::to_string(report_id) + " rejected: " + peer_text(reply.error_code) +
@@ -576,6 +603,7 @@ private:
                 log_(LogLevel::info, "report " + std::to_string(front.report_id) +
                                          " was lost in flight (no reply after the reconnect); "
                                          "its traffic goes into the next report");
+                keep_outcome(front.report_id, "lost");
                 pending_.pop_front();
                 save_state();
                 continue;
@@ -584,6 +612,7 @@ private:
             // not reported twice.
             confirmed_ = front.baseline;
             ++counts_.unanswered;
+            keep_outcome(front.report_id, "unanswered");
             // One warning per silent stretch (a broker without Device Defender never answers).
             log_(unanswered_streak_++ == 0 ? LogLevel::warn : LogLevel::debug,
                  "no reply to report " + std::to_string(front.report_id) + " within " +
@@ -614,6 +643,8 @@ private:
     RepeatLimiter state_warnings_;
     RepeatLimiter bad_reply_warnings_;
     RepeatLimiter subscribe_warnings_;
+    RepeatLimiter report_log_warnings_{options_.repeat_warning_interval};
+    std::optional<ReportLog> report_log_;
     bool collect_failing_ = false;
     bool publish_failing_ = false;
     std::optional<std::chrono::milliseconds> wall_offset_;  ///< wall clock minus monotonic

@@ -286,12 +286,13 @@ namespace {
 // at its name), and the rename replaces whatever is at `file` (a link itself, not its
 // target). With `keep_open`, returns the new file open for writing; else an invalid fd.
 Result<util::UniqueFd> replace_file(const std::filesystem::path& file, const std::string& bytes,
-                                    bool synced, bool keep_open) {
+                                    bool synced, bool keep_open,
+                                    const std::string& what = "state file") {
     const std::string name = file.filename().string();
     const std::string temporary_name = name + ".tmp";
     const std::filesystem::path temporary = file.string() + ".tmp";
     const auto cannot_write = [&](const std::string& problem) {
-        return Error{"cannot write state file " + temporary.string() + ": " + problem};
+        return Error{"cannot write " + what + " " + temporary.string() + ": " + problem};
     };
     const util::UniqueFd directory = open_directory(file);
     if (!directory.valid()) return cannot_write(os_error());
@@ -307,7 +308,7 @@ Result<util::UniqueFd> replace_file(const std::filesystem::path& file, const std
     if (!keep_open && ::close(fd.release()) != 0) return cannot_write(failed(os_error()));
     if (::renameat(directory.get(), temporary_name.c_str(), directory.get(), name.c_str()) != 0) {
         const auto problem = failed(os_error());
-        return Error{"cannot replace state file " + file.string() + ": " + problem};
+        return Error{"cannot replace " + what + " " + file.string() + ": " + problem};
     }
     if (synced) ::fsync(directory.get());
     return fd;
@@ -321,6 +322,13 @@ Status save_state(const std::filesystem::path& file, const AgentState& state, bo
 
 Status save_state_bytes(const std::filesystem::path& file, const std::string& bytes, bool synced) {
     if (auto written = replace_file(file, bytes, synced, false); !written) return written.error();
+    return Done{};
+}
+
+Status save_file_bytes(const std::filesystem::path& file, const std::string& bytes,
+                       const std::string& what) {
+    if (auto written = replace_file(file, bytes, false, false, what); !written)
+        return written.error();
     return Done{};
 }
 

@@ -60,6 +60,11 @@ Status save_state(const std::filesystem::path& file, const AgentState& state, bo
 /// with fsyncs of the data and the directory).
 Status save_state_bytes(const std::filesystem::path& file, const std::string& bytes, bool synced);
 
+/// As save_state_bytes, unsynced, for another file the agent keeps in a directory others may
+/// write (`what` names it in errors, e.g. "report log file").
+Status save_file_bytes(const std::filesystem::path& file, const std::string& bytes,
+                       const std::string& what);
+
 /// As save_state_bytes, and returns the new file open for writing (what StateWriter writes
 /// in place later: the file is never opened again by its name).
 Result<util::UniqueFd> replace_state_file(const std::filesystem::path& file,

@@ -44,6 +44,8 @@ struct AgentArgs {
     bool greengrass = false;
     bool interval_given = false;
     std::size_t max_report_bytes = 0;  ///< 0: the transport's default
+    std::string log_reports;           ///< --log-reports DIR
+    std::size_t log_reports_count = 20;
 };
 
 std::string default_state_dir() {
@@ -98,6 +100,8 @@ Result<AgentOptions> agent_options(AgentArgs& args) {
     options.stop_after_reports = args.exit_after;
     options.reply_timeout = std::chrono::milliseconds(std::llround(args.reply_timeout * 1000));
     if (args.max_report_bytes) options.max_report_bytes = args.max_report_bytes;
+    if (!args.dry_run) options.report_log_dir = args.log_reports;
+    options.report_log_count = args.log_reports_count;
 
     if (args.interval < kMinimumInterval && !args.allow_short_interval) {
         spdlog::warn(
@@ -154,11 +158,13 @@ void reload(const AgentArgs& running, Agent& agent, ReloadableCollector& collect
     const bool restart_needed =
         running.connection != args->connection || running.thing_name != args->thing_name ||
         running.state_dir != args->state_dir || running.dry_run != args->dry_run ||
-        running.exit_after != args->exit_after || running.greengrass != args->greengrass;
+        running.exit_after != args->exit_after || running.greengrass != args->greengrass ||
+        running.log_reports != args->log_reports ||
+        running.log_reports_count != args->log_reports_count;
     if (restart_needed) {
         spdlog::warn(
-            "connection, thing name, state directory, dry-run and exit-after changes apply at "
-            "the next restart");
+            "connection, thing name, state directory, dry-run, exit-after and log-reports "
+            "changes apply at the next restart");
     }
     collector.replace(make_collector(args->report.collector_options()));
     agent.reconfigure(std::move(*options));
@@ -200,6 +206,14 @@ void add_agent_options(CLI::App& command, AgentArgs& args) {
                     "Largest report; lists are shortened to fit (default: 131072, or what fits "
                     "a 10000-byte Greengrass IPC message)")
         ->check(CLI::Range(std::size_t{256}, kMaxPayloadBytes));
+    command.add_option("--log-reports", args.log_reports,
+                       "Keep the last published reports, byte for byte, with their replies in "
+                       "DIR (<id>.json or .cbor, <id>.reply.json)");
+    command
+        .add_option("--log-reports-count", args.log_reports_count,
+                    "How many reports --log-reports keeps (each at most 128 KiB)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{10000}))
+        ->capture_default_str();
 }
 
 int run_greengrass_agent(AgentArgs& args);
