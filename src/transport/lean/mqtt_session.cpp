@@ -161,31 +161,35 @@ std::optional<Clock::time_point> MqttSession::next_timer() const {
     return std::min(last_sent_, last_received_) + timing_.keep_alive;
 }
 
-// Reads everything the connection has now; false when it broke (`problem` says why).
-bool MqttSession::read_available(std::vector<IncomingPacket>& packets, std::string& problem) {
+// Reads until at least one packet is complete or the connection has nothing more now, parsing
+// as the bytes arrive: the reader then holds at most one packet (under its limit, or only the
+// topic of an oversize PUBLISH, whose payload is skipped as it streams in) and one read, however
+// fast the broker sends. False when the connection broke (`problem` says why); the packets
+// complete before that are in `packets`.
+bool MqttSession::read_packets(std::vector<IncomingPacket>& packets, std::string& problem) {
     std::lock_guard lock(io_mutex_);
-    std::array<char, 4096> buffer{};
+    std::array<char, 16384> buffer{};  // one TLS record
     for (;;) {
-        const IoOutcome outcome = connection_->read_some(buffer.data(), buffer.size());
-        if (outcome.kind == IoOutcome::Kind::Transferred) {
-            reader_.feed(std::string_view(buffer.data(), outcome.bytes));
-            std::lock_guard state_lock(state_mutex_);
-            last_received_ = Clock::now();
-            continue;
+        for (;;) {
+            auto packet = reader_.next();
+            if (!packet) {
+                problem = packet.error().message;
+                return false;
+            }
+            if (!*packet) break;
+            packets.push_back(std::move(**packet));
         }
-        if (outcome.kind != IoOutcome::Kind::WouldBlock) problem = outcome.reason;
-        break;
-    }
-    for (;;) {
-        auto packet = reader_.next();
-        if (!packet) {
-            problem = packet.error().message;
+        if (!packets.empty()) return true;
+        const IoOutcome outcome = connection_->read_some(buffer.data(), buffer.size());
+        if (outcome.kind != IoOutcome::Kind::Transferred) {
+            if (outcome.kind == IoOutcome::Kind::WouldBlock) return true;
+            problem = outcome.reason;
             return false;
         }
-        if (!*packet) break;
-        packets.push_back(std::move(**packet));
+        reader_.feed(std::string_view(buffer.data(), outcome.bytes));
+        std::lock_guard state_lock(state_mutex_);
+        last_received_ = Clock::now();
     }
-    return problem.empty();
 }
 
 void MqttSession::handle(IncomingPacket& packet) {
@@ -219,14 +223,17 @@ void MqttSession::handle(IncomingPacket& packet) {
 }
 
 void MqttSession::run() {
+    // The reader may hold whole packets that came with the CONNACK: look at once.
+    bool look_now = true;
     for (;;) {
         const auto timer = next_timer();
         std::array<pollfd, 2> watched{pollfd{connection_->fd(), POLLIN, 0},
                                       pollfd{wake_.get(), POLLIN, 0}};
-        const bool buffered = [&] {
+        const bool buffered = look_now || [&] {
             std::lock_guard lock(io_mutex_);
             return connection_->pending() > 0;
         }();
+        look_now = false;
         const int ready =
             ::poll(watched.data(), watched.size(), buffered ? 0 : poll_timeout(timer));
         if (ready < 0 && errno != EINTR) {
@@ -237,7 +244,7 @@ void MqttSession::run() {
         if (buffered || (watched[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
             std::vector<IncomingPacket> packets;
             std::string problem;
-            const bool healthy = read_available(packets, problem);
+            const bool healthy = read_packets(packets, problem);
             for (auto& packet : packets)
                 handle(packet);
             if (!healthy) {

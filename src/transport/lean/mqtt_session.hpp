@@ -60,7 +60,7 @@ public:
 
 private:
     void run();
-    bool read_available(std::vector<IncomingPacket>& packets, std::string& problem);
+    bool read_packets(std::vector<IncomingPacket>& packets, std::string& problem);
     void handle(IncomingPacket& packet);
     void lose(const std::string& reason);
     Status write_locked(const std::string& packet, std::chrono::steady_clock::time_point deadline);
