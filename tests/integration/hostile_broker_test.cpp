@@ -116,8 +116,14 @@ TEST_P(HostileBrokerTest, AFloodKeepsTheAgentsMemoryBoundedAndItReconnects) {
 INSTANTIATE_TEST_SUITE_P(
     Floods, HostileBrokerTest,
     ::testing::Values(
+        // 262 000-byte PUBLISHes (just under the 256 KiB limit: each one is read whole).
+        FloodCase{"LeanLargePublishes", HostileBrokerOptions::Flood::large_publishes, "lean",
+                  96 * kMiB},
         // PUBLISHes declaring 268 435 455 bytes, whose payload streams in at full speed.
         FloodCase{"LeanEndlessPublish", HostileBrokerOptions::Flood::endless_publish, "lean",
+                  96 * kMiB},
+        // Paho reads each packet whole; the queue behind it is bounded as for the lean client.
+        FloodCase{"PahoLargePublishes", HostileBrokerOptions::Flood::large_publishes, "paho",
                   96 * kMiB}),
     [](const ::testing::TestParamInfo<FloodCase>& info) { return std::string(info.param.name); });
 
