@@ -122,6 +122,9 @@ INSTANTIATE_TEST_SUITE_P(
         // PUBLISHes declaring 268 435 455 bytes, whose payload streams in at full speed.
         FloodCase{"LeanEndlessPublish", HostileBrokerOptions::Flood::endless_publish, "lean",
                   96 * kMiB},
+        // SUBACKs nobody asked for, each with 262 000 return codes.
+        FloodCase{"LeanUnsolicitedSubacks", HostileBrokerOptions::Flood::unsolicited_subacks,
+                  "lean", 96 * kMiB},
         // Paho reads each packet whole; the queue behind it is bounded as for the lean client.
         FloodCase{"PahoLargePublishes", HostileBrokerOptions::Flood::large_publishes, "paho",
                   96 * kMiB}),

@@ -161,10 +161,20 @@ void HostileBroker::serve(int client) {
     const std::string topic =
         "$aws/things/" + options_.thing_name + "/defender/metrics/json/accepted";
     const bool endless = options_.flood == HostileBrokerOptions::Flood::endless_publish;
+    const bool subacks = options_.flood == HostileBrokerOptions::Flood::unsolicited_subacks;
     // Large: the whole packet, sent again and again. Endless: the head, then zero pieces.
-    const std::string packet = endless ? std::string()
-                                       : publish_head(topic, options_.payload_bytes) +
-                                             std::string(options_.payload_bytes, 'x');
+    // SUBACKs: the whole packet with the next packet id each time.
+    std::string packet;
+    std::size_t packet_id_at = 0;
+    std::uint16_t packet_id = 0;
+    if (subacks) {
+        packet = '\x90' + remaining_length(2 + options_.payload_bytes);
+        packet_id_at = packet.size();
+        packet += u16(0) + std::string(options_.payload_bytes, '\x01');
+    } else if (!endless) {
+        packet =
+            publish_head(topic, options_.payload_bytes) + std::string(options_.payload_bytes, 'x');
+    }
     const std::string endless_head = publish_head(topic, kMaxRemainingLength - 2 - topic.size());
     const std::string zeros(kPieceBytes, '\0');
     std::size_t endless_left = 0;  // body bytes of the current endless packet still to send
@@ -212,6 +222,10 @@ void HostileBroker::serve(int client) {
                             std::string_view(zeros).substr(0, std::min(kPieceBytes, endless_left));
                         endless_left -= out.size();
                     } else {
+                        if (subacks) {
+                            packet_id = packet_id == 0xffff ? 1 : packet_id + 1;
+                            packet.replace(packet_id_at, 2, u16(packet_id));
+                        }
                         out = packet;
                     }
                     out_is_flood = true;

@@ -3,10 +3,10 @@
 /// A hostile MQTT 3.1.1 broker over TLS (OpenSSL) on 127.0.0.1, for the memory-bound tests and
 /// bench/broker_flood.sh: it accepts one client at a time (any client id, no client
 /// certificate asked), answers CONNECT with CONNACK and SUBSCRIBE with SUBACK, then floods
-/// PUBLISH packets (QoS 0) on `$aws/things/<thing>/defender/metrics/json/accepted` as fast as
-/// the socket takes them. It answers PINGREQ between two flood packets and never acknowledges
-/// the client's PUBLISH (so an agent waits its whole publish timeout for each report).
-/// Own thread; SIGPIPE is ignored in the process that creates one.
+/// PUBLISH packets (QoS 0) on `$aws/things/<thing>/defender/metrics/json/accepted` (or
+/// unsolicited SUBACKs) as fast as the socket takes them. It answers PINGREQ between two flood
+/// packets and never acknowledges the client's PUBLISH (so an agent waits its whole publish timeout
+/// for each report). Own thread; SIGPIPE is ignored in the process that creates one.
 
 #include <atomic>
 #include <cstdint>
@@ -23,6 +23,9 @@ struct HostileBrokerOptions {
         /// PUBLISH packets declaring the largest remaining length MQTT allows (268 435 455
         /// bytes), whose body then streams in 64 KiB pieces, one after the other.
         endless_publish,
+        /// SUBACK packets nobody asked for, each with `payload_bytes` return codes and the next
+        /// packet id.
+        unsolicited_subacks,
     };
     std::filesystem::path cert;  ///< PEM server certificate (for `localhost`)
     std::filesystem::path key;   ///< its PEM key

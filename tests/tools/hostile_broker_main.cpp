@@ -2,7 +2,7 @@
 // as a program, for bench/broker_flood.sh. Prints "port N" once it listens, then one line a
 // second with the flood bytes sent and the connections flooded, until SIGINT or SIGTERM.
 //
-//   defender-hostile-broker CERT KEY THING large|endless [PAYLOAD_BYTES [PORT]]
+//   defender-hostile-broker CERT KEY THING large|endless|subacks [PAYLOAD_BYTES [PORT]]
 
 #include <signal.h>
 
@@ -16,8 +16,10 @@
 int main(int argc, char** argv) {
     using defender::test::HostileBroker;
     using defender::test::HostileBrokerOptions;
-    if (argc < 5 || (std::string(argv[4]) != "large" && std::string(argv[4]) != "endless")) {
-        std::fprintf(stderr, "usage: %s CERT KEY THING large|endless [PAYLOAD_BYTES [PORT]]\n",
+    const std::string flood = argc < 5 ? "" : argv[4];
+    if (flood != "large" && flood != "endless" && flood != "subacks") {
+        std::fprintf(stderr,
+                     "usage: %s CERT KEY THING large|endless|subacks [PAYLOAD_BYTES [PORT]]\n",
                      argv[0]);
         return 2;
     }
@@ -25,8 +27,9 @@ int main(int argc, char** argv) {
     options.cert = argv[1];
     options.key = argv[2];
     options.thing_name = argv[3];
-    options.flood = std::string(argv[4]) == "large" ? HostileBrokerOptions::Flood::large_publishes
-                                                    : HostileBrokerOptions::Flood::endless_publish;
+    options.flood = flood == "large"     ? HostileBrokerOptions::Flood::large_publishes
+                    : flood == "endless" ? HostileBrokerOptions::Flood::endless_publish
+                                         : HostileBrokerOptions::Flood::unsolicited_subacks;
     if (argc > 5) options.payload_bytes = std::strtoull(argv[5], nullptr, 10);
     if (argc > 6) options.port = static_cast<std::uint16_t>(std::strtoul(argv[6], nullptr, 10));
 

@@ -122,16 +122,20 @@ Status MqttSession::wait_for_puback(std::uint16_t packet_id, Clock::time_point d
     return Error{lost_reason_.empty() ? "connection closed" : lost_reason_};
 }
 
+void MqttSession::expect_suback(std::uint16_t packet_id) {
+    std::lock_guard lock(state_mutex_);
+    subacks_[packet_id].reset();
+}
+
 Result<std::vector<std::uint8_t>> MqttSession::wait_for_suback(std::uint16_t packet_id,
                                                                Clock::time_point deadline) {
     std::unique_lock lock(state_mutex_);
+    subacks_.try_emplace(packet_id);
     const bool settled = state_changed_.wait_until(
-        lock, deadline, [&] { return subacks_.contains(packet_id) || lost_ || stopping_; });
-    if (auto found = subacks_.find(packet_id); found != subacks_.end()) {
-        auto codes = std::move(found->second);
-        subacks_.erase(found);
-        return codes;
-    }
+        lock, deadline, [&] { return subacks_[packet_id].has_value() || lost_ || stopping_; });
+    auto codes = std::move(subacks_[packet_id]);
+    subacks_.erase(packet_id);
+    if (codes) return std::move(*codes);
     if (!settled) return Error{"timeout"};
     return Error{lost_reason_.empty() ? "connection closed" : lost_reason_};
 }
@@ -214,7 +218,9 @@ void MqttSession::handle(IncomingPacket& packet) {
             waiting->second = true;
         }
     } else if (auto* suback = std::get_if<Suback>(&packet)) {
-        subacks_[suback->packet_id] = std::move(suback->return_codes);
+        if (auto waiting = subacks_.find(suback->packet_id); waiting != subacks_.end()) {
+            waiting->second = std::move(suback->return_codes);
+        }
     } else if (std::holds_alternative<Pingresp>(packet)) {
         ping_sent_.reset();
     }
