@@ -17,6 +17,7 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/sanitizer/lsan.supp:
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # Left out, each for a reason:
 # - Soak: it measures resident memory, which under ASan is the sanitizer's shadow memory.
+# - Floods/HostileBrokerTest: the same (and ASan's quarantine keeps freed payloads resident).
 # - install.consumer: it builds a consumer of the installed (sanitized) library without the
 #   sanitizer runtime.
 # - WallClockStepping: libfaketime is preloaded, and ASan must be the first library loaded.
@@ -24,7 +25,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 #   TLS 1.1-only `openssl s_server` ends in an "internal error" alert instead of the server's
 #   "unsupported protocol" the test looks for (the connection is refused either way; it passes
 #   in the normal build). Not yet understood: see the session notes.
-exclude='Soak\.|install\.consumer|WallClockStepping|MqttStackTest/Paho\.TlsOlderThan12IsRefused'
+exclude='Soak\.|HostileBrokerTest|install\.consumer|WallClockStepping|MqttStackTest/Paho\.TlsOlderThan12IsRefused'
 ctest --test-dir "$build" -j2 --output-on-failure --timeout 300 -E "$exclude" \
   ${SANITIZE_TESTS:+-R "$SANITIZE_TESTS"}
 echo "sanitizers: the test suite passed under ASan and UBSan"

@@ -40,6 +40,14 @@ constexpr std::chrono::seconds kClockStep{5};
 /// Replies larger than this are not Device Defender replies; they are dropped unread.
 constexpr std::size_t kMaxReplyBytes = 64 * 1024;
 
+/// Messages from the broker waiting for the loop (while it waits for a PUBACK, a collection or
+/// a metric command): at most this many, holding at most kQueuedMessageBytes (topic, payload
+/// and the queue's own share); the oldest are dropped beyond that. Replies come one per
+/// report, so a bound this size is only ever reached by a broker flooding the agent.
+constexpr std::size_t kQueuedMessages = 64;
+constexpr std::size_t kQueuedMessageBytes = 1024 * 1024;
+constexpr std::size_t kQueuedEventOverhead = 256;
+
 // A report the broker acknowledged and the service has not answered yet.
 struct PendingReport {
     std::uint64_t report_id;
@@ -87,9 +95,11 @@ public:
           log_(std::move(log)),
           random_(std::random_device{}()),
           backoff_(options_.backoff_initial, options_.backoff_max, random_()),
+          events_({kQueuedMessages, kQueuedMessageBytes}),
           state_warnings_(options_.repeat_warning_interval),
           bad_reply_warnings_(options_.repeat_warning_interval),
           subscribe_warnings_(options_.repeat_warning_interval),
+          dropped_message_warnings_(options_.repeat_warning_interval),
           outage_log_(options_.outage_reminder, std::chrono::hours(1), options_.outage_reminder) {
         running_metrics_ = options_.custom_metrics;
         if (!options_.report_log_dir.empty())
@@ -102,7 +112,7 @@ public:
             return counts_;
         }
         load_state();
-        transport_.set_event_sink([this](TransportEvent event) { events_.push(std::move(event)); });
+        transport_.set_event_sink([this](TransportEvent event) { queue(std::move(event)); });
         const auto start = Clock::now();
         next_report_ = start;
         next_connect_ = start;
@@ -123,6 +133,7 @@ public:
             expire_unanswered();
             if (options_.stop_after_reports != 0 && settled() >= options_.stop_after_reports) break;
             if (auto event = events_.pop_until(next_deadline())) handle(std::move(*event));
+            notice_dropped_messages();
         }
         transport_.disconnect(std::chrono::seconds(2));
         save_state();  // the totals of this run's last replies
@@ -150,6 +161,36 @@ public:
     }
 
 private:
+    // Runs on the transport's thread. Connection events always get through; messages are
+    // bounded (event_queue.hpp), and a payload the loop would drop unread anyway is not kept
+    // while it waits.
+    void queue(TransportEvent event) {
+        auto* message = std::get_if<IncomingMessage>(&event);
+        if (message == nullptr) return events_.push(std::move(event));
+        if (message->payload.size() > kMaxReplyBytes) {
+            message->dropped_payload_bytes += message->payload.size();
+            std::string().swap(message->payload);
+        }
+        const std::size_t bytes =
+            message->topic.capacity() + message->payload.capacity() + kQueuedEventOverhead;
+        events_.push_droppable(std::move(event), bytes);
+    }
+
+    // A broker sending faster than the loop reads: one warning per repeat_warning_interval,
+    // debug lines in between.
+    void notice_dropped_messages() {
+        const std::size_t dropped = events_.take_dropped();
+        if (dropped == 0) return;
+        dropped_messages_ += dropped;
+        log_(dropped_message_warnings_.warn() ? LogLevel::warn : LogLevel::debug,
+             "dropped " + std::to_string(dropped) +
+                 " message(s) from the broker, sent faster than the agent reads them (at most " +
+                 std::to_string(kQueuedMessages) + " messages or " +
+                 std::to_string(kQueuedMessageBytes / 1024) +
+                 " KiB wait; a reply among them counts as unanswered; " +
+                 std::to_string(dropped_messages_) + " dropped since the start)");
+    }
+
     // Runs on the loop's thread between two reports: the next report uses the new settings.
     void apply_new_options() {
         std::optional<AgentOptions> changed;
@@ -643,6 +684,8 @@ private:
     RepeatLimiter state_warnings_;
     RepeatLimiter bad_reply_warnings_;
     RepeatLimiter subscribe_warnings_;
+    RepeatLimiter dropped_message_warnings_;
+    std::uint64_t dropped_messages_ = 0;
     RepeatLimiter report_log_warnings_{options_.repeat_warning_interval};
     std::optional<ReportLog> report_log_;
     bool collect_failing_ = false;

@@ -303,6 +303,10 @@ private:
                 return "malformed IoTCoreMessage from the nucleus on the subscription to " +
                        subscription->second;
         }
+        if (incoming->topic.size() + incoming->payload.size() > kMaxIncomingMessageBytes) {
+            incoming->dropped_payload_bytes = incoming->payload.size();
+            std::string().swap(incoming->payload);
+        }
         if (sink_) sink_(std::move(*incoming));
         return {};
     }

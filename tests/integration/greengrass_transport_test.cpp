@@ -8,6 +8,7 @@
 #include <cstring>
 #include <thread>
 
+#include "defender/eventstream.hpp"
 #include "defender/greengrass_transport.hpp"
 #include "event_recorder.hpp"
 #include "fake_nucleus.hpp"
@@ -183,6 +184,37 @@ TEST(GreengrassTransport, AReportTooLargeForNucleusLiteIsNotSent) {
     const auto fits = transport->publish(kTopic, std::string(budget, 'x'), 5s);
     EXPECT_TRUE(fits.ok()) << fits.error().message;
     EXPECT_TRUE(nucleus.state().closes.empty());
+}
+
+// The same limit as the MQTT clients: a message over 256 KiB (here in a frame under the 1 MiB
+// frame limit) arrives with its size but without its payload; one under it arrives whole.
+TEST(GreengrassTransport, AnOversizeMessageArrivesWithoutItsPayload) {
+    Rig rig;
+    auto options = rig.options();
+    options.answer_reports = false;
+    options.echo_publishes = true;
+    FakeNucleus nucleus(options);
+    auto settings = rig.settings();
+    settings.max_message_bytes = eventstream::kMaxMessageBytes;
+    auto transport = make_greengrass_transport(settings);
+    EventRecorder events;
+    transport->set_event_sink(events.sink());
+    ASSERT_TRUE(transport->connect().ok());
+    ASSERT_TRUE(transport->subscribe({"test/big"}).ok());
+    const std::string big(kMaxIncomingMessageBytes, 'b');
+    ASSERT_TRUE(transport->publish("test/big", big, 5s).ok());
+    const auto dropped = events.wait_for_message(10s);
+    ASSERT_TRUE(dropped.has_value());
+    EXPECT_EQ(dropped->topic, "test/big");
+    EXPECT_TRUE(dropped->payload.empty());
+    EXPECT_EQ(dropped->dropped_payload_bytes, big.size());
+    const std::string fits(kMaxIncomingMessageBytes - std::string("test/big").size(), 'f');
+    ASSERT_TRUE(transport->publish("test/big", fits, 5s).ok());
+    const auto whole = events.wait_for_message(10s);
+    ASSERT_TRUE(whole.has_value());
+    EXPECT_EQ(whole->payload, fits);
+    EXPECT_EQ(whole->dropped_payload_bytes, 0u);
+    EXPECT_TRUE(transport->is_connected());
 }
 
 /// A server that accepts one client, acknowledges its Connect, then sends `bytes`.

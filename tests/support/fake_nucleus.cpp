@@ -271,7 +271,20 @@ private:
         send(client, json_message("aws.greengrass#PublishToIoTCoreResponse",
                                   MessageType::application_message, ipc::kTerminateStream,
                                   stream_id, "{}"));
+        if (options_.echo_publishes) deliver(topic, *payload);
         if (options_.answer_reports) answer_report({topic, *payload});
+    }
+
+    void deliver(const std::string& topic, const std::string& payload) {
+        const auto event =
+            json{{"message", {{"topicName", topic}, {"payload", ipc::base64_encode(payload)}}}}
+                .dump();
+        for (auto& client : clients_)
+            for (const auto& [stream_id, subscribed] : client.subscriptions)
+                if (subscribed == topic && !client.closed)
+                    send(client,
+                         json_message("aws.greengrass#IoTCoreMessage",
+                                      MessageType::application_message, 0, stream_id, event));
     }
 
     void subscribe(Client& client, std::int32_t stream_id, const json& request) {

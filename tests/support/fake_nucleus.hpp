@@ -30,6 +30,9 @@ struct FakeNucleusOptions {
     /// Validate each report like Device Defender and answer on the subscribed /accepted or
     /// /rejected stream.
     bool answer_reports = true;
+    /// Deliver each publish to the streams subscribed to its topic, as IoT Core delivers a
+    /// message to every subscriber (the client's own subscriptions included).
+    bool echo_publishes = false;
 };
 
 struct NucleusPublish {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -470,6 +471,62 @@ TEST(MqttPacketsMemory, BufferIsCompactedPacketByPacket) {
         ASSERT_EQ(std::get<IncomingPublish>(next_packet(reader)).packet_id, 5);
         ASSERT_EQ(reader.buffered(), 0u);
         ASSERT_LE(reader.held_bytes(), 2 * publish.size());
+    }
+}
+
+// A broker flooding at full speed: PUBLISHes just under the limit, then one declaring the
+// largest remaining length MQTT allows with its whole body, in reads of one TLS record (and
+// of an odd size). Parsed after each read, the reader never holds more than one packet under
+// the limit and one read, and the oversize payload (256 MiB) is skipped, never buffered.
+TEST(MqttPacketsMemory, AFloodParsedAsItArrivesNeverHoldsMoreThanOnePacketAndOneRead) {
+    const std::string topic = "$aws/things/t/defender/metrics/json/accepted";
+    const std::string large = *encode_publish(topic, std::string(262'000, 'x'), 0, false);
+    // Fixed header, the topic, then a payload of kMaxRemainingLength - 2 - topic bytes.
+    const std::string endless_head =
+        bytes({0x30, 0xff, 0xff, 0xff, 0x7f, 0x00, static_cast<int>(topic.size())}) + topic;
+    const std::size_t endless_payload = kMaxRemainingLength - 2 - topic.size();
+    for (const std::size_t chunk : {std::size_t{16384}, std::size_t{4093}}) {
+        PacketReader reader;  // the default limit: 256 KiB
+        const std::size_t bound = kMaxIncomingMessageBytes + 5 + chunk;
+        std::size_t most_held = 0;
+        std::vector<IncomingPublish> publishes;
+        auto feed_stream = [&](std::string_view head, std::size_t body_bytes,
+                               std::string_view body_piece) {
+            std::string pending(head);
+            std::size_t body_left = body_bytes;
+            while (!pending.empty() || body_left > 0) {
+                std::string read = pending.substr(0, chunk);
+                pending.erase(0, read.size());
+                while (read.size() < chunk && body_left > 0) {
+                    const auto piece =
+                        std::min({chunk - read.size(), body_left, body_piece.size()});
+                    read += body_piece.substr(0, piece);
+                    body_left -= piece;
+                }
+                reader.feed(read);
+                most_held = std::max(most_held, reader.held_bytes());
+                for (auto& packet : drain(reader))
+                    publishes.push_back(std::get<IncomingPublish>(std::move(packet)));
+            }
+        };
+        for (int i = 0; i < 40; ++i)
+            feed_stream(large, 0, "");
+        const std::string zeros(chunk, '\0');
+        feed_stream(endless_head, endless_payload, zeros);
+        for (int i = 0; i < 3; ++i)
+            feed_stream(large, 0, "");
+
+        EXPECT_LE(most_held, bound) << chunk;
+        ASSERT_EQ(publishes.size(), 44u) << chunk;
+        for (std::size_t i = 0; i < publishes.size(); ++i) {
+            EXPECT_EQ(publishes[i].topic, topic) << i;
+            if (i == 40) {
+                EXPECT_TRUE(publishes[i].payload.empty());
+                EXPECT_EQ(publishes[i].skipped_payload_bytes, endless_payload);
+            } else {
+                EXPECT_EQ(publishes[i].payload.size(), 262'000u) << i;
+            }
+        }
     }
 }
 

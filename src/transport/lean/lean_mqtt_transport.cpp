@@ -164,6 +164,7 @@ Status LeanMqttTransport::Impl::subscribe(const std::vector<std::string>& topic_
     auto packet = lean::encode_subscribe(packet_id, topic_filters);
     if (!packet) return Error{"cannot subscribe: " + packet.error().message};
     const auto deadline = Clock::now() + settings_.connect_timeout;
+    session->expect_suback(packet_id);
     if (Status sent = session->send(*packet, deadline); !sent) {
         return Error{"subscribe failed: " + sent.error().message};
     }

@@ -482,14 +482,16 @@ void PacketReader::reset() {
 }
 
 void PacketReader::discard_consumed() {
-    // Erasing only once half the buffer is consumed keeps the cost linear in the bytes fed.
+    // Called before new bytes are appended. With next() drained after each feed (as the class
+    // comment asks), what follows the consumed packets is at most one incomplete packet, so
+    // moving it keeps the cost linear in the bytes fed, and packets already returned never
+    // stay in memory in front of a growing tail.
     if (consumed_ == buffer_.size()) {
         buffer_.clear();
-        consumed_ = 0;
-    } else if (consumed_ > buffer_.size() / 2) {
+    } else if (consumed_ > 0) {
         buffer_.erase(0, consumed_);
-        consumed_ = 0;
     }
+    consumed_ = 0;
 }
 
 }  // namespace defender::lean

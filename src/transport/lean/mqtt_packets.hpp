@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "defender/result.hpp"
+#include "defender/transport.hpp"
 
 namespace defender::lean {
 
@@ -68,13 +69,18 @@ using IncomingPacket = std::variant<Connack, IncomingPublish, Puback, Suback, Pi
 /// Splits the byte stream from a broker into packets. Feed bytes as they arrive, then call
 /// next() until it returns nullopt (more bytes needed). After an error the stream is
 /// unusable (the connection must be closed).
+///
+/// Memory: fed in pieces of at most N bytes with next() drained after each, the reader holds
+/// at most max_packet_bytes + 5 + N bytes (one packet, its fixed header and one piece) however
+/// long the stream; an oversize PUBLISH costs only its topic. Feeding a whole stream before
+/// parsing buffers all of it: never do that with a socket that keeps delivering.
 class PacketReader {
 public:
     /// Packets whose remaining length exceeds `max_packet_bytes` are an error, detected from
     /// the fixed header before the body is buffered; except a PUBLISH, whose payload is then
     /// skipped as it streams in (see IncomingPublish::skipped_payload_bytes), so that a
     /// broker redelivering an oversize message cannot wedge the session.
-    explicit PacketReader(std::size_t max_packet_bytes = 256 * 1024);
+    explicit PacketReader(std::size_t max_packet_bytes = kMaxIncomingMessageBytes);
 
     void feed(std::string_view bytes);
     /// The next complete packet; nullopt when more bytes are needed. Error (one line naming

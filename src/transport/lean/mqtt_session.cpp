@@ -122,16 +122,20 @@ Status MqttSession::wait_for_puback(std::uint16_t packet_id, Clock::time_point d
     return Error{lost_reason_.empty() ? "connection closed" : lost_reason_};
 }
 
+void MqttSession::expect_suback(std::uint16_t packet_id) {
+    std::lock_guard lock(state_mutex_);
+    subacks_[packet_id].reset();
+}
+
 Result<std::vector<std::uint8_t>> MqttSession::wait_for_suback(std::uint16_t packet_id,
                                                                Clock::time_point deadline) {
     std::unique_lock lock(state_mutex_);
+    subacks_.try_emplace(packet_id);
     const bool settled = state_changed_.wait_until(
-        lock, deadline, [&] { return subacks_.contains(packet_id) || lost_ || stopping_; });
-    if (auto found = subacks_.find(packet_id); found != subacks_.end()) {
-        auto codes = std::move(found->second);
-        subacks_.erase(found);
-        return codes;
-    }
+        lock, deadline, [&] { return subacks_[packet_id].has_value() || lost_ || stopping_; });
+    auto codes = std::move(subacks_[packet_id]);
+    subacks_.erase(packet_id);
+    if (codes) return std::move(*codes);
     if (!settled) return Error{"timeout"};
     return Error{lost_reason_.empty() ? "connection closed" : lost_reason_};
 }
@@ -161,31 +165,35 @@ std::optional<Clock::time_point> MqttSession::next_timer() const {
     return std::min(last_sent_, last_received_) + timing_.keep_alive;
 }
 
-// Reads everything the connection has now; false when it broke (`problem` says why).
-bool MqttSession::read_available(std::vector<IncomingPacket>& packets, std::string& problem) {
+// Reads until at least one packet is complete or the connection has nothing more now, parsing
+// as the bytes arrive: the reader then holds at most one packet (under its limit, or only the
+// topic of an oversize PUBLISH, whose payload is skipped as it streams in) and one read, however
+// fast the broker sends. False when the connection broke (`problem` says why); the packets
+// complete before that are in `packets`.
+bool MqttSession::read_packets(std::vector<IncomingPacket>& packets, std::string& problem) {
     std::lock_guard lock(io_mutex_);
-    std::array<char, 4096> buffer{};
+    std::array<char, 16384> buffer{};  // one TLS record
     for (;;) {
-        const IoOutcome outcome = connection_->read_some(buffer.data(), buffer.size());
-        if (outcome.kind == IoOutcome::Kind::Transferred) {
-            reader_.feed(std::string_view(buffer.data(), outcome.bytes));
-            std::lock_guard state_lock(state_mutex_);
-            last_received_ = Clock::now();
-            continue;
+        for (;;) {
+            auto packet = reader_.next();
+            if (!packet) {
+                problem = packet.error().message;
+                return false;
+            }
+            if (!*packet) break;
+            packets.push_back(std::move(**packet));
         }
-        if (outcome.kind != IoOutcome::Kind::WouldBlock) problem = outcome.reason;
-        break;
-    }
-    for (;;) {
-        auto packet = reader_.next();
-        if (!packet) {
-            problem = packet.error().message;
+        if (!packets.empty()) return true;
+        const IoOutcome outcome = connection_->read_some(buffer.data(), buffer.size());
+        if (outcome.kind != IoOutcome::Kind::Transferred) {
+            if (outcome.kind == IoOutcome::Kind::WouldBlock) return true;
+            problem = outcome.reason;
             return false;
         }
-        if (!*packet) break;
-        packets.push_back(std::move(**packet));
+        reader_.feed(std::string_view(buffer.data(), outcome.bytes));
+        std::lock_guard state_lock(state_mutex_);
+        last_received_ = Clock::now();
     }
-    return problem.empty();
 }
 
 void MqttSession::handle(IncomingPacket& packet) {
@@ -210,7 +218,9 @@ void MqttSession::handle(IncomingPacket& packet) {
             waiting->second = true;
         }
     } else if (auto* suback = std::get_if<Suback>(&packet)) {
-        subacks_[suback->packet_id] = std::move(suback->return_codes);
+        if (auto waiting = subacks_.find(suback->packet_id); waiting != subacks_.end()) {
+            waiting->second = std::move(suback->return_codes);
+        }
     } else if (std::holds_alternative<Pingresp>(packet)) {
         ping_sent_.reset();
     }
@@ -219,14 +229,17 @@ void MqttSession::handle(IncomingPacket& packet) {
 }
 
 void MqttSession::run() {
+    // The reader may hold whole packets that came with the CONNACK: look at once.
+    bool look_now = true;
     for (;;) {
         const auto timer = next_timer();
         std::array<pollfd, 2> watched{pollfd{connection_->fd(), POLLIN, 0},
                                       pollfd{wake_.get(), POLLIN, 0}};
-        const bool buffered = [&] {
+        const bool buffered = look_now || [&] {
             std::lock_guard lock(io_mutex_);
             return connection_->pending() > 0;
         }();
+        look_now = false;
         const int ready =
             ::poll(watched.data(), watched.size(), buffered ? 0 : poll_timeout(timer));
         if (ready < 0 && errno != EINTR) {
@@ -237,7 +250,7 @@ void MqttSession::run() {
         if (buffered || (watched[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
             std::vector<IncomingPacket> packets;
             std::string problem;
-            const bool healthy = read_available(packets, problem);
+            const bool healthy = read_packets(packets, problem);
             for (auto& packet : packets)
                 handle(packet);
             if (!healthy) {

@@ -52,7 +52,11 @@ public:
     /// Waits for the PUBACK of `packet_id` (announced with expect_puback): Done, or an error
     /// for timeout ("timeout") or a lost connection. Forgets the packet id either way.
     Status wait_for_puback(std::uint16_t packet_id, std::chrono::steady_clock::time_point deadline);
-    /// Waits for the SUBACK of `packet_id`.
+    /// Announces a SUBACK to wait for; call before sending the SUBSCRIBE. SUBACKs nobody
+    /// announced are ignored: a broker sending them unasked cannot fill the memory.
+    void expect_suback(std::uint16_t packet_id);
+    /// Waits for the SUBACK of `packet_id` (announced with expect_suback). Forgets the packet
+    /// id either way.
     Result<std::vector<std::uint8_t>> wait_for_suback(
         std::uint16_t packet_id, std::chrono::steady_clock::time_point deadline);
     /// DISCONNECT and close_notify (best effort, within `deadline`), then stops the thread.
@@ -60,7 +64,7 @@ public:
 
 private:
     void run();
-    bool read_available(std::vector<IncomingPacket>& packets, std::string& problem);
+    bool read_packets(std::vector<IncomingPacket>& packets, std::string& problem);
     void handle(IncomingPacket& packet);
     void lose(const std::string& reason);
     Status write_locked(const std::string& packet, std::chrono::steady_clock::time_point deadline);
@@ -79,8 +83,9 @@ private:
     bool lost_ = false;
     bool stopping_ = false;
     std::string lost_reason_;
-    std::map<std::uint16_t, bool> pubacks_;                       // packet id: acknowledged
-    std::map<std::uint16_t, std::vector<std::uint8_t>> subacks_;  // packet id: return codes
+    std::map<std::uint16_t, bool> pubacks_;  // packet id: acknowledged
+    // Packet id: return codes, once the SUBACK came.
+    std::map<std::uint16_t, std::optional<std::vector<std::uint8_t>>> subacks_;
     std::chrono::steady_clock::time_point last_sent_;
     std::chrono::steady_clock::time_point last_received_;
     std::optional<std::chrono::steady_clock::time_point> ping_sent_;

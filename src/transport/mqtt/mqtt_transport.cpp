@@ -118,7 +118,15 @@ Status MqttTransport::Impl::create_client() {
         return Error{"cannot create MQTT client for " + target() + ": " + error.get_message()};
     }
     client_->set_message_callback([this](mqtt::const_message_ptr message) {
-        deliver(IncomingMessage{message->get_topic(), message->get_payload_str()});
+        // Paho has read the whole packet already (it allocates what the packet declares, up to
+        // 256 MiB); an oversize payload is at least not copied nor queued.
+        const auto& topic = message->get_topic();
+        const auto& payload = message->get_payload_str();
+        if (topic.size() + payload.size() > kMaxIncomingMessageBytes) {
+            deliver(IncomingMessage{topic, {}, payload.size()});
+            return;
+        }
+        deliver(IncomingMessage{topic, payload});
     });
     client_->set_connection_lost_handler([this](const std::string& cause) {
         deliver(ConnectionLost{cause.empty() ? "connection lost" : cause});

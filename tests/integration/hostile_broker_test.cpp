@@ -1,0 +1,134 @@
+// Hostile inputs: a broker that floods the agent (tests/support/hostile_broker.hpp). Whatever
+// it sends, and however fast, the agent's resident memory stays bounded, it stays up, and it
+// connects again when the broker drops it. 32 MiB is a sanity bound for the test (the agent
+// idles at about 8 MiB); bench/broker_flood.sh measures the figures of docs/reliability.md.
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "child_process.hpp"
+#include "fault_rig.hpp"
+#include "hostile_broker.hpp"
+#include "temp_dir.hpp"
+#include "test_pki.hpp"
+
+namespace defender::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::uint64_t kMiB = 1024 * 1024;
+constexpr std::uint64_t kRssBoundKib = 32 * 1024;
+
+/// A line of /proc/<pid>/status in KiB ("VmRSS", "VmHWM"); 0 when the process is gone.
+std::uint64_t status_kib(pid_t pid, const std::string& field) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);) {
+        if (line.rfind(field + ":", 0) == 0) return std::stoull(line.substr(field.size() + 1));
+    }
+    return 0;
+}
+
+struct FloodCase {
+    const char* name;
+    HostileBrokerOptions::Flood flood;
+    const char* mqtt_client;
+    /// The broker drops each connection after this many flood bytes.
+    std::uint64_t bytes_per_connection;
+};
+
+class HostileBrokerTest : public ::testing::TestWithParam<FloodCase> {};
+
+TEST_P(HostileBrokerTest, AFloodKeepsTheAgentsMemoryBoundedAndItReconnects) {
+    const FloodCase& flood = GetParam();
+    TestPki pki;
+    TempDir work;
+    HostileBroker broker(HostileBrokerOptions{.cert = pki.server().cert,
+                                              .key = pki.server().key,
+                                              .thing_name = "flood-thing",
+                                              .flood = flood.flood,
+                                              .payload_bytes = 262'000,
+                                              .close_after_bytes = flood.bytes_per_connection,
+                                              .port = 0});
+    // A report every second that the broker never acknowledges: the agent's loop spends most
+    // of its time waiting for a PUBACK while the messages pile up.
+    ChildProcess agent(ProcessOptions{.argv = {DEFENDER_BINARY,
+                                               "agent",
+                                               "-e",
+                                               "localhost",
+                                               "-p",
+                                               std::to_string(broker.port()),
+                                               "-r",
+                                               pki.ca_cert().string(),
+                                               "-c",
+                                               pki.client().cert.string(),
+                                               "-k",
+                                               pki.client().key.string(),
+                                               "-t",
+                                               "flood-thing",
+                                               "--mqtt-client",
+                                               flood.mqtt_client,
+                                               "--interval",
+                                               "1",
+                                               "--allow-short-interval",
+                                               "--reply-timeout",
+                                               "0.5",
+                                               "--state-dir",
+                                               (work / "state").string()},
+                                      .stdout_path = work / "agent.out",
+                                      .stderr_path = work / "agent.err",
+                                      .environment = {},
+                                      .working_directory = {}});
+
+    // A connection's worth of flood, and more after the agent reconnected. Bounded.
+    const std::uint64_t enough = flood.bytes_per_connection + 32 * kMiB;
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    std::uint64_t peak_rss_kib = 0;
+    while (std::chrono::steady_clock::now() < deadline && agent.running() &&
+           (broker.flood_bytes() < enough || broker.subscribed_connections() < 2)) {
+        peak_rss_kib = std::max(peak_rss_kib, status_kib(agent.pid(), "VmRSS"));
+        std::this_thread::sleep_for(20ms);
+    }
+    // The kernel's high-water mark catches a peak between two samples.
+    peak_rss_kib = std::max(peak_rss_kib, status_kib(agent.pid(), "VmHWM"));
+    const std::string log = read_file(work / "agent.err");
+    const std::string context =
+        "flood bytes sent: " + std::to_string(broker.flood_bytes()) +
+        ", connections: " + std::to_string(broker.subscribed_connections()) + "\nagent log:\n" +
+        log.substr(0, 3000);
+
+    ASSERT_TRUE(agent.running()) << context;
+    EXPECT_GE(broker.subscribed_connections(), 2u) << context;
+    EXPECT_GE(broker.flood_bytes(), enough) << context;
+    EXPECT_GT(peak_rss_kib, 0u);
+    EXPECT_LT(peak_rss_kib, kRssBoundKib) << context;
+    // Messages dropped from the queue: one warning at most (repeats are debug lines).
+    EXPECT_LE(count_warnings(log, "message(s) from the broker, sent faster than"), 1u) << context;
+    std::cout << flood.name << ": " << broker.flood_bytes() / kMiB << " MiB flooded over "
+              << broker.subscribed_connections() << " connections, agent peak RSS " << peak_rss_kib
+              << " KiB\n";
+    EXPECT_TRUE(agent.stop(5s).exited) << context;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Floods, HostileBrokerTest,
+    ::testing::Values(
+        // 262 000-byte PUBLISHes (just under the 256 KiB limit: each one is read whole).
+        FloodCase{"LeanLargePublishes", HostileBrokerOptions::Flood::large_publishes, "lean",
+                  96 * kMiB},
+        // PUBLISHes declaring 268 435 455 bytes, whose payload streams in at full speed.
+        FloodCase{"LeanEndlessPublish", HostileBrokerOptions::Flood::endless_publish, "lean",
+                  96 * kMiB},
+        // SUBACKs nobody asked for, each with 262 000 return codes.
+        FloodCase{"LeanUnsolicitedSubacks", HostileBrokerOptions::Flood::unsolicited_subacks,
+                  "lean", 96 * kMiB},
+        // Paho reads each packet whole; the queue behind it is bounded as for the lean client.
+        FloodCase{"PahoLargePublishes", HostileBrokerOptions::Flood::large_publishes, "paho",
+                  96 * kMiB}),
+    [](const ::testing::TestParamInfo<FloodCase>& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace defender::test
