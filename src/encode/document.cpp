@@ -321,20 +321,24 @@ Result<Document> parse_document(std::string_view bytes, Format format) {
     return std::move(parsed->document);
 }
 
+std::optional<Result<ParsedDocument>> next_document(std::string_view bytes, std::size_t& at,
+                                                    Format format) {
+    if (format == Format::json) at = skip_blanks(bytes, at);
+    if (at >= bytes.size()) return std::nullopt;
+    return read_one(bytes, at, format);
+}
+
 Result<std::vector<ParsedDocument>> parse_documents(std::string_view bytes) {
     std::vector<ParsedDocument> documents;
     std::size_t at = 0;
     const auto format = detect_format(bytes);
     if (!format) return Error{"neither a JSON object nor a CBOR map"};
-    while (true) {
-        if (*format == Format::json) at = skip_blanks(bytes, at);
-        if (at >= bytes.size()) break;
-        auto document = read_one(bytes, at, *format);
-        if (!document) {
+    while (auto document = next_document(bytes, at, *format)) {
+        if (!*document) {
             return Error{"document " + std::to_string(documents.size() + 1) + ": " +
-                         document.error().message};
+                         document->error().message};
         }
-        documents.push_back(std::move(document.value()));
+        documents.push_back(std::move(document->value()));
     }
     return documents;
 }

@@ -59,6 +59,12 @@ Result<ParsedDocument> parse_document(std::string_view bytes);
 /// Parses exactly one document in the given format; a refusal is an error.
 Result<Document> parse_document(std::string_view bytes, Format format);
 
+/// Reads the next of concatenated documents in `format` (JSON texts separated by blanks, or a
+/// CBOR sequence) from `at`, moving `at` past it; nullopt when only blanks are left. An error
+/// means the rest cannot be delimited.
+std::optional<Result<ParsedDocument>> next_document(std::string_view bytes, std::size_t& at,
+                                                    Format format);
+
 /// Splits concatenated JSON texts (blank-separated) or a CBOR sequence into documents; refused
 /// documents are in the list with their refusal. Fails at the first document that does not
 /// parse (the rest cannot be delimited), naming its index.

@@ -40,23 +40,37 @@ ValidationResult validate_report(std::string_view bytes) {
 
 std::vector<ValidationResult> validate_reports(std::string_view bytes) {
     if (bytes.empty()) return {unreadable(std::nullopt, "", "empty input")};
-    auto parsed = parse_documents(bytes);
-    if (!parsed) {
-        // parse_documents names the failing document; the first one needs no number.
-        constexpr std::string_view kFirst = "document 1: ";
-        std::string_view reason = parsed.error().message;
-        if (reason.starts_with(kFirst)) reason.remove_prefix(kFirst.size());
-        return {unreadable(detect_format(bytes), "", std::string(reason))};
-    }
-    if (parsed->empty()) return {unreadable(detect_format(bytes), "", "no document in the input")};
-    // One document: its size is the input's. Several: each is measured as it would be
+    const auto format = detect_format(bytes);
+    if (!format) return {unreadable(std::nullopt, "", "neither a JSON object nor a CBOR map")};
+    // Each document is checked as soon as it is read and then dropped: memory holds one at a
+    // time. One document: its size is the input's. Several: each is measured as it would be
     // published on its own (compact JSON or CBOR as read), since separators and indentation
-    // are not part of a report.
-    if (parsed->size() == 1) return {check_parsed(parsed->front(), bytes.size())};
+    // are not part of a report; so the first is checked once the second is known to exist.
     std::vector<ValidationResult> results;
-    results.reserve(parsed->size());
-    for (const auto& document : *parsed)
-        results.push_back(check_parsed(document, document.size));
+    std::optional<ParsedDocument> first;
+    std::size_t at = 0;
+    while (auto next = next_document(bytes, at, *format)) {
+        if (!*next) {
+            // The rest cannot be delimited: the input is unreadable as a whole.
+            std::string reason = next->error().message;
+            if (first || !results.empty()) {
+                reason =
+                    "document " + std::to_string(results.size() + (first ? 2 : 1)) + ": " + reason;
+            }
+            return {unreadable(format, "", std::move(reason))};
+        }
+        if (!first && results.empty()) {
+            first = std::move(next->value());
+            continue;
+        }
+        if (first) {
+            results.push_back(check_parsed(*first, first->size));
+            first.reset();
+        }
+        results.push_back(check_parsed(next->value(), next->value().size));
+    }
+    if (first) results.push_back(check_parsed(*first, bytes.size()));
+    if (results.empty()) return {unreadable(format, "", "no document in the input")};
     return results;
 }
 
