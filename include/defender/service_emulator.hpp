@@ -25,7 +25,9 @@ struct ServiceEmulatorOptions {
 
 /// The reply to publish for one received report.
 struct ServiceAnswer {
-    std::string reply_topic;    ///< topic the reply goes to (`…/accepted` or `…/rejected`)
+    /// Topic the reply goes to (`…/accepted` or `…/rejected`); empty when no reply is due (a
+    /// payload above AWS IoT Core's limit, which the service never sees).
+    std::string reply_topic;
     std::string reply_payload;  ///< reply document, in the report's format
     bool accepted = false;      ///< whether the report was accepted
     std::string summary;        ///< one line for a human, e.g. "ACCEPTED thing=T report_id=5 ..."

@@ -1,17 +1,22 @@
 // `defender check [FILE|-]`: validates reports and prints one line per violation.
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "defender/limits.hpp"
 #include "defender/validate.hpp"
 
 namespace defender::cli {
@@ -22,17 +27,45 @@ struct CheckOptions {
     bool quiet = false;
 };
 
-/// The whole content of a file descriptor, or the errno that stopped the read.
-std::optional<int> read_all(int fd, std::string& content) {
+/// The most `check` reads: 128 reports of the largest size AWS IoT accepts. More is refused
+/// rather than read until memory runs out (`check /dev/zero`).
+constexpr std::size_t kMaxInputBytes = 16 * 1024 * 1024;
+
+enum class ReadFailure { too_large };
+
+/// The content of a file descriptor up to kMaxInputBytes, or why it stopped: the errno of a
+/// failed read, or too_large.
+std::optional<std::variant<int, ReadFailure>> read_all(int fd, std::string& content) {
+    struct stat status {};
+    if (::fstat(fd, &status) == 0 && S_ISREG(status.st_mode)) {
+        if (static_cast<std::uint64_t>(status.st_size) > kMaxInputBytes) {
+            return ReadFailure::too_large;
+        }
+        content.reserve(static_cast<std::size_t>(status.st_size));
+    }
     char buffer[65536];
     while (true) {
-        const ssize_t count = ::read(fd, buffer, sizeof buffer);
+        const std::size_t room = kMaxInputBytes + 1 - content.size();
+        const ssize_t count = ::read(fd, buffer, std::min(sizeof buffer, room));
         if (count == 0) return std::nullopt;
         if (count < 0) {
             if (errno == EINTR) continue;
             return errno;
         }
         content.append(buffer, static_cast<std::size_t>(count));
+        if (content.size() > kMaxInputBytes) return ReadFailure::too_large;
+    }
+}
+
+/// One line on stderr naming what stopped the read of `what`.
+void print_read_failure(const std::string& what, const std::variant<int, ReadFailure>& failure) {
+    std::cerr << "defender check: ";
+    if (const auto* error = std::get_if<int>(&failure)) {
+        std::cerr << "cannot read " << what << ": " << std::strerror(*error) << "\n";
+    } else {
+        std::cerr << what << " holds more than " << kMaxInputBytes / (1024 * 1024)
+                  << " MiB: not checked (a report is at most " << kMaxPayloadBytes / 1024
+                  << " KiB; check fewer at a time)\n";
     }
 }
 
@@ -40,9 +73,8 @@ std::optional<int> read_all(int fd, std::string& content) {
 std::optional<std::string> read_input(const std::string& input) {
     std::string content;
     if (input == "-") {
-        if (const auto error = read_all(STDIN_FILENO, content)) {
-            std::cerr << "defender check: cannot read standard input: " << std::strerror(*error)
-                      << "\n";
+        if (const auto failure = read_all(STDIN_FILENO, content)) {
+            print_read_failure("standard input", *failure);
             return std::nullopt;
         }
         return content;
@@ -53,11 +85,10 @@ std::optional<std::string> read_input(const std::string& input) {
                   << "\n";
         return std::nullopt;
     }
-    const auto error = read_all(fd, content);
+    const auto failure = read_all(fd, content);
     ::close(fd);
-    if (error) {
-        std::cerr << "defender check: cannot read " << input << ": " << std::strerror(*error)
-                  << "\n";
+    if (failure) {
+        print_read_failure(input, *failure);
         return std::nullopt;
     }
     return content;

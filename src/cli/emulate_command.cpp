@@ -83,6 +83,7 @@ private:
         if (!answer) return;
         std::cout << answer->summary << std::endl;
         if (!answer->store_problem.empty()) spdlog::warn("{}", answer->store_problem);
+        if (answer->reply_topic.empty()) return;
         if (auto published = transport_.publish(answer->reply_topic, answer->reply_payload,
                                                 std::chrono::seconds(5));
             !published) {

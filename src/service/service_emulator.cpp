@@ -3,11 +3,13 @@
 #include <cstdio>
 #include <fstream>
 
+#include "defender/limits.hpp"
 #include "defender/reply.hpp"
 #include "defender/topics.hpp"
 #include "defender/validate.hpp"
 #include "encode/document.hpp"
 #include "report/field_names.hpp"
+#include "validate/report_checker.hpp"
 
 namespace defender {
 namespace {
@@ -18,13 +20,12 @@ std::int64_t epoch_milliseconds() {
         .count();
 }
 
-// The report id, when the payload is readable enough to have one.
-std::optional<std::uint64_t> report_id_of(const std::string& payload, Format format) {
-    auto document = parse_document(payload, format);
-    if (!document || !document->is_object()) return std::nullopt;
+// The report id, when the document is readable enough to have one.
+std::optional<std::uint64_t> report_id_of(const Document& document) {
+    if (!document.is_object()) return std::nullopt;
     for (const auto style : {KeyStyle::long_names, KeyStyle::short_names}) {
-        const auto header = document->find(field_name(Field::header, style));
-        if (header == document->end() || !header->is_object()) continue;
+        const auto header = document.find(field_name(Field::header, style));
+        if (header == document.end() || !header->is_object()) continue;
         const auto id = header->find(field_name(Field::report_id, style));
         if (id != header->end() && id->is_number_unsigned()) return id->get<std::uint64_t>();
     }
@@ -47,15 +48,24 @@ std::optional<ServiceAnswer> ServiceEmulator::handle(const IncomingMessage& mess
     const std::string store_problem =
         store(topic->thing_name, message, std::string(to_string(topic->format)));
 
-    Reply reply;
-    reply.thing_name = topic->thing_name;
-    reply.timestamp = epoch_milliseconds();
-    const auto report_id = report_id_of(message.payload, topic->format);
     const std::string where = "thing=" + topic->thing_name +
                               " format=" + std::string(to_string(topic->format)) +
                               " bytes=" + std::to_string(message.payload.size());
+    if (message.payload.size() > kMaxPayloadBytes) {
+        // AWS IoT Core refuses the publish itself (PAYLOAD_LIMIT_EXCEEDED, spec §3.1): Device
+        // Defender never sees the report, so no reply comes. Not parsed.
+        return ServiceAnswer{"", "", false,
+                             "REFUSED " + where + " above AWS IoT Core's payload limit of " +
+                                 std::to_string(kMaxPayloadBytes) + " bytes: no reply",
+                             store_problem};
+    }
 
-    auto validation = validate_report(message.payload);
+    Reply reply;
+    reply.thing_name = topic->thing_name;
+    reply.timestamp = epoch_milliseconds();
+    Document document;  // read once, for the checks and the report id
+    auto validation = validate_report(message.payload, document);
+    const auto report_id = report_id_of(document);
     if (validation.valid() && validation.format != topic->format) {
         validation.violations.push_back(
             {"", "payload is not " + std::string(to_string(topic->format))});

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string_view>
 
 #include "defender/validate.hpp"
 #include "encode/document.hpp"
@@ -16,5 +17,9 @@ std::optional<KeyStyle> detect_key_style(const Document& document);
 /// Validates `document`, whose encoded form (in `format`) is `encoded_size` bytes long.
 ValidationResult check_report_document(const Document& document, Format format,
                                        std::size_t encoded_size);
+
+/// validate_report, also giving the document read (null when it could not be read), so that
+/// a caller needing a value of the report (the emulator: its report id) parses it only once.
+ValidationResult validate_report(std::string_view bytes, Document& document);
 
 }  // namespace defender

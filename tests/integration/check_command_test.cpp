@@ -1,6 +1,7 @@
 // Runs the built `defender check` on files and standard input.
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,8 +68,26 @@ protected:
         return run;
     }
 
+    // Runs a shell script in which $DEFENDER is the binary and $DIR this test's directory;
+    // the exit code is the script's.
+    CommandRun script(const std::string& text) {
+        const std::string command = "DEFENDER=" + shell_quote(DEFENDER_BINARY) +
+                                    " DIR=" + shell_quote(dir_) + " sh -c " + shell_quote(text) +
+                                    " >" + shell_quote(dir_ / "stdout") + " 2>" +
+                                    shell_quote(dir_ / "stderr") + " </dev/null";
+        const int status = std::system(command.c_str());
+        CommandRun run;
+        run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        run.out = read_file(dir_ / "stdout");
+        run.err = read_file(dir_ / "stderr");
+        return run;
+    }
+
     fs::path dir_;
 };
+
+constexpr const char* kTooLarge =
+    " holds more than 16 MiB: not checked (a report is at most 128 KiB; check fewer at a time)\n";
 
 std::string fixture(const std::string& relative) {
     return shell_quote(kReports / relative);
@@ -180,6 +199,66 @@ TEST_F(CheckCommand, UnreadableInputExitsTwoWithTheOsError) {
     const auto directory = check(shell_quote(dir_.string()));
     EXPECT_EQ(directory.exit_code, 2);
     EXPECT_EQ(directory.err, "defender check: cannot read " + dir_.string() + ": Is a directory\n");
+}
+
+TEST_F(CheckCommand, DeepJsonAmongSeveralReportsIsAViolationNotACrash) {
+    // Before: SIGSEGV in the recursive serializer that measured each document.
+    const auto good = read_file(kReports / "valid/spec_long.json");
+    const std::string deep =
+        "{\"a\":" + std::string(1'000'000, '[') + std::string(1'000'000, ']') + "}";
+    const auto run = check("-", good + deep + "\n" + good);
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_EQ(run.out, "report 2: (document): JSON nested more than 64 levels deep\n");
+    EXPECT_EQ(run.err, "");
+}
+
+TEST_F(CheckCommand, DuplicateKeysAreAViolation) {
+    // Before: accepted, the last copy winning.
+    const auto run = check("-", R"({"hed":{"rid":7,"v":"1.0"},"met":{"ns":{"bi":1,"bi":2}}})");
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_EQ(run.out, "/met/ns/bi: duplicate key \"bi\": each member may appear only once\n");
+}
+
+TEST_F(CheckCommand, InputAbove16MiBExitsTwoWithoutReadingIt) {
+    // Before: a file, standard input or /dev/zero was read whole (until bad_alloc for
+    // /dev/zero) and then checked.
+    const auto big = dir_ / "big.json";
+    write_file(big, "{");
+    fs::resize_file(big, 16 * 1024 * 1024 + 1);  // sparse
+    const auto file = check(shell_quote(big));
+    EXPECT_EQ(file.exit_code, 2);
+    EXPECT_EQ(file.out, "");
+    EXPECT_EQ(file.err, "defender check: " + big.string() + kTooLarge);
+
+    const auto pipe = script("head -c 16777217 /dev/zero | \"$DEFENDER\" check -");
+    EXPECT_EQ(pipe.exit_code, 2);
+    EXPECT_EQ(pipe.err, std::string("defender check: standard input") + kTooLarge);
+
+    const auto zero = check("/dev/zero");
+    EXPECT_EQ(zero.exit_code, 2);
+    EXPECT_EQ(zero.err, std::string("defender check: /dev/zero") + kTooLarge);
+
+    write_file(big, read_file(kReports / "valid/spec_long.json"));
+    fs::resize_file(big, 16 * 1024 * 1024);  // exactly the limit: read, and blanks are fine
+    const auto at_limit = check("-q " + shell_quote(big));
+    EXPECT_EQ(at_limit.exit_code, 1);  // NUL padding is not JSON
+    EXPECT_EQ(at_limit.err, "");
+}
+
+TEST_F(CheckCommand, ReadsAFifoAndBoundsAnEndlessOne) {
+    ASSERT_EQ(::mkfifo((dir_ / "fifo").c_str(), 0600), 0);
+    const auto report = kReports / "valid/spec_short.json";
+    const auto run = script("cat " + shell_quote(report) +
+                            " >\"$DIR/fifo\" & \"$DEFENDER\" check \"$DIR/fifo\"; code=$?; wait; "
+                            "exit $code");
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, "valid: 1 report (json, short names, " +
+                           std::to_string(size_of("valid/spec_short.json")) + " bytes)\n");
+    // A writer that never stops: refused after 16 MiB (the writer then gets SIGPIPE).
+    const auto endless =
+        script("yes >\"$DIR/fifo\" & \"$DEFENDER\" check \"$DIR/fifo\"; code=$?; wait; exit $code");
+    EXPECT_EQ(endless.exit_code, 2);
+    EXPECT_EQ(endless.err, "defender check: " + (dir_ / "fifo").string() + kTooLarge);
 }
 
 TEST_F(CheckCommand, EveryInvalidFixtureExitsOne) {

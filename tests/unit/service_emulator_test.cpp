@@ -109,6 +109,40 @@ TEST(ServiceEmulator, IgnoresOtherTopicsAndStoresReports) {
     std::filesystem::remove_all(dir);
 }
 
+TEST(ServiceEmulator, RejectsDuplicateKeysAsInvalidPayload) {
+    // Before: the last report_id won and the report was accepted.
+    ServiceEmulator emulator({});
+    const auto answer = emulator.handle(
+        {"$aws/things/t/defender/metrics/json",
+         R"({"header":{"report_id":5,"version":"1.0","report_id":6},"custom_metrics":{"m":[{"number":0}]}})"},
+        std::chrono::steady_clock::now());
+    ASSERT_TRUE(answer.has_value());
+    EXPECT_FALSE(answer->accepted);
+    EXPECT_EQ(parse_reply(answer->reply_payload, Format::json)->error_code, "InvalidPayload");
+    EXPECT_EQ(answer->summary,
+              "REJECTED thing=t format=json bytes=94 InvalidPayload: /header/report_id: duplicate "
+              "key \"report_id\": each member may appear only once");
+}
+
+TEST(ServiceEmulator, APayloadAboveTheLimitGetsNoReplyAsIoTCoreRefusesIt) {
+    // AWS IoT Core refuses publishes above 128 KiB (spec §3.1); Device Defender never answers.
+    // Before: parsed and answered InvalidPayload.
+    ServiceEmulator emulator({0s, {}});
+    const std::string topic = "$aws/things/t/defender/metrics/json";
+    const std::string payload = valid_report(1, Format::json);
+    const std::string padded = payload + std::string(kMaxPayloadBytes + 1 - payload.size(), ' ');
+    const auto answer = emulator.handle({topic, padded}, std::chrono::steady_clock::now());
+    ASSERT_TRUE(answer.has_value());
+    EXPECT_FALSE(answer->accepted);
+    EXPECT_EQ(answer->reply_topic, "");
+    EXPECT_EQ(answer->reply_payload, "");
+    EXPECT_EQ(answer->summary,
+              "REFUSED thing=t format=json bytes=131073 above AWS IoT Core's payload limit of "
+              "131072 bytes: no reply");
+    const std::string at_limit = payload + std::string(kMaxPayloadBytes - payload.size(), ' ');
+    EXPECT_TRUE(emulator.handle({topic, at_limit}, std::chrono::steady_clock::now())->accepted);
+}
+
 TEST(Replies, ParseTheDocumentedExamplesAndRoundTrip) {
     const auto rejected = parse_reply(
         R"({"thingName":"myThing","status":"REJECTED","statusDetails":{"ErrorCode":"InvalidPayload","ErrorMessage":"Malformed metrics report"},"timestamp":1635802047699})",
