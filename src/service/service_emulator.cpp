@@ -9,6 +9,7 @@
 #include "defender/validate.hpp"
 #include "encode/document.hpp"
 #include "report/field_names.hpp"
+#include "util/printable.hpp"
 #include "validate/report_checker.hpp"
 
 namespace defender {
@@ -76,8 +77,11 @@ std::optional<ServiceAnswer> ServiceEmulator::handle(const IncomingMessage& mess
         reply.error_code = "InvalidPayload";
         reply.error_message = "Malformed metrics report";
         const auto& first = validation.violations.front();
-        const std::string detail =
-            (first.pointer.empty() ? "(document)" : first.pointer) + ": " + first.reason;
+        // The report's keys and values are the sender's: escaped, so that a key with a newline
+        // cannot forge an ACCEPTED line in emulate's output.
+        const std::string detail = util::printable(
+            (first.pointer.empty() ? "(document)" : first.pointer) + ": " + first.reason,
+            util::kMaxPeerTextBytes);
         auto reply_topic = *make_topic(topic->thing_name, topic->format, TopicKind::rejected);
         return ServiceAnswer{reply_topic, encode_reply(reply, topic->format), false,
                              "REJECTED " + where + " InvalidPayload: " + detail, store_problem};

@@ -38,6 +38,8 @@ public:
     /// Starts `defender emulate` (with `extra` arguments) and waits until it is subscribed.
     void start_emulator(unsigned min_interval_seconds, const std::vector<std::string>& extra = {});
     void stop_emulator();
+    /// The running `defender emulate` (after start_emulator()).
+    ChildProcess& emulator() { return *emulator_; }
     std::vector<EmulatorLine> emulator_lines() const;
     /// Waits (bounded) until the emulator printed at least `count` ACCEPTED lines.
     bool wait_for_accepted(std::size_t count, std::chrono::milliseconds timeout) const;

@@ -1,6 +1,7 @@
 // `defender agent` as a Greengrass component: the real binary against the fake nucleus.
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <cstdio>
 #include <thread>
@@ -147,6 +148,11 @@ TEST(GreengrassAgent, UnauthorizedNamesTheMissingPolicyAndKeepsRunning) {
     FakeNucleus nucleus(options);
     auto agent = rig.start_agent({"--greengrass", "--allow-short-interval", "-i", "1"});
     ASSERT_TRUE(wait_for_stderr(agent, "accessControl")) << agent.stderr_text();
+    EXPECT_TRUE(agent.running());
+    // Issue #19.16: SIGHUP once ended the agent in Greengrass mode; now it says why it ignores it.
+    agent.send_signal(SIGHUP);
+    ASSERT_TRUE(wait_for_stderr(agent, "SIGHUP ignored: in Greengrass mode"))
+        << agent.stderr_text();
     EXPECT_TRUE(agent.running());
     const auto stopped = agent.stop();
     EXPECT_TRUE(stopped.success()) << "SIGTERM ends it cleanly: " << stopped.describe();

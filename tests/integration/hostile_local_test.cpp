@@ -214,6 +214,25 @@ TEST(HostileLocal, AConfigurationThatIsNotARegularFileIsRefusedAtStartAndOnReloa
     EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
 }
 
+// Issue #19.16: SIGHUP once ended `defender emulate` (and the agent in Greengrass mode).
+TEST(HostileLocal, SighupIsIgnoredByTheEmulatorWithALine) {
+    AgentRig rig;
+    rig.start_emulator(0);
+    rig.emulator().send_signal(SIGHUP);
+    ASSERT_TRUE(eventually(
+        [&] {
+            return rig.emulator().stderr_text().find(
+                       "SIGHUP ignored: defender emulate has nothing to reload") !=
+                   std::string::npos;
+        },
+        10s))
+        << rig.emulator().stderr_text();
+    ChildProcess agent(rig.agent({"-t", "thing-hup", "-i", "1", "--exit-after", "1"}));
+    const auto status = agent.wait_for(30s);
+    ASSERT_TRUE(status.has_value() && status->success()) << agent.stderr_text();
+    EXPECT_TRUE(rig.emulator().running());
+}
+
 // Issue #19.11: whoever may write the configuration or a metric's program runs code as the
 // agent's user.
 TEST(HostileLocal, AConfigurationOrProgramOthersMayWriteIsAWarning) {

@@ -109,6 +109,21 @@ TEST(ServiceEmulator, IgnoresOtherTopicsAndStoresReports) {
     std::filesystem::remove_all(dir);
 }
 
+// Issue #19.9: a report key with a newline once forged an ACCEPTED line in emulate's output.
+TEST(ServiceEmulator, ARejectionSummaryIsOneLineWhateverTheReportHolds) {
+    ServiceEmulator emulator({});
+    const std::string forged =
+        R"({"header":{"report_id":5,"version":"1.0"},"metrics":{},"custom_metrics":)"
+        R"({"x\nACCEPTED thing=gw-9 format=json bytes=1 report_id=5\u001b[2J":[{"number":1}]}})";
+    const auto answer = emulator.handle({"$aws/things/gw-1/defender/metrics/json", forged},
+                                        std::chrono::steady_clock::now());
+    ASSERT_TRUE(answer.has_value());
+    EXPECT_FALSE(answer->accepted);
+    EXPECT_EQ(answer->summary.find('\n'), std::string::npos) << answer->summary;
+    EXPECT_EQ(answer->summary.find('\x1b'), std::string::npos) << answer->summary;
+    EXPECT_TRUE(answer->summary.starts_with("REJECTED thing=gw-1")) << answer->summary;
+}
+
 TEST(ServiceEmulator, RejectsDuplicateKeysAsInvalidPayload) {
     // Before: the last report_id won and the report was accepted.
     ServiceEmulator emulator({});
