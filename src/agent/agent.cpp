@@ -257,10 +257,14 @@ private:
         std::uint64_t last_id = state.last_report_id;
         // The state file is written without fsync: after a reboot it may be older than the
         // ids sent (a power cut), but never older than the synced reserve.
+        // Unless the saved state is known to be of this boot, ids continue above the reserve;
+        // the line says so only when a reboot is known to have happened.
         if ((boot_id_.empty() || state.boot_id != boot_id_) && reserved_through_ > last_id) {
             last_id = reserved_through_;
-            log_(LogLevel::info, "report ids continue above " + std::to_string(last_id) +
-                                     ", the reserve kept for restarts after a reboot");
+            if (!boot_id_.empty() && !state.boot_id.empty()) {
+                log_(LogLevel::info, "report ids continue above " + std::to_string(last_id) +
+                                         ", the reserve kept for restarts after a reboot");
+            }
         }
         report_ids_ = ReportIdSequence(last_id);
         earlier_runs_ = state.totals;
@@ -325,7 +329,9 @@ private:
             state.baseline = *baseline;
         if (!state_writer_) state_writer_.emplace(options_.state_file);
         auto saved = state_writer_->write(state);
-        if (saved && report_ids_.last() >= reserved_through_) {
+        // Raised only once this run uses ids: starting, failing to connect and stopping again
+        // leaves it as it was (shared/spec/decisions.md).
+        if (saved && ids_issued_ && report_ids_.last() >= reserved_through_) {
             // Synced before the id is used: ids stay unique across power cuts.
             const auto reserve = report_ids_.last() + kReportIdReserve;
             saved = save_id_reserve(id_reserve_file(options_.state_file), reserve);
@@ -424,6 +430,7 @@ private:
         const Baseline* since = delivered_baseline();
         notice_clock_step();
         const std::uint64_t report_id = report_ids_.next();
+        ids_issued_ = true;
         save_state();
         Report report = build_report(*snapshot, since, report_id, options_.build, random_);
         add_custom_metrics(report);
@@ -678,6 +685,7 @@ private:
     std::vector<std::string> reply_topics_;
     ReportIdSequence report_ids_;
     std::uint64_t reserved_through_ = 0;  // the synced id reserve (state_file.hpp)
+    bool ids_issued_ = false;             // this run used a report id
     std::optional<StateWriter> state_writer_;
     std::string boot_id_;
     bool state_write_failing_ = false;

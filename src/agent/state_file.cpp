@@ -194,10 +194,10 @@ std::string encode_state(const AgentState& state) {
     nlohmann::json document = {{"version", kStateVersion},
                                {"last_report_id", state.last_report_id},
                                {"totals", encode_totals(state.totals)}};
-    if (state.baseline) {
-        document["boot_id"] = state.boot_id;
-        document["baseline"] = encode_baseline(*state.baseline);
-    }
+    // The boot id also without a baseline: a restart on the same boot must be told from one
+    // after a reboot (which continues above the id reserve).
+    if (state.baseline || !state.boot_id.empty()) document["boot_id"] = state.boot_id;
+    if (state.baseline) document["baseline"] = encode_baseline(*state.baseline);
     return document.dump() + "\n";
 }
 
@@ -227,13 +227,14 @@ Result<AgentState> decode_state(const std::string& text, const std::string& file
         if (!decoded) return Error{"state file " + file_name + " has invalid totals"};
         state.totals = *decoded;
     }
+    const auto boot_id = document.find("boot_id");
+    if (boot_id != document.end() && boot_id->is_string())
+        state.boot_id = boot_id->get<std::string>();
     if (const auto baseline = document.find("baseline"); baseline != document.end()) {
-        const auto boot_id = document.find("boot_id");
         state.baseline = decode_baseline(*baseline);
         if (!state.baseline || boot_id == document.end() || !boot_id->is_string()) {
             return Error{"state file " + file_name + " has an invalid network baseline"};
         }
-        state.boot_id = boot_id->get<std::string>();
     }
     return state;
 }

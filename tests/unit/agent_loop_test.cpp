@@ -3,7 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -66,6 +70,10 @@ public:
             sink = sink_;
         }
         sink(ConnectionLost{"the broker closed the connection"});
+    }
+    void refuse_connects_for(std::chrono::milliseconds duration) {
+        std::lock_guard lock(mutex_);
+        refuse_until_ = Clock::now() + duration;
     }
     void refuse_subscribe() {
         std::lock_guard lock(mutex_);
@@ -204,6 +212,51 @@ TEST_F(AgentLoopTest, AnOutageIsOneWarningThenRemindersAtGrowingIntervals) {
     while (lines_with(LogLevel::info, "connected again after") == 0 && Clock::now() < deadline)
         std::this_thread::sleep_for(5ms);
     EXPECT_EQ(lines_with(LogLevel::info, "connected again after"), 1u);
+}
+
+// Issue #14 item 7 (decisions.md): starting, failing to connect and stopping again once raised
+// the report-id reserve by 3 600 each time and claimed a reboot that never happened.
+TEST_F(AgentLoopTest, RestartsWithoutAConnectionLeaveTheIdReserveAlone) {
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("defender-loop-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "boot_id") << "3f1e0c4a-5b6d-4e7f-8a9b-0c1d2e3f4a5b\n";
+    const auto reserve = [&] {
+        std::ifstream in(dir / "state.json.id-reserve");
+        std::string text;
+        in >> text;
+        return text;
+    };
+    const auto run = [&](bool connects) {
+        FakeTransport transport;
+        if (!connects) transport.refuse_connects_for(1h);
+        auto settings = options(1h);
+        settings.state_file = dir / "state.json";
+        settings.boot_id_file = dir / "boot_id";
+        settings.stop_after_reports = connects ? 1 : 0;
+        settings.expect_replies = false;
+        Agent agent(settings, collector_, transport,
+                    [this](LogLevel level, const std::string& line) {
+                        std::lock_guard lock(log_mutex_);
+                        log_.push_back({level, line});
+                    });
+        std::thread thread([&] { agent.run(); });
+        std::this_thread::sleep_for(connects ? 500ms : 100ms);
+        agent.stop();
+        thread.join();
+    };
+    run(false);
+    run(false);
+    EXPECT_EQ(reserve(), "") << "no id was used, no reserve is needed";
+    run(true);  // one report: the reserve goes 3 600 above its id
+    const auto after_report = reserve();
+    ASSERT_FALSE(after_report.empty());
+    run(false);
+    run(false);
+    EXPECT_EQ(reserve(), after_report);
+    EXPECT_EQ(lines_with(LogLevel::info, "report ids continue above"), 0u);
+    std::filesystem::remove_all(dir);
 }
 
 // Issue #19.16: a policy without iot:Subscribe once made a warning of every retry.
