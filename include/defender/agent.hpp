@@ -24,6 +24,58 @@ enum class LogLevel { debug, info, warn, error };
 /// Receives the agent's log lines (any thread); the CLI routes them to spdlog.
 using LogSink = std::function<void(LogLevel, const std::string&)>;
 
+/// What the agent has seen so far.
+struct AgentCounts {
+    std::uint64_t published = 0;   ///< reports the broker acknowledged (PUBACK)
+    std::uint64_t accepted = 0;    ///< reports the service accepted
+    std::uint64_t rejected = 0;    ///< reports the service rejected
+    std::uint64_t unanswered = 0;  ///< no reply within reply_timeout
+    std::uint64_t failed = 0;      ///< could not be collected, encoded or published
+};
+
+/// Where the agent's link to its broker stands.
+enum class ConnectionState {
+    starting,      ///< running, first connection attempt not finished yet
+    connected,     ///< connected and subscribed to the reply topics
+    disconnected,  ///< an attempt failed or the link dropped; retrying
+    stopped,       ///< run() has returned
+};
+
+/// What became of the newest report that got an outcome.
+enum class ReportOutcome {
+    none,        ///< no report has had an outcome yet
+    accepted,    ///< the service accepted it
+    rejected,    ///< the service rejected it
+    unanswered,  ///< delivered, no reply within reply_timeout
+    failed,      ///< not collected, encoded or acknowledged by the broker
+};
+
+/// The facts a service manager or `defender status` shows: connection state, the last report,
+/// lifetime totals. Times are wall-clock times.
+struct AgentStatus {
+    using WallTime = std::chrono::system_clock::time_point;  ///< a wall-clock time
+    ConnectionState state = ConnectionState::starting;       ///< the link to the broker
+    /// When `state` began: the connection, the first failure of an outage (or the loss of the
+    /// link), the start, the stop.
+    WallTime since{};
+    std::string destination;  ///< AgentOptions::destination
+    /// While disconnected: the newest cause ("cannot connect: ...", "connection lost: ...").
+    std::string last_error;
+    std::uint64_t last_report_id = 0;                  ///< the report of `last_outcome`; 0 = none
+    ReportOutcome last_outcome = ReportOutcome::none;  ///< of the newest report with one
+    WallTime last_report_at{};                         ///< when `last_outcome` was known
+    std::string last_report_detail;  ///< rejected: the error code and message; failed: why
+    /// The newest accepted report (also of earlier runs); 0 = none.
+    std::uint64_t last_accepted_id = 0;
+    WallTime last_accepted_at{};  ///< when it was accepted
+    AgentCounts lifetime;         ///< all runs together (those of earlier runs from the state file)
+};
+
+/// Receives the agent's status on the loop's thread at every change: start, connected,
+/// connection lost, a failed attempt with a new cause, a report accepted, rejected,
+/// unanswered or failed, stop. It must not block.
+using StatusHook = std::function<void(const AgentStatus&)>;
+
 /// What the agent publishes, how often, and how it retries.
 struct AgentOptions {
     std::string thing_name;  ///< Thing whose Device Defender topics are used.
@@ -66,15 +118,15 @@ struct AgentOptions {
     /// Stop after this many reports are settled (accepted, rejected or unanswered; published,
     /// without replies); 0 = never.
     std::uint64_t stop_after_reports = 0;
-};
-
-/// What the agent has seen so far.
-struct AgentCounts {
-    std::uint64_t published = 0;   ///< reports the broker acknowledged (PUBACK)
-    std::uint64_t accepted = 0;    ///< reports the service accepted
-    std::uint64_t rejected = 0;    ///< reports the service rejected
-    std::uint64_t unanswered = 0;  ///< no reply within reply_timeout
-    std::uint64_t failed = 0;      ///< could not be collected, encoded or published
+    /// Where reports go, for the status ("host:8883"); saved in the state file.
+    std::string destination;
+    /// Called at every change of the status; null = none. The status is also saved in the
+    /// state file (when there is one), for `defender status`.
+    StatusHook on_status;
+    /// With a non-zero interval, `on_heartbeat` is called from the loop at least this often
+    /// (a service manager's watchdog); zero = the loop wakes only for its own work.
+    std::chrono::milliseconds heartbeat_interval{0};
+    std::function<void()> on_heartbeat;  ///< see heartbeat_interval; called on the loop's thread
 };
 
 /// Publishes Device Defender reports on a schedule over a Transport and matches the replies.

@@ -8,6 +8,8 @@
 #include <set>
 #include <variant>
 
+#include <unistd.h>
+
 #include "agent/backoff.hpp"
 #include "agent/event_queue.hpp"
 #include "agent/outage_log.hpp"
@@ -116,9 +118,13 @@ public:
         const auto start = Clock::now();
         next_report_ = start;
         next_connect_ = start;
+        next_heartbeat_ = start;
         report_due_ = true;  // the first report goes out as soon as we are connected
+        status_.destination = options_.destination;
+        set_state(ConnectionState::starting);
 
         while (!stopping_) {
+            heartbeat();
             auto now = Clock::now();
             if (!transport_.is_connected() && now >= next_connect_) try_connect();
             now = Clock::now();
@@ -136,7 +142,7 @@ public:
             notice_dropped_messages();
         }
         transport_.disconnect(std::chrono::seconds(2));
-        save_state();  // the totals of this run's last replies
+        set_state(ConnectionState::stopped);  // saves the totals of this run's last replies
         log_(LogLevel::info, "stopped (" + format_counts(counts_) + ")");
         return counts_;
     }
@@ -268,6 +274,16 @@ private:
         }
         report_ids_ = ReportIdSequence(last_id);
         earlier_runs_ = state.totals;
+        if (state.status) {
+            // What the last report was survives a restart; the connection does not.
+            const AgentStatus& earlier = state.status->status;
+            status_.last_report_id = earlier.last_report_id;
+            status_.last_outcome = earlier.last_outcome;
+            status_.last_report_at = earlier.last_report_at;
+            status_.last_report_detail = earlier.last_report_detail;
+            status_.last_accepted_id = earlier.last_accepted_id;
+            status_.last_accepted_at = earlier.last_accepted_at;
+        }
         if (earlier_runs_.published + earlier_runs_.failed > 0)
             log_(LogLevel::info, "earlier runs: " + format_counts(earlier_runs_));
         if (!state.baseline) return;
@@ -327,6 +343,7 @@ private:
         state.totals = lifetime_counts();
         if (const Baseline* baseline = saved_baseline(); baseline && !boot_id_.empty())
             state.baseline = *baseline;
+        state.status = SavedStatus{status_, ::getpid(), boot_id_, std::chrono::system_clock::now()};
         if (!state_writer_) state_writer_.emplace(options_.state_file);
         auto saved = state_writer_->write(state);
         // Raised only once this run uses ids: starting, failing to connect and stopping again
@@ -363,6 +380,7 @@ private:
 
     Clock::time_point next_deadline() const {
         auto deadline = next_report_;
+        if (options_.heartbeat_interval.count() > 0) deadline = std::min(deadline, next_heartbeat_);
         if (!transport_.is_connected() && next_connect_ < deadline) deadline = next_connect_;
         // A report in doubt does not expire while disconnected (see expire_unanswered).
         if (!pending_.empty() && (transport_.is_connected() || !pending_.front().in_doubt)) {
@@ -373,12 +391,58 @@ private:
 
     void log_line(const OutageLog::Line& line) { log_(line.level, line.text); }
 
+    // A watchdog's ping: the loop is alive. Never called without an interval.
+    void heartbeat() {
+        if (options_.heartbeat_interval.count() <= 0 || !options_.on_heartbeat) return;
+        const auto now = Clock::now();
+        if (now < next_heartbeat_) return;
+        options_.on_heartbeat();
+        next_heartbeat_ = now + options_.heartbeat_interval;
+    }
+
+    // Saves the status with the state and hands it to the hook.
+    void publish_status() {
+        save_state();
+        if (!options_.on_status) return;
+        status_.lifetime = lifetime_counts();
+        options_.on_status(status_);
+    }
+
+    void set_state(ConnectionState state, std::string error = {}, bool keep_since = false) {
+        if (state != status_.state && !keep_since) status_.since = std::chrono::system_clock::now();
+        status_.state = state;
+        status_.last_error = std::move(error);
+        publish_status();
+    }
+
+    // An attempt failed: a new status when the outage begins or its cause changes, not at
+    // every retry.
+    void connection_failed(const std::string& error) {
+        if (status_.state == ConnectionState::disconnected && status_.last_error == error) return;
+        // An outage at start-up began with the start.
+        set_state(ConnectionState::disconnected, error, status_.state == ConnectionState::starting);
+    }
+
+    void report_outcome(std::uint64_t report_id, ReportOutcome outcome, std::string detail = {}) {
+        const auto now = std::chrono::system_clock::now();
+        status_.last_report_id = report_id;
+        status_.last_outcome = outcome;
+        status_.last_report_at = now;
+        status_.last_report_detail = std::move(detail);
+        if (outcome == ReportOutcome::accepted) {
+            status_.last_accepted_id = report_id;
+            status_.last_accepted_at = now;
+        }
+        publish_status();
+    }
+
     void try_connect() {
         auto connected = transport_.connect();
         if (!connected) {
             const auto wait = backoff_.next();
             log_line(outage_log_.failed(connected.error().message, wait, Clock::now()));
             next_connect_ = Clock::now() + wait;
+            connection_failed("cannot connect: " + connected.error().message);
             return;
         }
         auto subscribed = transport_.subscribe(reply_topics_);
@@ -388,10 +452,13 @@ private:
                  "cannot subscribe to the reply topics: " + subscribed.error().message);
             transport_.disconnect(std::chrono::seconds(1));
             next_connect_ = Clock::now() + backoff_.next();
+            connection_failed("cannot subscribe to the reply topics: " +
+                              subscribed.error().message);
             return;
         }
         connected_at_ = Clock::now();
         log_line(outage_log_.connected(*connected_at_));
+        set_state(ConnectionState::connected);
         // Reports in doubt are resent now if the broker kept the session: their replies
         // come within the reply timeout from here.
         for (auto& pending : pending_) {
@@ -419,6 +486,8 @@ private:
                  "cannot collect metrics: " + snapshot.error().message +
                      (collect_failing_ ? "" : "; reports resume when it can be read again"));
             collect_failing_ = true;
+            report_outcome(0, ReportOutcome::failed,
+                           "cannot collect metrics: " + snapshot.error().message);
             return;
         }
         if (collect_failing_) log_(LogLevel::info, "metrics can be collected again");
@@ -441,6 +510,8 @@ private:
             ++counts_.failed;
             log_(LogLevel::error, "cannot encode report " + std::to_string(report_id) + ": " +
                                       bytes.error().message);
+            report_outcome(report_id, ReportOutcome::failed,
+                           "cannot encode it: " + bytes.error().message);
             return;
         }
         const auto publish_started = Clock::now();
@@ -463,6 +534,8 @@ private:
                      (in_flight ? " (still in flight: the next report waits for its reply)"
                                 : " (its traffic goes into the next report)"));
             publish_failing_ = true;
+            report_outcome(report_id, ReportOutcome::failed,
+                           "not acknowledged by the broker: " + published.error().message);
             return;
         }
         publish_failing_ = false;
@@ -541,6 +614,7 @@ private:
             if (connected_at_ && now - *connected_at_ >= kStableLink) backoff_.reset();
             connected_at_.reset();
             next_connect_ = now + backoff_.next();
+            set_state(ConnectionState::disconnected, "connection lost: " + lost->reason);
             return;
         }
         handle_message(std::get<IncomingMessage>(transport_event));
@@ -607,7 +681,7 @@ private:
         confirmed_ = pending->baseline;
         // Older unanswered reports are covered by this one's baseline.
         pending_.erase(pending_.begin(), std::next(pending));
-        save_state();
+        report_outcome(*reply.report_id, ReportOutcome::accepted);  // saves the state
         log_(LogLevel::info, "report " + std::to_string(*reply.report_id) + " accepted (" +
                                  format_counts(counts_) + ")");
     }
@@ -623,7 +697,8 @@ private:
         pending_.erase(pending);
         ++counts_.rejected;
         keep_outcome(report_id, "rejected", &reply);
-        save_state();
+        report_outcome(report_id, ReportOutcome::rejected,
+                       peer_text(reply.error_code) + ": " + peer_text(reply.error_message));
         log_(LogLevel::warn,
              "report " + std::to_string(report_id) + " rejected: " + peer_text(reply.error_code) +
                  ": " + peer_text(reply.error_message) + " (" + format_counts(counts_) + ")");
@@ -665,7 +740,9 @@ private:
             log_(unanswered_streak_++ == 0 ? LogLevel::warn : LogLevel::debug,
                  "no reply to report " + std::to_string(front.report_id) + " within " +
                      seconds_text(options_.reply_timeout) + " (" + format_counts(counts_) + ")");
+            const auto report_id = front.report_id;
             pending_.pop_front();
+            report_outcome(report_id, ReportOutcome::unanswered);
         }
     }
 
@@ -708,6 +785,8 @@ private:
     bool missed_while_down_ = false;  ///< a publish failed on a dropped link
     std::optional<Clock::time_point> connected_at_;
     OutageLog outage_log_;
+    Clock::time_point next_heartbeat_{};
+    AgentStatus status_;
 
     std::optional<Baseline> confirmed_;  ///< counters of the last accepted (or delivered) report
     std::deque<PendingReport> pending_;

@@ -184,7 +184,135 @@ nlohmann::json encode_baseline(const Baseline& baseline) {
     return document;
 }
 
+constexpr const char* kStateNames[] = {"starting", "connected", "disconnected", "stopped"};
+constexpr const char* kOutcomeNames[] = {"none", "accepted", "rejected", "unanswered", "failed"};
+
+std::int64_t epoch_seconds(AgentStatus::WallTime time) {
+    return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
+}
+
+std::optional<AgentStatus::WallTime> wall_time(const nlohmann::json& object, const char* key) {
+    const auto value = object.find(key);
+    if (value == object.end() || !value->is_number_integer()) return std::nullopt;
+    // Up to the year 2200: the clock's nanoseconds must not overflow.
+    const auto seconds = value->get<std::int64_t>();
+    if (seconds < 0 || seconds > std::int64_t{7'258'118'400}) return std::nullopt;
+    return AgentStatus::WallTime(std::chrono::seconds(seconds));
+}
+
+std::string cut_text(std::string text) {
+    if (text.size() <= kMaxStatusTextBytes) return text;
+    text.resize(kMaxStatusTextBytes);
+    // Not in the middle of a UTF-8 sequence.
+    while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80)
+        text.pop_back();
+    if (!text.empty() && (static_cast<unsigned char>(text.back()) & 0x80)) text.pop_back();
+    return text + "...";
+}
+
+nlohmann::json encode_status(const SavedStatus& saved) {
+    const AgentStatus& status = saved.status;
+    nlohmann::json document = {{"pid", saved.pid},
+                               {"boot_id", saved.boot_id},
+                               {"updated", epoch_seconds(saved.updated)},
+                               {"state", to_string(status.state)},
+                               {"since", epoch_seconds(status.since)},
+                               {"destination", status.destination}};
+    if (!status.last_error.empty()) document["last_error"] = cut_text(status.last_error);
+    if (status.last_outcome != ReportOutcome::none) {
+        document["last_report"] = {{"report_id", status.last_report_id},
+                                   {"outcome", to_string(status.last_outcome)},
+                                   {"at", epoch_seconds(status.last_report_at)}};
+        if (!status.last_report_detail.empty())
+            document["last_report"]["detail"] = cut_text(status.last_report_detail);
+    }
+    if (status.last_accepted_id != 0) {
+        document["last_accepted"] = {{"report_id", status.last_accepted_id},
+                                     {"at", epoch_seconds(status.last_accepted_at)}};
+    }
+    return document;
+}
+
+std::optional<std::string> text_field(const nlohmann::json& object, const char* key) {
+    const auto value = object.find(key);
+    if (value == object.end()) return std::string();
+    if (!value->is_string()) return std::nullopt;
+    return value->get<std::string>();
+}
+
+std::optional<SavedStatus> decode_status(const nlohmann::json& document) {
+    if (!document.is_object()) return std::nullopt;
+    SavedStatus saved;
+    const auto pid = document.find("pid");
+    const auto updated = wall_time(document, "updated");
+    const auto since = wall_time(document, "since");
+    const auto boot_id = text_field(document, "boot_id");
+    const auto destination = text_field(document, "destination");
+    const auto last_error = text_field(document, "last_error");
+    const auto state_name = text_field(document, "state");
+    if (pid == document.end() || !pid->is_number_integer() || !updated || !since || !boot_id ||
+        !destination || !last_error || !state_name) {
+        return std::nullopt;
+    }
+    const auto state = parse_connection_state(*state_name);
+    if (!state) return std::nullopt;
+    saved.pid = pid->get<std::int64_t>();
+    saved.boot_id = *boot_id;
+    saved.updated = *updated;
+    AgentStatus& status = saved.status;
+    status.state = *state;
+    status.since = *since;
+    status.destination = *destination;
+    status.last_error = *last_error;
+    if (const auto last = document.find("last_report"); last != document.end()) {
+        if (!last->is_object()) return std::nullopt;
+        const auto id = counter(*last, "report_id");
+        const auto outcome_name = text_field(*last, "outcome");
+        const auto at = wall_time(*last, "at");
+        const auto detail = text_field(*last, "detail");
+        if (!id || !outcome_name || !at || !detail) return std::nullopt;
+        const ReportOutcome outcome =
+            parse_report_outcome(*outcome_name).value_or(ReportOutcome::none);
+        if (outcome == ReportOutcome::none) return std::nullopt;
+        status.last_report_id = *id;
+        status.last_outcome = outcome;
+        status.last_report_at = *at;
+        status.last_report_detail = *detail;
+    }
+    if (const auto accepted = document.find("last_accepted"); accepted != document.end()) {
+        if (!accepted->is_object()) return std::nullopt;
+        const auto id = counter(*accepted, "report_id");
+        const auto at = wall_time(*accepted, "at");
+        if (!id || *id == 0 || !at) return std::nullopt;
+        status.last_accepted_id = *id;
+        status.last_accepted_at = *at;
+    }
+    return saved;
+}
+
 }  // namespace
+
+const char* to_string(ConnectionState state) {
+    return kStateNames[static_cast<std::size_t>(state)];
+}
+
+std::optional<ConnectionState> parse_connection_state(std::string_view text) {
+    for (std::size_t i = 0; i < std::size(kStateNames); ++i) {
+        if (text == kStateNames[i]) return static_cast<ConnectionState>(i);
+    }
+    return std::nullopt;
+}
+
+const char* to_string(ReportOutcome outcome) {
+    return kOutcomeNames[static_cast<std::size_t>(outcome)];
+}
+
+std::optional<ReportOutcome> parse_report_outcome(std::string_view text) {
+    for (std::size_t i = 0; i < std::size(kOutcomeNames); ++i) {
+        if (text == kOutcomeNames[i]) return static_cast<ReportOutcome>(i);
+    }
+    return std::nullopt;
+}
 
 bool operator==(const AgentState& a, const AgentState& b) {
     return encode_state(a) == encode_state(b);
@@ -198,7 +326,9 @@ std::string encode_state(const AgentState& state) {
     // after a reboot (which continues above the id reserve).
     if (state.baseline || !state.boot_id.empty()) document["boot_id"] = state.boot_id;
     if (state.baseline) document["baseline"] = encode_baseline(*state.baseline);
-    return document.dump() + "\n";
+    if (state.status) document["status"] = encode_status(*state.status);
+    // A peer's text in an error may not be UTF-8: replaced, never a throw.
+    return document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 Result<AgentState> decode_state(const std::string& text, const std::string& file_name) {
@@ -235,6 +365,10 @@ Result<AgentState> decode_state(const std::string& text, const std::string& file
         if (!state.baseline || boot_id == document.end() || !boot_id->is_string()) {
             return Error{"state file " + file_name + " has an invalid network baseline"};
         }
+    }
+    if (const auto status = document.find("status"); status != document.end()) {
+        state.status = decode_status(*status);
+        if (state.status) state.status->status.lifetime = state.totals;
     }
     return state;
 }

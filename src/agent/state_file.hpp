@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "defender/agent.hpp"
 #include "defender/report_builder.hpp"
@@ -17,6 +18,18 @@
 #include "util/unique_fd.hpp"
 
 namespace defender {
+
+/// The status of the agent that last wrote the file, for `defender status`: the process, its
+/// boot, when it wrote it, and what it knew then (the totals are AgentState::totals).
+struct SavedStatus {
+    AgentStatus status;
+    std::int64_t pid = 0;
+    std::string boot_id;
+    AgentStatus::WallTime updated{};
+};
+
+/// Error and detail texts are cut to this many bytes in the state file.
+inline constexpr std::size_t kMaxStatusTextBytes = 512;
 
 struct AgentState {
     AgentState(std::uint64_t last_id = 0, std::optional<Baseline> saved = std::nullopt,
@@ -30,6 +43,9 @@ struct AgentState {
     std::string boot_id;
     /// Reports over the agent's whole life, all runs together (a run's own are in run()).
     AgentCounts totals;
+    /// Optional in version 1: older agents neither write nor read it. An invalid one is
+    /// dropped (the rest of the file still counts).
+    std::optional<SavedStatus> status;
 };
 
 bool operator==(const AgentState& a, const AgentState& b);
@@ -97,6 +113,13 @@ Status save_id_reserve(const std::filesystem::path& file, std::uint64_t reserve)
 /// The state file's text (exposed for tests and the fuzzer).
 std::string encode_state(const AgentState& state);
 Result<AgentState> decode_state(const std::string& text, const std::string& file_name);
+
+/// "connected", "disconnected", "starting", "stopped"; and back (nullopt when unknown).
+const char* to_string(ConnectionState state);
+std::optional<ConnectionState> parse_connection_state(std::string_view text);
+/// "none", "accepted", "rejected", "unanswered", "failed"; and back.
+const char* to_string(ReportOutcome outcome);
+std::optional<ReportOutcome> parse_report_outcome(std::string_view text);
 
 /// This boot's id from `<procfs>/sys/kernel/random/boot_id`; empty when it cannot be read.
 std::string read_boot_id(const std::filesystem::path& boot_id_file);

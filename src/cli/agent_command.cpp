@@ -19,6 +19,8 @@
 #include "cli/reloadable_collector.hpp"
 #include "cli/report_options.hpp"
 #include "cli/signals.hpp"
+#include "cli/state_dir.hpp"
+#include "cli/systemd_notify.hpp"
 #include "defender/agent.hpp"
 #include "defender/eventstream.hpp"
 #include "defender/greengrass_transport.hpp"
@@ -48,15 +50,6 @@ struct AgentArgs {
     std::size_t log_reports_count = 20;
 };
 
-std::string default_state_dir() {
-    // systemd's StateDirectory= sets this (possibly a colon-separated list).
-    if (const char* dir = std::getenv("STATE_DIRECTORY"); dir && *dir) {
-        const std::string dirs = dir;
-        return dirs.substr(0, dirs.find(':'));
-    }
-    return "/var/lib/defender";
-}
-
 std::filesystem::path prepare_state_file(const std::string& dir) {
     std::error_code error;
     std::filesystem::create_directories(dir, error);
@@ -64,7 +57,7 @@ std::filesystem::path prepare_state_file(const std::string& dir) {
         // Still try to write it at every report: the directory may become writable later.
         spdlog::warn("cannot create state directory {}: {}", dir, error.message());
     }
-    return std::filesystem::path(dir) / "state.json";
+    return std::filesystem::path(dir) / kStateFileName;
 }
 
 /// The MQTT client id and the thing name. Each defaults to the other, and both to the host name:
@@ -222,6 +215,7 @@ int run_agent(AgentArgs args) {
     // Commands of custom metrics may leave daemons behind: they become our children (also
     // when the agent is not PID 1 of a container), to be reaped and never left as zombies.
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    systemd_notifier();  // takes NOTIFY_SOCKET and WATCHDOG_* out of the environment
     if (!args.dry_run &&
         (args.greengrass || (args.connection.endpoint.empty() && running_under_greengrass()))) {
         return run_greengrass_agent(args);
@@ -241,6 +235,8 @@ int run_agent(AgentArgs args) {
         options.expect_replies = false;
         StreamTransport stdout_transport(std::cout, format == Format::json);
         ReloadableCollector collector(make_collector(collector_options));
+        options.destination = "standard output (dry run)";
+        systemd_notifier().attach(options);
         Agent agent(options, collector, stdout_transport, spdlog_sink());
         StopOnSignal on_signal([&] { agent.stop(); }, [&] { reload(args, agent, collector); });
         agent.run();
@@ -263,6 +259,8 @@ int run_agent(AgentArgs args) {
 
     ReloadableCollector collector(make_collector(collector_options));
     const auto transport = module.create_transport(*settings);
+    options.destination = settings->endpoint + ":" + std::to_string(settings->port);
+    systemd_notifier().attach(options);
     Agent agent(options, collector, *transport, spdlog_sink());
     StopOnSignal on_signal([&] { agent.stop(); }, [&] { reload(args, agent, collector); });
     spdlog::info("publishing {} reports every {} s to {}:{} as client id {}, thing {} ({})",
@@ -321,6 +319,8 @@ int run_greengrass_agent(AgentArgs& args) {
     block_stop_signals();
     const auto collector = make_collector(args.report.collector_options());
     const auto transport = make_greengrass_transport(*settings);
+    options.destination = "the Greengrass nucleus";
+    systemd_notifier().attach(options);
     Agent agent(options, *collector, *transport, spdlog_sink());
     StopOnSignal on_signal(
         [&] { agent.stop(); }, {},

@@ -274,5 +274,65 @@ TEST_F(AgentLoopTest, APersistentSubscribeRefusalIsOneWarning) {
     EXPECT_TRUE(transport_.publishes().empty());
 }
 
+// The status hook (systemd's STATUS=, `defender status`): a change is one call, a retry with the
+// same cause is none.
+TEST_F(AgentLoopTest, TheStatusHookSeesEachChangeOnceAndNotEachRetry) {
+    std::mutex mutex;
+    std::vector<AgentStatus> seen;
+    auto settings = options(1h);
+    settings.backoff_max = 20ms;
+    settings.destination = "broker:8883";
+    settings.on_status = [&](const AgentStatus& status) {
+        std::lock_guard lock(mutex);
+        seen.push_back(status);
+    };
+    const auto count = [&] {
+        std::lock_guard lock(mutex);
+        return seen.size();
+    };
+    start(std::move(settings));
+    ASSERT_TRUE(wait_for_publishes(1, 1s));
+    const auto connects = transport_.connects();
+    transport_.drop(600ms);
+    auto deadline = Clock::now() + 3s;
+    while (transport_.connects() == connects && Clock::now() < deadline)
+        std::this_thread::sleep_for(5ms);
+    deadline = Clock::now() + 3s;
+    while (count() < 5 && Clock::now() < deadline)
+        std::this_thread::sleep_for(5ms);
+    agent_->stop();
+    thread_.join();
+    std::lock_guard lock(mutex);
+    // starting, connected, lost, the first refusal (a new cause), connected, stopped: not one
+    // per refused attempt (about 20 of them).
+    ASSERT_EQ(seen.size(), 6u);
+    EXPECT_EQ(seen[0].state, ConnectionState::starting);
+    EXPECT_EQ(seen[0].destination, "broker:8883");
+    EXPECT_EQ(seen[1].state, ConnectionState::connected);
+    EXPECT_EQ(seen[2].state, ConnectionState::disconnected);
+    EXPECT_EQ(seen[2].last_error, "connection lost: the broker closed the connection");
+    EXPECT_EQ(seen[3].state, ConnectionState::disconnected);
+    EXPECT_EQ(seen[3].last_error, "cannot connect: connection refused");
+    EXPECT_EQ(seen[3].since, seen[2].since);  // the outage began with the loss
+    EXPECT_EQ(seen[4].state, ConnectionState::connected);
+    EXPECT_EQ(seen[5].state, ConnectionState::stopped);
+    EXPECT_EQ(seen[5].lifetime.published, 1u);
+    EXPECT_EQ(seen[5].last_outcome, ReportOutcome::none);  // the fake service never answers
+}
+
+TEST_F(AgentLoopTest, TheHeartbeatComesAtItsIntervalBetweenReports) {
+    std::atomic<int> beats{0};
+    auto settings = options(1h);
+    settings.heartbeat_interval = 20ms;
+    settings.on_heartbeat = [&] { ++beats; };
+    start(std::move(settings));
+    ASSERT_TRUE(wait_for_publishes(1, 1s));
+    const auto deadline = Clock::now() + 5s;
+    while (beats < 10 && Clock::now() < deadline)
+        std::this_thread::sleep_for(5ms);
+    EXPECT_GE(beats.load(), 10);
+    EXPECT_EQ(transport_.publishes().size(), 1u);
+}
+
 }  // namespace
 }  // namespace defender
