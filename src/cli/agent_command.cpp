@@ -20,6 +20,7 @@
 #include "cli/report_options.hpp"
 #include "cli/signals.hpp"
 #include "cli/state_dir.hpp"
+#include "cli/suggestions.hpp"
 #include "cli/systemd_notify.hpp"
 #include "defender/agent.hpp"
 #include "defender/eventstream.hpp"
@@ -130,6 +131,11 @@ Result<AgentArgs> reread_agent_args() {
     try {
         app.parse(arguments);
     } catch (const CLI::ParseError& e) {
+        if (auto path = config_argument(command_line())) {
+            const auto place =
+                locate_config_error(*path, e.what(), command_line(), option_names(app));
+            return Error{place.prefix + e.what() + place.suggestion};
+        }
         return Error{e.what()};
     }
     return args;

@@ -6,6 +6,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include <algorithm>
+
+#include "cli/suggestions.hpp"
+#include "util/bounded_file.hpp"
 #include "util/file_mode.hpp"
 #include "util/unique_fd.hpp"
 
@@ -62,6 +66,54 @@ Result<std::optional<std::string>> check_config_file(const std::string& path) {
                                           "chmod go-w it");
     }
     return std::optional<std::string>{};
+}
+
+ConfigErrorPlace locate_config_error(const std::string& path, const std::string& message,
+                                     const std::vector<std::string>& arguments,
+                                     const std::vector<std::string>& known_keys) {
+    // CLI11's words: "INI was not able to parse agent.intervl" (unknown key, with the section
+    // it was filed under) or "--interval: Value abc is not a number" (a bad value).
+    std::string key;
+    bool unknown = false;
+    if (const auto at = message.find("not able to parse "); at != std::string::npos) {
+        key = message.substr(at + 18);
+        key = key.substr(key.rfind('.') == std::string::npos ? 0 : key.rfind('.') + 1);
+        unknown = true;
+    } else if (message.starts_with("--")) {
+        key = message.substr(2, message.find(':') - 2);
+        for (const auto& argument : arguments) {
+            if (argument == "--" + key || argument.starts_with("--" + key + "=")) return {};
+        }
+    }
+    std::replace(key.begin(), key.end(), '_', '-');
+    if (key.empty() || key.find_first_of(" \t") != std::string::npos) return {};
+    auto text = util::read_bounded_file(path, static_cast<std::size_t>(kMaxConfigBytes));
+    if (!text) return {};
+    std::size_t number = 0;
+    std::size_t start = 0;
+    while (start <= text->size()) {
+        const auto end = text->find('\n', start);
+        std::string line = text->substr(start, end == std::string::npos ? end : end - start);
+        ++number;
+        const auto equals = line.find('=');
+        if (equals != std::string::npos) {
+            std::string name = line.substr(0, equals);
+            name.erase(0, name.find_first_not_of(" \t"));
+            name.erase(name.find_last_not_of(" \t") + 1);
+            std::replace(name.begin(), name.end(), '_', '-');
+            if (name == key) {
+                ConfigErrorPlace place{path + ":" + std::to_string(number) + ": ", ""};
+                if (unknown) {
+                    if (auto near = nearest_name(key, known_keys))
+                        place.suggestion = " (did you mean " + *near + "?)";
+                }
+                return place;
+            }
+        }
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return {};
 }
 
 }  // namespace defender::cli

@@ -22,4 +22,16 @@ std::optional<std::string> config_argument(const std::vector<std::string>& argum
 /// `command=` metrics run as the agent's user).
 Result<std::optional<std::string>> check_config_file(const std::string& path);
 
+/// For a parse error about a setting that comes from the configuration file `path` (not from
+/// `arguments`, which win over the file): "agent.conf:12: " and, for an unknown key, the
+/// nearest of `known_keys` as " (did you mean interval?)". Empty strings when the error is
+/// not about a line of the file.
+struct ConfigErrorPlace {
+    std::string prefix;
+    std::string suggestion;
+};
+ConfigErrorPlace locate_config_error(const std::string& path, const std::string& message,
+                                     const std::vector<std::string>& arguments,
+                                     const std::vector<std::string>& known_keys);
+
 }  // namespace defender::cli

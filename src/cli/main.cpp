@@ -61,6 +61,14 @@ int main(int argc, char** argv) {
             }
             return kExitUsage;
         }
+        if (auto path = config_argument(command_line())) {
+            const auto place =
+                locate_config_error(*path, e.what(), command_line(), option_names(app));
+            if (!place.prefix.empty()) {
+                spdlog::error("{}{}{}", place.prefix, e.what(), place.suggestion);
+                return kExitUsage;
+            }
+        }
         spdlog::error("{}{}", e.what(), suggestion_for(app, e));
         return kExitUsage;
     } catch (const std::exception& e) {

@@ -17,6 +17,24 @@ public:
         const auto chosen = app_.get_subcommands();
         if (chosen.empty()) return items;
         const CLI::App& command = *chosen.front();
+        // `collect --config /etc/defender/agent.conf` previews the service's reports from its
+        // own file: the agent's other keys (endpoint, certificates, interval...) are skipped.
+        if (command.get_name() == "collect") {
+            const auto agents = app_.get_subcommands(
+                [](const CLI::App* subcommand) { return subcommand->get_name() == "agent"; });
+            const CLI::App* agent = agents.empty() ? nullptr : agents.front();
+            std::erase_if(items, [&](const CLI::ConfigItem& item) {
+                const bool top_level = item.parents.empty() ||
+                                       (item.parents.size() == 1 && item.parents[0] == "default");
+                std::string name = item.name;
+                if (!top_level || app_.get_option_no_throw("--" + name) != nullptr) return false;
+                if (command.get_option_no_throw("--" + name) != nullptr) return false;
+                std::replace(name.begin(), name.end(), '_', '-');
+                if (command.get_option_no_throw("--" + name) != nullptr) return false;
+                return agent != nullptr && (agent->get_option_no_throw("--" + item.name) ||
+                                            agent->get_option_no_throw("--" + name));
+            });
+        }
         for (auto& item : items) {
             if (item.parents.empty() ||
                 (item.parents.size() == 1 && item.parents[0] == "default")) {

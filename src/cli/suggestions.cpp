@@ -87,6 +87,19 @@ std::optional<std::string> python_sample_hint(const std::vector<std::string>& ar
     return std::nullopt;
 }
 
+std::vector<std::string> option_names(const CLI::App& app) {
+    std::vector<std::string> names;
+    auto add = [&](const CLI::App& from) {
+        for (const CLI::Option* option : from.get_options()) {
+            for (const auto& name : option->get_lnames())
+                names.push_back(name);
+        }
+    };
+    add(app);
+    if (const auto chosen = app.get_subcommands(); !chosen.empty()) add(*chosen.front());
+    return names;
+}
+
 std::optional<std::string> unknown_subcommand(const CLI::App& app,
                                               const std::vector<std::string>& arguments) {
     for (std::size_t i = 0; i < arguments.size(); ++i) {

@@ -27,6 +27,10 @@ std::optional<std::string> unknown_subcommand(const CLI::App& app,
 /// " (did you mean agent?)" for a misspelt subcommand `word`, or empty.
 std::string subcommand_suggestion(const CLI::App& app, const std::string& word);
 
+/// The long option names (without "--") of `app` and of the subcommand chosen in it: the keys
+/// a configuration file may hold.
+std::vector<std::string> option_names(const CLI::App& app);
+
 /// What to add to CLI11's message for `error`: " (did you mean --endpoint?)", or empty.
 std::string suggestion_for(const CLI::App& app, const CLI::ParseError& error);
 

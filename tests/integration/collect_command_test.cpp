@@ -200,5 +200,28 @@ TEST(MqttModule, CollectRunsWithoutItAndTheAgentNamesThePathsItTried) {
     EXPECT_NE(with_env.stderr_text.find("/x/ca.pem"), std::string::npos) << with_env.stderr_text;
 }
 
+// Issue #18 item 6: `collect --config agent.conf` previews the service's reports from its own
+// file; the agent's connection keys are skipped, the report keys apply.
+TEST(CollectCommand, ReadsTheAgentsConfigurationAndSkipsItsConnectionKeys) {
+    TempDir dir("defender-collect-conf-");
+    const auto config = dir / "agent.conf";
+    write_file(config,
+               "endpoint = \"abc123-ats.iot.eu-west-1.amazonaws.com\"\n"
+               "cert = \"/etc/defender/device.pem.crt\"\nthing-name = \"gw\"\ninterval = 600\n"
+               "short-names = true\ncustom-metrics = true\n");
+    const auto result =
+        run_process({DEFENDER_BINARY, "collect", "--compact", "--config", config.string()}, 20s);
+    ASSERT_EQ(result.status.code, 0) << result.stderr_text;
+    EXPECT_NE(result.stdout_text.find("\"hed\""), std::string::npos) << result.stdout_text;
+    EXPECT_NE(result.stdout_text.find("cpu_usage"), std::string::npos) << result.stdout_text;
+    // A key neither command knows is still an error, with its line.
+    write_file(config, "short-names = true\nbogus = 1\n");
+    const auto unknown =
+        run_process({DEFENDER_BINARY, "collect", "--config", config.string()}, 20s);
+    EXPECT_EQ(unknown.status.code, 2);
+    EXPECT_NE(unknown.stderr_text.find(config.string() + ":2: "), std::string::npos)
+        << unknown.stderr_text;
+}
+
 }  // namespace
 }  // namespace defender::test

@@ -45,6 +45,27 @@ TEST(CommandLineHelp, MistakesExitWith2AndSayWhatWasMeant) {
     }
 }
 
+TEST(CommandLineHelp, ConfigurationErrorsNameTheFileAndLine) {
+    TempDir dir("defender-help-");
+    const auto config = dir / "agent.conf";
+    write_file(config, "# sample\ninterval = 300\nthing-name = \"x\"\nintervl = 3\n");
+    const auto unknown =
+        run_process({DEFENDER_BINARY, "agent", "--dry-run", "--config", config.string()}, 10s);
+    EXPECT_EQ(unknown.status.code, 2);
+    EXPECT_NE(unknown.stderr_text.find(config.string() + ":4: INI was not able to parse " +
+                                       "agent.intervl (did you mean interval?)"),
+              std::string::npos)
+        << unknown.stderr_text;
+    write_file(config, "thing-name = \"x\"\ninterval = soon\n");
+    const auto bad_value =
+        run_process({DEFENDER_BINARY, "agent", "--dry-run", "--config", config.string()}, 10s);
+    EXPECT_EQ(bad_value.status.code, 2);
+    EXPECT_NE(
+        bad_value.stderr_text.find(config.string() + ":2: --interval: Value soon is not a number"),
+        std::string::npos)
+        << bad_value.stderr_text;
+}
+
 TEST(CommandLineHelp, NoSubcommandListsTheSubcommands) {
     const auto result = run_process({DEFENDER_BINARY}, 10s);
     EXPECT_EQ(result.status.code, 2);
