@@ -189,9 +189,9 @@ void add_agent_options(CLI::App& command, AgentArgs& args) {
     add_report_options(command, args.report, "-s,--short-names,--short_tags");
     command.add_flag("-d,--dry-run,--dryrun", args.dry_run,
                      "Collect and print reports; no network");
-    command.add_option(
-        "--state-dir", args.state_dir,
-        "Where the last report id is kept (default: $STATE_DIRECTORY or /var/lib/defender)");
+    command.add_option("--state-dir", args.state_dir,
+                       "Where the last report id is kept (default: $STATE_DIRECTORY, else "
+                       "/var/lib/defender for root, $XDG_STATE_HOME/defender for other users)");
     command
         .add_option("--exit-after", args.exit_after,
                     "Exit after this many reports are answered (0 = run until stopped)")

@@ -88,9 +88,9 @@ void add_status_command(CLI::App& app, int& exit_code) {
         "status",
         "Print the agent's status from its state directory: connection, last report, lifetime "
         "totals");
-    command->add_option(
-        "--state-dir", args->state_dir,
-        "The agent's state directory (default: $STATE_DIRECTORY or /var/lib/defender)");
+    command->add_option("--state-dir", args->state_dir,
+                        "The agent's state directory (default: $STATE_DIRECTORY, else "
+                        "/var/lib/defender for root, $XDG_STATE_HOME/defender for other users)");
     command->add_flag("--json", args->json, "Print one JSON object");
     command->footer(
         "Exit codes: 0 the status was printed (also when the agent is not running), 2 the state "

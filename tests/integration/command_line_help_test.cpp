@@ -87,5 +87,27 @@ TEST(CommandLineHelp, AnUnreadableConfigurationIsNotCalledMissing) {
         << result.stderr_text;
 }
 
+// Issue #18 item 6: a user other than root has no write access to /var/lib/defender.
+TEST(CommandLineHelp, AnotherUserGetsAStateDirectoryOfItsOwn) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to run as another user";
+    if (::access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "no setpriv";
+    const std::vector<std::string> as_nobody{"/usr/bin/setpriv", "--reuid", "65534",
+                                             "--regid",          "65534",   "--clear-groups"};
+    auto probe = as_nobody;
+    probe.insert(probe.end(), {"test", "-x", DEFENDER_BINARY});
+    if (run_process(probe, 10s).status.code != 0)
+        GTEST_SKIP() << "the build tree is not reachable for another user";
+    TempDir dir("defender-xdg-");
+    std::filesystem::permissions(dir.path(), std::filesystem::perms::all);
+    const auto result =
+        run_process({"/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+                     "env", "HOME=" + dir.path().string(),
+                     "XDG_STATE_HOME=" + (dir / "state").string(), DEFENDER_BINARY, "status"},
+                    10s);
+    EXPECT_EQ(result.status.code, 2) << result.stderr_text;
+    EXPECT_NE(result.stderr_text.find((dir / "state").string() + "/defender"), std::string::npos)
+        << result.stderr_text;
+}
+
 }  // namespace
 }  // namespace defender::test
