@@ -68,6 +68,31 @@ Result<std::optional<std::string>> check_config_file(const std::string& path) {
     return std::optional<std::string>{};
 }
 
+std::vector<std::pair<std::string, std::size_t>> config_keys(const std::string& path) {
+    std::vector<std::pair<std::string, std::size_t>> keys;
+    auto text = util::read_bounded_file(path, static_cast<std::size_t>(kMaxConfigBytes));
+    if (!text) return keys;
+    std::size_t number = 0;
+    std::size_t start = 0;
+    while (start < text->size()) {
+        const auto end = text->find('\n', start);
+        const std::string line = text->substr(start, end == std::string::npos ? end : end - start);
+        ++number;
+        const auto first = line.find_first_not_of(" \t");
+        const auto equals = line.find('=');
+        if (first != std::string::npos && line[first] != '#' && line[first] != ';' &&
+            line[first] != '[' && equals != std::string::npos && equals > first) {
+            std::string name = line.substr(first, equals - first);
+            name.erase(name.find_last_not_of(" \t") + 1);
+            std::replace(name.begin(), name.end(), '_', '-');
+            keys.emplace_back(name, number);
+        }
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return keys;
+}
+
 ConfigErrorPlace locate_config_error(const std::string& path, const std::string& message,
                                      const std::vector<std::string>& arguments,
                                      const std::vector<std::string>& known_keys) {
@@ -87,31 +112,14 @@ ConfigErrorPlace locate_config_error(const std::string& path, const std::string&
     }
     std::replace(key.begin(), key.end(), '_', '-');
     if (key.empty() || key.find_first_of(" \t") != std::string::npos) return {};
-    auto text = util::read_bounded_file(path, static_cast<std::size_t>(kMaxConfigBytes));
-    if (!text) return {};
-    std::size_t number = 0;
-    std::size_t start = 0;
-    while (start <= text->size()) {
-        const auto end = text->find('\n', start);
-        std::string line = text->substr(start, end == std::string::npos ? end : end - start);
-        ++number;
-        const auto equals = line.find('=');
-        if (equals != std::string::npos) {
-            std::string name = line.substr(0, equals);
-            name.erase(0, name.find_first_not_of(" \t"));
-            name.erase(name.find_last_not_of(" \t") + 1);
-            std::replace(name.begin(), name.end(), '_', '-');
-            if (name == key) {
-                ConfigErrorPlace place{path + ":" + std::to_string(number) + ": ", ""};
-                if (unknown) {
-                    if (auto near = nearest_name(key, known_keys))
-                        place.suggestion = " (did you mean " + *near + "?)";
-                }
-                return place;
-            }
+    for (const auto& [name, number] : config_keys(path)) {
+        if (name != key) continue;
+        ConfigErrorPlace place{path + ":" + std::to_string(number) + ": ", ""};
+        if (unknown) {
+            if (auto near = nearest_name(key, known_keys))
+                place.suggestion = " (did you mean " + *near + "?)";
         }
-        if (end == std::string::npos) break;
-        start = end + 1;
+        return place;
     }
     return {};
 }

@@ -22,6 +22,10 @@ std::optional<std::string> config_argument(const std::vector<std::string>& argum
 /// `command=` metrics run as the agent's user).
 Result<std::optional<std::string>> check_config_file(const std::string& path);
 
+/// The keys set in the configuration file `path` (as written, `_` spelled `-`), with their
+/// line numbers: "interval" -> 4.
+std::vector<std::pair<std::string, std::size_t>> config_keys(const std::string& path);
+
 /// For a parse error about a setting that comes from the configuration file `path` (not from
 /// `arguments`, which win over the file): "agent.conf:12: " and, for an unknown key, the
 /// nearest of `known_keys` as " (did you mean interval?)". Empty strings when the error is

@@ -1,6 +1,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <exception>
 #include <iostream>
 
@@ -10,6 +11,38 @@
 #include "cli/help_dump.hpp"
 #include "cli/logging.hpp"
 #include "cli/suggestions.hpp"
+
+namespace {
+
+// A setting both on the command line (the unit's ExecStart=) and in the file: the command line
+// wins, silently in CLI11; one line says so.
+void warn_about_overridden_settings(const CLI::App& app, const std::string& path,
+                                    const std::vector<std::string>& arguments) {
+    const auto chosen = app.get_subcommands();
+    if (chosen.empty()) return;
+    const auto keys = defender::cli::config_keys(path);
+    for (const auto& argument : arguments) {
+        if (argument == "--") break;
+        if (!argument.starts_with("-") || argument == "--config") continue;
+        const std::string flag = argument.substr(0, argument.find('='));
+        const CLI::Option* option = chosen.front()->get_option_no_throw(flag);
+        if (option == nullptr) option = app.get_option_no_throw(flag);
+        if (option == nullptr) continue;
+        for (const auto& [key, line] : keys) {
+            const auto names = option->get_lnames();
+            const bool same = std::any_of(names.begin(), names.end(), [&](std::string name) {
+                std::replace(name.begin(), name.end(), '_', '-');
+                return name == key;
+            });
+            if (same) {
+                spdlog::warn("{} is set on the command line and in {}:{}; the command line wins",
+                             flag, path, line);
+            }
+        }
+    }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     using namespace defender::cli;
@@ -21,7 +54,13 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.fallthrough();  // global options may also follow the subcommand
     GlobalArgs globals;
-    add_global_options(app, globals);
+    add_global_options(app, globals, false);
+    // Before the subcommand runs: logging as asked, then what the configuration file loses.
+    app.parse_complete_callback([&] {
+        setup_logging(globals.verbosity, *log_style_from_name(globals.log_format));
+        if (auto path = config_argument(command_line()))
+            warn_about_overridden_settings(app, *path, command_line());
+    });
 
     int exit_code = kExitOk;
     add_agent_command(app, exit_code);

@@ -109,5 +109,21 @@ TEST(CommandLineHelp, AnotherUserGetsAStateDirectoryOfItsOwn) {
         << result.stderr_text;
 }
 
+// Issue #18 item 6: a setting in the unit's command line and in the file: CLI11 lets the
+// command line win without a word.
+TEST(CommandLineHelp, ASettingBothOnTheCommandLineAndInTheFileIsOneWarning) {
+    TempDir dir("defender-help-");
+    const auto config = dir / "agent.conf";
+    write_file(config, "thing-name = \"from-file\"\ninterval = 600\nallow-short-interval = true\n");
+    const auto result = run_process({DEFENDER_BINARY, "agent", "--dry-run", "--config",
+                                     config.string(), "-i", "0.2", "--exit-after", "1"},
+                                    20s);
+    EXPECT_EQ(result.status.code, 0) << result.stderr_text;
+    const std::string expected = "warning: -i is set on the command line and in " +
+                                 config.string() + ":2; the command line wins";
+    EXPECT_NE(result.stderr_text.find(expected), std::string::npos) << result.stderr_text;
+    EXPECT_EQ(result.stderr_text.find("thing-name"), std::string::npos) << result.stderr_text;
+}
+
 }  // namespace
 }  // namespace defender::test
