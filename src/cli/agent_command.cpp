@@ -217,6 +217,14 @@ void add_agent_options(CLI::App& command, AgentArgs& args) {
 
 int run_greengrass_agent(AgentArgs& args);
 
+// With --exit-after (a test or a one-shot check), a report the service rejected is a failure.
+int exit_code_of(const AgentCounts& counts, const AgentOptions& options) {
+    if (options.stop_after_reports == 0 || counts.rejected == 0) return kExitOk;
+    spdlog::error("{} of the reports were rejected (exit code {})", counts.rejected,
+                  static_cast<int>(kExitInvalid));
+    return kExitInvalid;
+}
+
 int run_agent(AgentArgs args) {
     // Commands of custom metrics may leave daemons behind: they become our children (also
     // when the agent is not PID 1 of a container), to be reaped and never left as zombies.
@@ -272,8 +280,7 @@ int run_agent(AgentArgs args) {
     spdlog::info("publishing {} reports every {} s to {}:{} as client id {}, thing {} ({})",
                  args.report.format, args.interval, settings->endpoint, settings->port,
                  settings->client_id, options.thing_name, describe_transport(args.connection));
-    agent.run();
-    return kExitOk;
+    return exit_code_of(agent.run(), options);
 }
 
 /// Publishes through the Greengrass nucleus's IPC socket, as a Greengrass V2 component.
@@ -339,8 +346,7 @@ int run_greengrass_agent(AgentArgs& args) {
         "publishing {} reports for thing {} through the Greengrass nucleus every {} s (up to {} "
         "bytes each)",
         args.report.format, options.thing_name, args.interval, options.max_report_bytes);
-    agent.run();
-    return kExitOk;
+    return exit_code_of(agent.run(), options);
 }
 
 }  // namespace

@@ -233,7 +233,7 @@ TEST(AgentReplies, ARejectionIsLoggedWithErrorCodeAndMessage) {
                              encode_reply(rejection, Format::json), 5s)
                     .ok());
     const auto status = agent.wait_for(15s);
-    ASSERT_TRUE(status.has_value() && status->success()) << agent.stderr_text();
+    ASSERT_TRUE(status.has_value() && status->exited && status->code == 1) << agent.stderr_text();
     EXPECT_NE(agent.stderr_text().find(
                   "rejected: InvalidPayload: Malformed metrics report\\n\\x1b[1mdefender: info: "
                   "report 9 accepted (accepted 0, rejected 1"),
@@ -279,7 +279,11 @@ TEST(AgentReplies, ThrottledMakesTheAgentWaitAFullInterval) {
                     .ok());
     ChildProcess agent(rig.agent({"-t", "thing-t", "-i", "2", "--exit-after", "3"}));
     const auto status = agent.wait_for(30s);
-    ASSERT_TRUE(status.has_value() && status->success()) << agent.stderr_text();
+    // Issue #18 item 7: rejected reports under --exit-after are not a success.
+    ASSERT_TRUE(status.has_value() && status->exited && status->code == 1) << agent.stderr_text();
+    EXPECT_NE(agent.stderr_text().find("2 of the reports were rejected (exit code 1)"),
+              std::string::npos)
+        << agent.stderr_text();
     const auto lines = rig.emulator_lines();
     ASSERT_EQ(lines.size(), 3u);
     EXPECT_TRUE(lines[0].accepted);
