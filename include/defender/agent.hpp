@@ -113,6 +113,9 @@ struct AgentOptions {
     std::filesystem::path report_log_dir;
     /// How many reports `report_log_dir` keeps.
     std::size_t report_log_count = 20;
+    /// The transport only shows what would be sent (`--dry-run`): the log says "would
+    /// publish", never "published".
+    bool dry_run = false;
     /// false for transports that never answer (dry run): a published report is final at once.
     bool expect_replies = true;
     /// Stop after this many reports are settled (accepted, rejected or unanswered; published,

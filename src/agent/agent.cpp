@@ -143,7 +143,10 @@ public:
         }
         transport_.disconnect(std::chrono::seconds(2));
         set_state(ConnectionState::stopped);  // saves the totals of this run's last replies
-        log_(LogLevel::info, "stopped (" + format_counts(counts_) + ")");
+        log_(LogLevel::info, options_.dry_run
+                                 ? "stopped (dry run: " + std::to_string(counts_.published) +
+                                       " report(s) printed, nothing published)"
+                                 : "stopped (" + format_counts(counts_) + ")");
         return counts_;
     }
 
@@ -547,8 +550,9 @@ private:
             confirmed_ = baseline_of(*snapshot);
         }
         save_state();
-        log_(LogLevel::debug, "published report " + std::to_string(report_id) + " (" +
-                                  std::to_string(bytes->size()) + " bytes)");
+        log_(LogLevel::debug,
+             std::string(options_.dry_run ? "would publish report " : "published report ") +
+                 std::to_string(report_id) + " (" + std::to_string(bytes->size()) + " bytes)");
     }
 
     // --log-reports: a failure to keep a copy never stops reporting; a warning an hour.

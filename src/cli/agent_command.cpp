@@ -247,6 +247,7 @@ int run_agent(AgentArgs args) {
     block_stop_signals();
     if (args.dry_run) {
         options.expect_replies = false;
+        options.dry_run = true;
         StreamTransport stdout_transport(std::cout, format == Format::json);
         ReloadableCollector collector(make_collector(collector_options));
         options.destination = "standard output (dry run)";
