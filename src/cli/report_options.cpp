@@ -83,7 +83,7 @@ void add_report_options(CLI::App& command, ReportArgs& args, const std::string& 
     command
         .add_option("--custom-metric", args.custom_metric_definitions,
                     "A custom metric: name=N,type=T,builtin=B|file=PATH|command=ARGV... "
-                    "(repeatable; see docs/configuration.md)")
+                    "(repeatable; see configuration.md in /usr/share/doc/defender)")
         ->allow_extra_args(false)
         ->type_name("DEFINITION");
     command
