@@ -1,6 +1,7 @@
 #include "agent/state_file.hpp"
 
 #include "agent/state_slots.hpp"
+#include "util/bounded_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -70,17 +71,9 @@ Result<std::optional<std::string>> read_small_file(const std::filesystem::path& 
     };
     if (static_cast<std::uint64_t>(status.st_size) > cap) return too_large();
     std::string content;
-    char buffer[4096];
-    while (true) {
-        const ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
-        if (got < 0) {
-            if (errno == EINTR) continue;
-            return cannot_read(errno);
-        }
-        if (got == 0) return std::optional<std::string>(std::move(content));
-        content.append(buffer, static_cast<std::size_t>(got));
-        if (content.size() > cap) return too_large();  // it grew since fstat
-    }
+    if (!util::read_up_to(fd.get(), cap, content)) return cannot_read(errno);
+    if (content.size() > cap) return too_large();  // it grew since fstat
+    return std::optional<std::string>(std::move(content));
 }
 
 // A new file `name` in `directory`, never an existing one nor through a link: a leftover of a

@@ -11,6 +11,20 @@
 
 namespace defender::util {
 
+bool read_up_to(int fd, std::size_t max_bytes, std::string& content) {
+    char buffer[4096];
+    while (content.size() <= max_bytes) {
+        const ssize_t got = ::read(fd, buffer, sizeof buffer);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        if (got == 0) break;
+        content.append(buffer, static_cast<std::size_t>(got));
+    }
+    return true;
+}
+
 Result<std::string> read_bounded_file(const std::string& path, std::size_t max_bytes) {
     const auto cannot_read = [&](int error) {
         return Error{"cannot read file " + path + ": " + std::strerror(error)};
@@ -24,20 +38,10 @@ Result<std::string> read_bounded_file(const std::string& path, std::size_t max_b
 
     // sysfs reports 4096 bytes for every attribute, so the size is learnt by reading.
     std::string content;
-    char buffer[4096];
-    while (true) {
-        const ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
-        if (got < 0) {
-            if (errno == EINTR) continue;
-            return cannot_read(errno);
-        }
-        if (got == 0) return content;
-        content.append(buffer, static_cast<std::size_t>(got));
-        if (content.size() > max_bytes) {
-            return Error{"file " + path + " holds more than " + std::to_string(max_bytes) +
-                         " bytes"};
-        }
-    }
+    if (!read_up_to(fd.get(), max_bytes, content)) return cannot_read(errno);
+    if (content.size() > max_bytes)
+        return Error{"file " + path + " holds more than " + std::to_string(max_bytes) + " bytes"};
+    return content;
 }
 
 }  // namespace defender::util
