@@ -82,7 +82,8 @@ TEST(ReloadConfig, ABrokenFileKeepsTheRunningSettings) {
     // An unknown key, then a NaN interval (which CLI11's range check alone lets through and
     // which once killed the agent with SIGFPE).
     const std::vector<std::pair<std::string, std::string>> broken{
-        {"interval = 1\nno-such-option = 3\n", ":2: INI was not able to parse agent.no-such-option"},
+        {"interval = 1\nno-such-option = 3\n",
+         ":2: INI was not able to parse agent.no-such-option"},
         {"interval = nan\n", ":1: --interval: Value nan is not a finite number"}};
     for (std::size_t i = 0; i < broken.size(); ++i) {
         write_file(config, broken[i].first);
