@@ -28,7 +28,8 @@ void warn_about_overridden_settings(const CLI::App& app, const std::string& path
         const CLI::Option* option = chosen.front()->get_option_no_throw(flag);
         if (option == nullptr) option = app.get_option_no_throw(flag);
         if (option == nullptr) continue;
-        for (const auto& [key, line] : keys) {
+        for (const auto& entry : keys) {
+            const std::string& key = entry.first;
             const auto names = option->get_lnames();
             const bool same = std::any_of(names.begin(), names.end(), [&](std::string name) {
                 std::replace(name.begin(), name.end(), '_', '-');
@@ -36,7 +37,7 @@ void warn_about_overridden_settings(const CLI::App& app, const std::string& path
             });
             if (same) {
                 spdlog::warn("{} is set on the command line and in {}:{}; the command line wins",
-                             flag, path, line);
+                             flag, path, entry.second);
             }
         }
     }
