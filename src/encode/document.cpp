@@ -28,21 +28,6 @@ std::string format_name(Format format) {
     return format == Format::json ? "JSON" : "CBOR";
 }
 
-std::string escape_token(std::string_view token) {
-    std::string escaped;
-    escaped.reserve(token.size());
-    for (const char c : token) {
-        if (c == '~') {
-            escaped += "~0";
-        } else if (c == '/') {
-            escaped += "~1";
-        } else {
-            escaped += c;
-        }
-    }
-    return escaped;
-}
-
 Refusal too_deep(Format format) {
     return {"", format_name(format) + " nested more than " + std::to_string(kMaxDocumentDepth) +
                     " levels deep"};
@@ -97,7 +82,7 @@ public:
             static_cast<const Members&>(*open_.back()->get_ptr<Document::object_t*>());
         if (const auto duplicate = first_duplicate(members)) {
             const std::string& key = members[*duplicate].first;
-            return refuse({pointer() + "/" + escape_token(key),
+            return refuse({pointer() + "/" + escape_pointer_token(key),
                            "duplicate key \"" + key + "\": each member may appear only once"});
         }
         open_.pop_back();
@@ -160,7 +145,7 @@ private:
             } else {
                 const auto& members =
                     static_cast<const Members&>(*container.get_ptr<const Document::object_t*>());
-                text += escape_token(members.back().first);
+                text += escape_pointer_token(members.back().first);
             }
         }
         return text;
@@ -264,6 +249,21 @@ Result<ParsedDocument> read_one(std::string_view bytes, std::size_t& at, Format 
 }
 
 }  // namespace
+
+std::string escape_pointer_token(std::string_view token) {
+    std::string escaped;
+    escaped.reserve(token.size());
+    for (const char c : token) {
+        if (c == '~') {
+            escaped += "~0";
+        } else if (c == '/') {
+            escaped += "~1";
+        } else {
+            escaped += c;
+        }
+    }
+    return escaped;
+}
 
 std::optional<Format> parse_format(std::string_view text) {
     if (text == "json") return Format::json;

@@ -73,6 +73,9 @@ Result<std::vector<ParsedDocument>> parse_documents(std::string_view bytes);
 /// "<pointer>: <reason>", with "(document)" for the empty pointer.
 std::string describe(const Refusal& refusal);
 
+/// One RFC 6901 reference token, escaped (`~` as `~0`, `/` as `~1`).
+std::string escape_pointer_token(std::string_view token);
+
 /// Serializes a document (compact or pretty JSON, or CBOR).
 std::string serialize_document(const Document& document, Format format, bool pretty = false);
 

@@ -1,23 +1,10 @@
 #include "validate/violation_list.hpp"
 
+#include "encode/document.hpp"
+
 #include <algorithm>
 
 namespace defender {
-
-std::string escape_pointer_token(std::string_view token) {
-    std::string escaped;
-    escaped.reserve(token.size());
-    for (const char c : token) {
-        if (c == '~') {
-            escaped += "~0";
-        } else if (c == '/') {
-            escaped += "~1";
-        } else {
-            escaped += c;
-        }
-    }
-    return escaped;
-}
 
 DocumentPath DocumentPath::member(std::string_view key, std::size_t position) const {
     DocumentPath path = *this;

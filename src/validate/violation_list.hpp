@@ -11,9 +11,6 @@
 
 namespace defender {
 
-/// One RFC 6901 reference token, escaped (`~` as `~0`, `/` as `~1`).
-std::string escape_pointer_token(std::string_view token);
-
 /// A location in a document: the pointer text and, for each step, the member's or element's
 /// position in its container, so that violations can be sorted into document order.
 class DocumentPath {

@@ -76,6 +76,16 @@ Attempt connect_to_s_server(Stack stack, ConnectivityRig& rig, const std::filesy
     return attempt;
 }
 
+// The agent never connected: each attempt failed at the TLS handshake.
+void expect_refused_handshake(const Attempt& attempt) {
+    const std::string& log = attempt.agent_log;
+    EXPECT_NE(log.find("cannot connect: connect to localhost:" + std::to_string(attempt.port) +
+                       " failed: TLS handshake failed"),
+              std::string::npos)
+        << log;
+    EXPECT_EQ(log.find("connected"), std::string::npos) << log;
+}
+
 std::filesystem::path permissive_openssl_config(ConnectivityRig& rig) {
     const auto permissive = rig.work() / "permissive-openssl.cnf";
     std::ofstream(permissive)
@@ -115,11 +125,7 @@ TEST_P(TlsMinimum, ServerLimitedToTls11IsRefusedEvenWhenOpensslWouldAllowIt) {
     const auto attempt = connect_to_s_server(GetParam(), rig, permissive,
                                              "-tls1_1 -cipher DEFAULT:@SECLEVEL=0", "tls11");
     const std::string& log = attempt.agent_log;
-    EXPECT_NE(log.find("cannot connect: connect to localhost:" + std::to_string(attempt.port) +
-                       " failed: TLS handshake failed"),
-              std::string::npos)
-        << log;
-    EXPECT_EQ(log.find("connected"), std::string::npos) << log;
+    expect_refused_handshake(attempt);
     if (lean) {
         // mbed TLS offers only TLS 1.2's AES-GCM suites, which TLS 1.1 does not have.
         EXPECT_NE(log.find("the server accepts none of the offered TLS 1.2 cipher suites"),
@@ -141,12 +147,7 @@ TEST_P(TlsMinimum, ServerLimitedToStaticRsaAes128ShaIsRefused) {
     const auto permissive = permissive_openssl_config(rig);
     const auto attempt = connect_to_s_server(GetParam(), rig, permissive,
                                              "-tls1_2 -cipher AES128-SHA:@SECLEVEL=0", "rsa");
-    const std::string& log = attempt.agent_log;
-    EXPECT_NE(log.find("cannot connect: connect to localhost:" + std::to_string(attempt.port) +
-                       " failed: TLS handshake failed"),
-              std::string::npos)
-        << log;
-    EXPECT_EQ(log.find("connected"), std::string::npos) << log;
+    expect_refused_handshake(attempt);
     // The server found no suite in common.
     EXPECT_NE(attempt.server_output.find("no shared cipher"), std::string::npos)
         << attempt.server_output;
