@@ -168,7 +168,7 @@ TEST_F(LeanTlsTest, MutualTlsWithMosquittoCarriesAnMqttConnect) {
     ASSERT_EQ(write_all(connection, kConnect), "");
     EXPECT_EQ(read_exactly(connection, kConnackAccepted.size()), kConnackAccepted) << broker.log();
     EXPECT_EQ(connection.pending(), 0u);
-    connection.close_notify();
+    connection.close();
 }
 
 TEST_F(LeanTlsTest, ABrokerThatGoesAwayIsAClosedConnection) {

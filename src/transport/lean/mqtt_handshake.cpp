@@ -17,7 +17,7 @@ HandshakeOutcome failed(bool timed_out, std::string reason) {
     return HandshakeOutcome{Failure{timed_out, 0, std::move(reason)}};
 }
 
-Status write_all(TlsConnection& connection, const std::string& bytes, Clock::time_point deadline,
+Status write_all(ByteStream& connection, const std::string& bytes, Clock::time_point deadline,
                  bool& timed_out) {
     std::size_t written = 0;
     while (written < bytes.size()) {
@@ -38,8 +38,7 @@ Status write_all(TlsConnection& connection, const std::string& bytes, Clock::tim
 }
 
 // Reads until the first packet is complete: it must be the CONNACK.
-HandshakeOutcome await_connack(std::unique_ptr<TlsConnection> connection,
-                               Clock::time_point deadline) {
+HandshakeOutcome await_connack(std::unique_ptr<ByteStream> connection, Clock::time_point deadline) {
     PacketReader reader;
     std::array<char, 512> buffer{};
     for (;;) {
@@ -108,7 +107,8 @@ HandshakeOutcome mqtt_handshake(const MqttSettings& settings,
     if (auto* failure = std::get_if<HandshakeFailure>(&tls)) {
         return failed(failure->timed_out, failure->reason);
     }
-    auto connection = std::move(std::get<std::unique_ptr<TlsConnection>>(tls));
+    std::unique_ptr<ByteStream> connection =
+        std::move(std::get<std::unique_ptr<TlsConnection>>(tls));
 
     auto connect = encode_connect(
         ConnectPacket{settings.client_id, static_cast<std::uint16_t>(settings.keep_alive.count()),

@@ -16,7 +16,7 @@ namespace defender::lean {
 
 struct HandshakeOutcome {
     struct Connected {
-        std::unique_ptr<TlsConnection> connection;
+        std::unique_ptr<ByteStream> connection;
         PacketReader reader;  ///< holds whatever arrived after the CONNACK
         bool session_present = false;
     };

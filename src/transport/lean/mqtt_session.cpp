@@ -14,27 +14,42 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int poll_timeout(std::optional<Clock::time_point> until) {
+int poll_timeout(std::optional<Clock::time_point> until, Clock::time_point now) {
     if (!until) return -1;
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(*until - Clock::now()).count();
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*until - now).count();
     // Round up: waking a millisecond early would only mean polling again.
     return left <= 0 ? 0 : static_cast<int>(std::min<long long>(left + 1, 1 << 30));
 }
 
 }  // namespace
 
-MqttSession::MqttSession(std::unique_ptr<TlsConnection> connection, PacketReader reader,
+std::optional<SteadyTime> KeepAlive::next_timer(const SessionTiming& timing) const {
+    if (ping_sent) return *ping_sent + timing.ping_timeout;
+    if (timing.keep_alive.count() <= 0) return std::nullopt;
+    return std::min(last_sent, last_received) + timing.keep_alive;
+}
+
+bool KeepAlive::ping_due(SteadyTime now, const SessionTiming& timing) const {
+    return !ping_sent && timing.keep_alive.count() > 0 &&
+           now >= std::min(last_sent, last_received) + timing.keep_alive;
+}
+
+bool KeepAlive::ping_overdue(SteadyTime now, const SessionTiming& timing) const {
+    return ping_sent && now >= *ping_sent + timing.ping_timeout;
+}
+
+MqttSession::MqttSession(std::unique_ptr<ByteStream> connection, PacketReader reader,
                          SessionTiming timing, EventSink sink,
-                         std::function<void(std::uint16_t)> on_puback)
+                         std::function<void(std::uint16_t)> on_puback, SessionClock clock)
     : timing_(timing),
+      clock_(clock ? std::move(clock) : SessionClock([] { return Clock::now(); })),
       sink_(std::move(sink)),
       on_puback_(std::move(on_puback)),
       connection_(std::move(connection)),
       reader_(std::move(reader)),
-      last_sent_(Clock::now()),
-      last_received_(last_sent_),
       wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    keep_alive_.last_sent = clock_();
+    keep_alive_.last_received = keep_alive_.last_sent;
     thread_ = std::thread([this] { run(); });
 }
 
@@ -43,9 +58,17 @@ MqttSession::~MqttSession() {
         std::lock_guard lock(state_mutex_);
         stopping_ = true;
     }
+    wake();
+    if (thread_.joinable()) thread_.join();
+}
+
+void MqttSession::wake() {
     const std::uint64_t one = 1;
     [[maybe_unused]] const auto written = ::write(wake_.get(), &one, sizeof one);
-    if (thread_.joinable()) thread_.join();
+}
+
+void MqttSession::recheck_timers() {
+    wake();
 }
 
 bool MqttSession::alive() const {
@@ -87,8 +110,9 @@ Status MqttSession::write_locked(const std::string& packet, Clock::time_point de
                 return Error{outcome.reason};
         }
     }
+    const auto now = clock_();
     std::lock_guard lock(state_mutex_);
-    last_sent_ = Clock::now();
+    keep_alive_.last_sent = now;
     return Done{};
 }
 
@@ -150,19 +174,16 @@ void MqttSession::close(Clock::time_point deadline) {
     }
     if (was_alive) {
         std::lock_guard lock(io_mutex_);
-        if (write_locked(encode_disconnect(), deadline)) connection_->close_notify();
+        if (write_locked(encode_disconnect(), deadline)) connection_->close();
     }
     state_changed_.notify_all();
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const auto written = ::write(wake_.get(), &one, sizeof one);
+    wake();
     if (thread_.joinable()) thread_.join();
 }
 
 std::optional<Clock::time_point> MqttSession::next_timer() const {
     std::lock_guard lock(state_mutex_);
-    if (ping_sent_) return *ping_sent_ + timing_.ping_timeout;
-    if (timing_.keep_alive.count() == 0) return std::nullopt;
-    return std::min(last_sent_, last_received_) + timing_.keep_alive;
+    return keep_alive_.next_timer(timing_);
 }
 
 // Reads until at least one packet is complete or the connection has nothing more now, parsing
@@ -191,8 +212,9 @@ bool MqttSession::read_packets(std::vector<IncomingPacket>& packets, std::string
             return false;
         }
         reader_.feed(std::string_view(buffer.data(), outcome.bytes));
+        const auto now = clock_();
         std::lock_guard state_lock(state_mutex_);
-        last_received_ = Clock::now();
+        keep_alive_.last_received = now;
     }
 }
 
@@ -222,7 +244,7 @@ void MqttSession::handle(IncomingPacket& packet) {
             waiting->second = std::move(suback->return_codes);
         }
     } else if (std::holds_alternative<Pingresp>(packet)) {
-        ping_sent_.reset();
+        keep_alive_.ping_sent.reset();
     }
     // A second CONNACK is ignored: nothing waits for one.
     state_changed_.notify_all();
@@ -241,12 +263,16 @@ void MqttSession::run() {
         }();
         look_now = false;
         const int ready =
-            ::poll(watched.data(), watched.size(), buffered ? 0 : poll_timeout(timer));
+            ::poll(watched.data(), watched.size(), buffered ? 0 : poll_timeout(timer, clock_()));
         if (ready < 0 && errno != EINTR) {
             lose("poll failed");
             return;
         }
-        if (watched[1].revents != 0 || !alive()) return;
+        if (watched[1].revents != 0) {
+            std::uint64_t count = 0;  // close() or recheck_timers(): which one, alive() tells
+            [[maybe_unused]] const auto drained = ::read(wake_.get(), &count, sizeof count);
+        }
+        if (!alive()) return;
         if (buffered || (watched[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
             std::vector<IncomingPacket> packets;
             std::string problem;
@@ -258,23 +284,22 @@ void MqttSession::run() {
                 return;
             }
         }
-        const auto now = Clock::now();
+        const auto now = clock_();
         bool ping_overdue = false;
         bool ping_due = false;
         {
             std::lock_guard lock(state_mutex_);
-            ping_overdue = ping_sent_ && now >= *ping_sent_ + timing_.ping_timeout;
-            ping_due = !ping_sent_ && timing_.keep_alive.count() > 0 &&
-                       now >= std::min(last_sent_, last_received_) + timing_.keep_alive;
+            ping_overdue = keep_alive_.ping_overdue(now, timing_);
+            ping_due = keep_alive_.ping_due(now, timing_);
         }
         if (ping_overdue) {
             lose("no PINGRESP within " + std::to_string(timing_.ping_timeout.count()) + " ms");
             return;
         }
         if (ping_due) {
-            if (!send(encode_pingreq(), now + timing_.ping_timeout)) return;
+            if (!send(encode_pingreq(), Clock::now() + timing_.ping_timeout)) return;
             std::lock_guard lock(state_mutex_);
-            ping_sent_ = now;
+            keep_alive_.ping_sent = now;
         }
     }
 }

@@ -17,26 +17,49 @@
 
 #include "defender/result.hpp"
 #include "defender/transport.hpp"
+#include "transport/lean/byte_stream.hpp"
 #include "transport/lean/mqtt_packets.hpp"
-#include "transport/lean/tls_connection.hpp"
 #include "util/unique_fd.hpp"
 
 namespace defender::lean {
 
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+/// Where a session takes the time for its keep-alive from: steady_clock, or a test's clock.
+/// Deadlines given to its methods are always steady_clock's.
+using SessionClock = std::function<SteadyTime()>;
+
 struct SessionTiming {
     /// A PINGREQ goes out when nothing was sent or nothing received for this long; 0: never.
-    std::chrono::seconds keep_alive{60};
+    std::chrono::milliseconds keep_alive{60000};
     /// How long a PINGREQ may go unanswered before the connection counts as lost.
     std::chrono::milliseconds ping_timeout{10000};
+};
+
+/// The keep-alive rule, without I/O: when a PINGREQ is due, and when an unanswered one means
+/// the connection is lost.
+struct KeepAlive {
+    SteadyTime last_sent;
+    SteadyTime last_received;
+    std::optional<SteadyTime> ping_sent;  ///< the PINGREQ waiting for its PINGRESP
+
+    /// When something is due next (the PINGRESP deadline, or the next PINGREQ); nullopt:
+    /// never (keep-alive 0 and no PINGREQ out).
+    std::optional<SteadyTime> next_timer(const SessionTiming& timing) const;
+    /// No PINGREQ out, keep-alive on, and nothing sent or nothing received for keep_alive.
+    bool ping_due(SteadyTime now, const SessionTiming& timing) const;
+    /// A PINGREQ has waited ping_timeout for its PINGRESP.
+    bool ping_overdue(SteadyTime now, const SessionTiming& timing) const;
 };
 
 class MqttSession {
 public:
     /// Takes over a connection that has received its CONNACK; `reader` holds whatever
-    /// arrived after it. `sink` gets incoming messages and, once, ConnectionLost.
-    MqttSession(std::unique_ptr<TlsConnection> connection, PacketReader reader,
-                SessionTiming timing, EventSink sink,
-                std::function<void(std::uint16_t)> on_puback = {});
+    /// arrived after it. `sink` gets incoming messages and, once, ConnectionLost. `clock`
+    /// (default steady_clock::now) times the keep-alive.
+    MqttSession(std::unique_ptr<ByteStream> connection, PacketReader reader, SessionTiming timing,
+                EventSink sink, std::function<void(std::uint16_t)> on_puback = {},
+                SessionClock clock = {});
     /// Closes without DISCONNECT (use close() first for a clean one).
     ~MqttSession();
     MqttSession(const MqttSession&) = delete;
@@ -59,8 +82,12 @@ public:
     /// id either way.
     Result<std::vector<std::uint8_t>> wait_for_suback(
         std::uint16_t packet_id, std::chrono::steady_clock::time_point deadline);
-    /// DISCONNECT and close_notify (best effort, within `deadline`), then stops the thread.
+    /// DISCONNECT and the stream's orderly close (best effort, within `deadline`), then stops
+    /// the thread.
     void close(std::chrono::steady_clock::time_point deadline);
+    /// Makes the I/O thread look at its keep-alive timers again now (after a test's clock
+    /// moved on).
+    void recheck_timers();
 
 private:
     void run();
@@ -69,13 +96,15 @@ private:
     void lose(const std::string& reason);
     Status write_locked(const std::string& packet, std::chrono::steady_clock::time_point deadline);
     std::optional<std::chrono::steady_clock::time_point> next_timer() const;
+    void wake();
 
     SessionTiming timing_;
+    SessionClock clock_;
     EventSink sink_;
     std::function<void(std::uint16_t)> on_puback_;  // every PUBACK, awaited or late
 
-    mutable std::mutex io_mutex_;  // the TLS connection and the reader
-    std::unique_ptr<TlsConnection> connection_;
+    mutable std::mutex io_mutex_;  // the stream and the reader
+    std::unique_ptr<ByteStream> connection_;
     PacketReader reader_;
 
     mutable std::mutex state_mutex_;
@@ -86,11 +115,9 @@ private:
     std::map<std::uint16_t, bool> pubacks_;  // packet id: acknowledged
     // Packet id: return codes, once the SUBACK came.
     std::map<std::uint16_t, std::optional<std::vector<std::uint8_t>>> subacks_;
-    std::chrono::steady_clock::time_point last_sent_;
-    std::chrono::steady_clock::time_point last_received_;
-    std::optional<std::chrono::steady_clock::time_point> ping_sent_;
+    KeepAlive keep_alive_;
 
-    util::UniqueFd wake_;  // eventfd: close() wakes the thread with it
+    util::UniqueFd wake_;  // eventfd: close() and recheck_timers() wake the thread with it
     std::thread thread_;
 };
 

@@ -164,10 +164,7 @@ IoOutcome TlsConnection::read_some(char* buffer, std::size_t capacity) {
 }
 
 IoOutcome TlsConnection::write_some(const char* data, std::size_t size) {
-    if (size == 0) {
-        return IoOutcome{
-            .kind = IoOutcome::Kind::Transferred, .bytes = 0, .reason = {}, .wants_write = false};
-    }
+    if (size == 0) return IoOutcome::transferred(0);
     return io_outcome(
         mbedtls_ssl_write(state_->ssl.get(), reinterpret_cast<const unsigned char*>(data), size));
 }
@@ -176,7 +173,7 @@ std::size_t TlsConnection::pending() const {
     return mbedtls_ssl_get_bytes_avail(state_->ssl.get());
 }
 
-void TlsConnection::close_notify() {
+void TlsConnection::close() {
     (void)mbedtls_ssl_close_notify(state_->ssl.get());
 }
 

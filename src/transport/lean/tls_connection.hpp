@@ -11,6 +11,7 @@
 
 #include "defender/mqtt_transport.hpp"
 #include "defender/result.hpp"
+#include "transport/lean/byte_stream.hpp"
 #include "transport/lean/step_failure.hpp"
 #include "util/unique_fd.hpp"
 
@@ -51,37 +52,27 @@ private:
 /// rejected the device certificate (alert: unknown CA)"; empty when timed_out.
 using HandshakeFailure = StepFailure;
 
-/// What a non-blocking read or write did.
-struct IoOutcome {
-    enum class Kind { Transferred, WouldBlock, Closed, Failed };
-    Kind kind = Kind::Failed;
-    std::size_t bytes = 0;  ///< for Transferred
-    std::string reason;     ///< for Closed and Failed: one line, e.g. "connection reset by peer"
-    /// For WouldBlock: the socket must become writable (not readable) before retrying.
-    bool wants_write = false;
-};
-
 /// One TLS session over a socket it owns. Not thread-safe: callers serialize all calls.
-class TlsConnection {
+class TlsConnection final : public ByteStream {
 public:
     /// Performs the handshake on `socket` (connected, O_NONBLOCK), polling until `deadline`.
     static std::variant<std::unique_ptr<TlsConnection>, HandshakeFailure> handshake(
         std::shared_ptr<const TlsCredentials> credentials, const TlsOptions& options,
         util::UniqueFd socket, std::chrono::steady_clock::time_point deadline);
-    ~TlsConnection();
+    ~TlsConnection() override;
     TlsConnection(const TlsConnection&) = delete;
     TlsConnection& operator=(const TlsConnection&) = delete;
 
     /// Decrypted bytes into `buffer`, without blocking.
-    IoOutcome read_some(char* buffer, std::size_t capacity);
+    IoOutcome read_some(char* buffer, std::size_t capacity) override;
     /// Encrypts and sends up to `size` bytes, without blocking. After WouldBlock the same
     /// bytes must be offered again (mbed TLS's rule).
-    IoOutcome write_some(const char* data, std::size_t size);
+    IoOutcome write_some(const char* data, std::size_t size) override;
     /// Decrypted bytes already held, which poll() on the socket would not announce.
-    std::size_t pending() const;
+    std::size_t pending() const override;
     /// Best-effort close_notify (does not wait).
-    void close_notify();
-    int fd() const;
+    void close() override;
+    int fd() const override;
     /// The ALPN protocol the server selected, "" for none.
     std::string alpn_protocol() const;
 
