@@ -1,9 +1,9 @@
 #pragma once
 /// @file sigv4.hpp
-/// AWS Signature Version 4 (HMAC-SHA256, on OpenSSL), as needed to reach AWS IoT Core over
+/// AWS Signature Version 4 (HMAC-SHA256, on mbed TLS), as needed to reach AWS IoT Core over
 /// MQTT on WebSocket: the general canonical request / string to sign / signature steps (checked
 /// against the public AWS SigV4 test suite) and the presigned `wss://<endpoint>/mqtt` URL.
-/// Part of the Defender::mqtt library (the one that links OpenSSL).
+/// Part of the MQTT library (the one that links mbed TLS).
 
 #include <chrono>
 #include <string>
@@ -75,14 +75,16 @@ inline constexpr const char* kIotService = "iotdevicegateway";
 
 /// A presigned AWS IoT MQTT-over-WebSocket URL.
 struct PresignedUrl {
-    std::string url;  ///< wss://host:port/mqtt?...&X-Amz-Signature=...[&X-Amz-Security-Token=...]
-    std::string redacted;  ///< The same without signature and session token, for logs.
+    std::string url;  ///< wss://host[:port]/mqtt?...&X-Amz-Signature=...[&X-Amz-Security-Token=...]
+    std::string redacted;        ///< The same without signature and session token, for logs.
+    std::string path_and_query;  ///< "/mqtt?...": the request target the client sends.
 };
 
 /// Presigns GET /mqtt for AWS IoT (service iotdevicegateway). The signed `host` header is
-/// `host_header`, which must be exactly what the WebSocket client sends (Paho sends
-/// "endpoint:port"). The session token, if any, is appended after signing, as AWS IoT
-/// requires. `scheme` is "wss" (or "ws" for a local test broker).
+/// `host_header`, which must be exactly what the WebSocket client sends (the MQTT transport
+/// sends "endpoint", with ":port" only for a port other than 443, as the AWS SDKs do). The
+/// session token, if any, is appended after signing, as AWS IoT requires. `scheme` is "wss"
+/// (or "ws" for a local test broker).
 PresignedUrl presign_iot_url(std::string_view scheme, std::string_view host_header,
                              std::string_view region, const AwsCredentials& credentials,
                              std::chrono::system_clock::time_point now);

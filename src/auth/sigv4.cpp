@@ -1,8 +1,6 @@
 #include "defender/sigv4.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
+#include <mbedtls/md.h>
 
 #include <algorithm>
 #include <ctime>
@@ -79,23 +77,23 @@ std::string hex(std::string_view bytes) {
 }
 
 std::string sha256_hex(std::string_view data) {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    unsigned int length = 0;
-    if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
-        throw std::runtime_error("OpenSSL SHA-256 failed");
+    unsigned char digest[32];
+    if (mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),
+                   reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest) != 0) {
+        throw std::runtime_error("mbed TLS SHA-256 failed");
     }
-    return hex(std::string_view(reinterpret_cast<const char*>(digest), length));
+    return hex(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-             reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest,
-             &length) == nullptr) {
-        throw std::runtime_error("OpenSSL HMAC-SHA256 failed");
+    unsigned char digest[32];
+    if (mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),
+                        reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                        reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                        digest) != 0) {
+        throw std::runtime_error("mbed TLS HMAC-SHA256 failed");
     }
-    return std::string(reinterpret_cast<const char*>(digest), length);
+    return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
 }
 
 std::string uri_encode(std::string_view text, bool keep_slash) {
@@ -177,16 +175,18 @@ PresignedUrl presign_iot_url(std::string_view scheme, std::string_view host_head
     request.payload_sha256 = sha256_hex("");
     const std::string canonical = canonical_request(request);
     const std::string query = canonical_query(request.query);
-    const std::string base = std::string(scheme) + "://" + std::string(host_header) + "/mqtt?";
+    const std::string base = std::string(scheme) + "://" + std::string(host_header);
     PresignedUrl presigned;
-    presigned.url = base + query + "&X-Amz-Signature=" +
-                    signature(credentials.secret_access_key, scope,
-                              string_to_sign(date_time, scope, canonical));
-    presigned.redacted = base + query + "&X-Amz-Signature=<redacted>";
+    presigned.path_and_query = "/mqtt?" + query + "&X-Amz-Signature=" +
+                               signature(credentials.secret_access_key, scope,
+                                         string_to_sign(date_time, scope, canonical));
+    presigned.redacted = base + "/mqtt?" + query + "&X-Amz-Signature=<redacted>";
     if (!credentials.session_token.empty()) {
-        presigned.url += "&X-Amz-Security-Token=" + uri_encode(credentials.session_token);
+        presigned.path_and_query +=
+            "&X-Amz-Security-Token=" + uri_encode(credentials.session_token);
         presigned.redacted += "&X-Amz-Security-Token=<redacted>";
     }
+    presigned.url = base + presigned.path_and_query;
     return presigned;
 }
 

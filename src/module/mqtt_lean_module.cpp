@@ -1,7 +1,7 @@
 #include "defender/lean_mqtt_transport.hpp"
 #include "module/mqtt_module_api.hpp"
 
-// The lean MQTT module (defender-mqtt-lean.so): mutual TLS on mbed TLS, no WebSocket.
+// The lean MQTT module (defender-mqtt-lean.so): mutual TLS or WebSocket with SigV4, on mbed TLS.
 namespace defender {
 namespace {
 
@@ -10,7 +10,9 @@ std::unique_ptr<Transport> create_transport(const MqttSettings& settings) {
 }
 
 Result<std::string> aws_credentials_source() {
-    return Error{"the lean MQTT client does not do WebSocket"};
+    auto credentials = resolve_aws_credentials(CredentialChainOptions{});
+    if (!credentials) return credentials.error();
+    return credentials->source;
 }
 
 constexpr MqttModule kModule{

@@ -234,12 +234,5 @@ TEST_F(LeanMqttTransportTest, TunnelsThroughAnHttpProxyWithBasicAuthentication) 
                   std::to_string(broker.port()) + ": HTTP 407 (wrong proxy user name or password)");
 }
 
-TEST_F(LeanMqttTransportTest, WebsocketIsNotItsJob) {
-    MqttSettings settings = settings_for(test::find_free_port());
-    settings.use_websocket = true;
-    LeanMqttTransport transport(settings);
-    EXPECT_NE(transport.connect().error().message.find("does not do WebSocket"), std::string::npos);
-}
-
 }  // namespace
 }  // namespace defender

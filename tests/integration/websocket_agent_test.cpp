@@ -8,8 +8,11 @@
 #include <ctime>
 #include <thread>
 
+#include "connect_proxy.hpp"
+#include "defender/lean_mqtt_transport.hpp"
 #include "defender/mqtt_transport.hpp"
 #include "defender/sigv4.hpp"
+#include "event_recorder.hpp"
 #include "http_stub_server.hpp"
 #include "websocket_rig.hpp"
 
@@ -183,9 +186,10 @@ std::string percent_decode(const std::string& text) {
     return out;
 }
 
-// What Paho really sends (Host header with the port, query verbatim), recorded by an HTTP
-// server, verifies against a signature recomputed from the received request.
-TEST(WebsocketTransport, TheSignatureCoversTheHostHeaderPahoActuallySends) {
+// What the client really sends (the Host header, with the port since it is not 443; the query
+// verbatim), recorded by an HTTP server, verifies against a signature recomputed from the
+// received request.
+TEST(WebsocketTransport, TheSignatureCoversTheHostHeaderActuallySent) {
     HttpStubServer server([](const HttpStubRequest&) { return HttpStubResponse{400, ""}; });
     MqttSettings settings;
     settings.endpoint = "localhost";
@@ -199,8 +203,16 @@ TEST(WebsocketTransport, TheSignatureCoversTheHostHeaderPahoActuallySends) {
     ::setenv("AWS_ACCESS_KEY_ID", kTestAccessKeyId, 1);
     ::setenv("AWS_SECRET_ACCESS_KEY", kTestSecretKey, 1);
     ::setenv("AWS_SESSION_TOKEN", kTestSessionToken, 1);
-    MqttTransport transport(settings);
-    EXPECT_FALSE(transport.connect());
+    LeanMqttTransport transport(settings);
+    const auto connected = transport.connect();
+    ASSERT_FALSE(connected);
+    EXPECT_EQ(
+        connected.error().message.rfind("connect to localhost:" + std::to_string(server.port()) +
+                                            " failed: the server refused the WebSocket "
+                                            "upgrade: HTTP 400",
+                                        0),
+        0u)
+        << connected.error().message;
     ASSERT_FALSE(server.requests().empty());
     const HttpStubRequest request = server.requests().front();
     EXPECT_EQ(request.headers.at("host"), "localhost:" + std::to_string(server.port()));
@@ -256,7 +268,7 @@ TEST(WebsocketTransport, PlainWsPublishAndSubscribeRoundTrip) {
     };
     ::setenv("AWS_ACCESS_KEY_ID", kTestAccessKeyId, 1);
     ::setenv("AWS_SECRET_ACCESS_KEY", kTestSecretKey, 1);
-    MqttTransport transport(settings);
+    LeanMqttTransport transport(settings);
     std::atomic<int> received{0};
     transport.set_event_sink([&](TransportEvent event) {
         if (std::holds_alternative<IncomingMessage>(event)) ++received;
@@ -277,6 +289,39 @@ TEST(WebsocketTransport, PlainWsPublishAndSubscribeRoundTrip) {
                   "WebSocket URL ws://localhost:" + std::to_string(rig.ws_port()) + "/mqtt?", 0),
               0u)
         << debug_lines.front();
+}
+
+// wss through an authenticating CONNECT proxy: TLS inside the tunnel, then the upgrade, then
+// MQTT in WebSocket frames both ways.
+TEST(WebsocketTransport, WssThroughAConnectProxyRoundTrip) {
+    ConnectivityRig rig;
+    ConnectProxy proxy({"proxy-user", "proxy-pass", false});
+    MqttSettings settings;
+    settings.endpoint = "localhost";
+    settings.port = rig.wss_port();
+    settings.root_ca = rig.pki().ca_cert();
+    settings.client_id = "wss-proxied";
+    settings.use_websocket = true;
+    settings.proxy = ProxySettings{"127.0.0.1", proxy.port(), "proxy-user", "proxy-pass"};
+    settings.proxy_from_environment = false;
+    ::setenv("AWS_ACCESS_KEY_ID", kTestAccessKeyId, 1);
+    ::setenv("AWS_SECRET_ACCESS_KEY", kTestSecretKey, 1);
+    LeanMqttTransport transport(settings);
+    EventRecorder events;
+    transport.set_event_sink(events.sink());
+    auto connected = transport.connect();
+    ::unsetenv("AWS_ACCESS_KEY_ID");
+    ::unsetenv("AWS_SECRET_ACCESS_KEY");
+    ASSERT_TRUE(connected) << connected.error().message;
+    ASSERT_TRUE(transport.subscribe({"wss/proxied"}));
+    const std::string payload(70000, 'w');  // several frames of 16 KiB each way
+    ASSERT_TRUE(transport.publish("wss/proxied", payload, 5s));
+    const auto message = events.wait_for_message(5s);
+    ASSERT_TRUE(message);
+    EXPECT_EQ(message->payload, payload);
+    transport.disconnect(1s);
+    ASSERT_EQ(proxy.tunnels(), 1u);
+    EXPECT_EQ(proxy.connects()[0].target, "localhost:" + std::to_string(rig.wss_port()));
 }
 
 }  // namespace

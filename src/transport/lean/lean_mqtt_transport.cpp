@@ -6,6 +6,7 @@
 #include <thread>
 #include <utility>
 
+#include "defender/sigv4.hpp"
 #include "transport/lean/mqtt_handshake.hpp"
 #include "transport/lean/mqtt_packets.hpp"
 #include "transport/lean/mqtt_session.hpp"
@@ -34,6 +35,7 @@ public:
         } else {
             proxy_error_ = proxy.error().message;
         }
+        if (settings_.use_websocket) credentials_ = std::make_unique<AwsCredentialProvider>();
     }
     ~Impl() { disconnect(std::chrono::seconds(1)); }
 
@@ -74,12 +76,17 @@ private:
         std::lock_guard lock(sink_mutex_);
         if (sink_) sink_(std::move(event));
     }
+    void debug(const std::string& line) const {
+        if (settings_.debug_log) settings_.debug_log(line);
+    }
+    Result<lean::WebSocketRequest> sign_websocket_request();
     Status resend_in_flight(lean::MqttSession& session);
     void forget(std::uint16_t packet_id);
 
     MqttSettings settings_;
     std::optional<ProxySettings> proxy_;
     std::string proxy_error_;
+    std::unique_ptr<AwsCredentialProvider> credentials_;  // WebSocket mode
 
     std::mutex sink_mutex_;
     EventSink sink_;
@@ -92,21 +99,38 @@ private:
     std::uint16_t next_packet_id_ = 0;
 };
 
+// A new presigned URL for every attempt: it carries the time and the credentials.
+Result<lean::WebSocketRequest> LeanMqttTransport::Impl::sign_websocket_request() {
+    auto credentials = credentials_->get();
+    if (!credentials) return Error{"cannot sign the WebSocket URL: " + credentials.error().message};
+    lean::WebSocketRequest request;
+    request.host_header =
+        lean::websocket_host_header(settings_.endpoint, settings_.port, settings_.websocket_tls);
+    const auto url = sigv4::presign_iot_url(settings_.websocket_tls ? "wss" : "ws",
+                                            request.host_header, settings_.signing_region,
+                                            *credentials, std::chrono::system_clock::now());
+    request.path_and_query = url.path_and_query;
+    debug("WebSocket URL " + url.redacted + " (credentials from " + credentials->source + ")");
+    return request;
+}
+
 Status LeanMqttTransport::Impl::connect() {
     if (is_connected()) return Done{};
     if (!proxy_error_.empty()) return Error{proxy_error_};
-    if (settings_.use_websocket) {
-        return Error{"connect to " + target_of(settings_) +
-                     " failed: the lean MQTT client does not do WebSocket (use the Paho client)"};
-    }
     disconnect(std::chrono::milliseconds(0));  // a lost session's thread and socket
+    std::optional<lean::WebSocketRequest> websocket;
+    if (settings_.use_websocket) {
+        auto request = sign_websocket_request();
+        if (!request) return request.error();
+        websocket = std::move(*request);
+    }
 
     mqtt_transport::ConnectFailure failure;
     failure.target = target();
     failure.timeout = settings_.connect_timeout;
     failure.client_id = settings_.client_id;
-    auto handshake =
-        lean::mqtt_handshake(settings_, proxy_, Clock::now() + settings_.connect_timeout);
+    auto handshake = lean::mqtt_handshake(settings_, proxy_, websocket,
+                                          Clock::now() + settings_.connect_timeout);
     if (auto* failed = std::get_if<lean::HandshakeOutcome::Failure>(&handshake.result)) {
         failure.timed_out = failed->timed_out;
         failure.return_code = failed->connack_code;
@@ -115,9 +139,8 @@ Status LeanMqttTransport::Impl::connect() {
         return Error{mqtt_transport::describe_connect_failure(failure)};
     }
     auto& connected = std::get<lean::HandshakeOutcome::Connected>(handshake.result);
-    if (settings_.debug_log && proxy_) {
-        settings_.debug_log("connected to " + target_of(settings_) + " through proxy " +
-                            describe_proxy(*proxy_));
+    if (proxy_) {
+        debug("connected to " + target_of(settings_) + " through proxy " + describe_proxy(*proxy_));
     }
     lean::SessionTiming timing;
     timing.keep_alive = settings_.keep_alive;

@@ -5,6 +5,7 @@
 #include <array>
 
 #include "transport/lean/proxy_tunnel.hpp"
+#include "transport/lean/socket_stream.hpp"
 #include "transport/lean/tcp_connect.hpp"
 
 namespace defender::lean {
@@ -74,18 +75,26 @@ TlsOptions tls_options_for(const MqttSettings& settings) {
     TlsOptions options;
     options.host = settings.endpoint;
     options.root_ca = settings.root_ca;
-    options.certificate = settings.cert;
-    options.private_key = settings.key;
+    if (!settings.use_websocket) {  // WebSocket: SigV4 instead of a client certificate
+        options.certificate = settings.cert;
+        options.private_key = settings.key;
+    }
     options.offer_aws_alpn = offers_aws_alpn(settings);
     return options;
 }
 
 HandshakeOutcome mqtt_handshake(const MqttSettings& settings,
                                 const std::optional<ProxySettings>& proxy,
+                                const std::optional<WebSocketRequest>& websocket,
                                 Clock::time_point deadline) {
     const TlsOptions options = tls_options_for(settings);
-    auto credentials = TlsCredentials::load(options);
-    if (!credentials) return failed(false, credentials.error().message);
+    const bool tls = !websocket || settings.websocket_tls;
+    std::shared_ptr<const TlsCredentials> credentials;
+    if (tls) {
+        auto loaded = TlsCredentials::load(options);
+        if (!loaded) return failed(false, loaded.error().message);
+        credentials = std::move(*loaded);
+    }
 
     auto tcp = proxy ? tcp_connect(proxy->host, proxy->port, deadline)
                      : tcp_connect(settings.endpoint, settings.port, deadline);
@@ -103,12 +112,23 @@ HandshakeOutcome mqtt_handshake(const MqttSettings& settings,
         }
     }
 
-    auto tls = TlsConnection::handshake(*credentials, options, std::move(socket), deadline);
-    if (auto* failure = std::get_if<HandshakeFailure>(&tls)) {
-        return failed(failure->timed_out, failure->reason);
+    std::unique_ptr<ByteStream> connection;
+    if (tls) {
+        auto secured = TlsConnection::handshake(credentials, options, std::move(socket), deadline);
+        if (auto* failure = std::get_if<HandshakeFailure>(&secured)) {
+            return failed(failure->timed_out, failure->reason);
+        }
+        connection = std::move(std::get<std::unique_ptr<TlsConnection>>(secured));
+    } else {
+        connection = std::make_unique<SocketStream>(std::move(socket));
     }
-    std::unique_ptr<ByteStream> connection =
-        std::move(std::get<std::unique_ptr<TlsConnection>>(tls));
+    if (websocket) {
+        auto upgraded = websocket_connect(std::move(connection), *websocket, deadline);
+        if (auto* failure = std::get_if<StepFailure>(&upgraded)) {
+            return failed(failure->timed_out, failure->reason);
+        }
+        connection = std::move(std::get<std::unique_ptr<ByteStream>>(upgraded));
+    }
 
     auto connect = encode_connect(
         ConnectPacket{settings.client_id, static_cast<std::uint16_t>(settings.keep_alive.count()),

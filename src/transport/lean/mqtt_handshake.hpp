@@ -1,6 +1,6 @@
 #pragma once
 // Everything from nothing to an accepted MQTT session: TCP (through a proxy, if any), TLS,
-// CONNECT, CONNACK; bounded by one deadline.
+// the WebSocket upgrade (WebSocket mode), CONNECT, CONNACK; bounded by one deadline.
 
 #include <chrono>
 #include <memory>
@@ -11,6 +11,7 @@
 #include "defender/mqtt_transport.hpp"
 #include "transport/lean/mqtt_packets.hpp"
 #include "transport/lean/tls_connection.hpp"
+#include "transport/lean/websocket_stream.hpp"
 
 namespace defender::lean {
 
@@ -31,12 +32,14 @@ struct HandshakeOutcome {
     std::variant<Connected, Failure> result;
 };
 
-/// The TLS options for `settings` (host, files, ALPN).
+/// The TLS options for `settings` (host, files, ALPN; no client certificate for WebSocket).
 TlsOptions tls_options_for(const MqttSettings& settings);
 
 /// One attempt. The credentials are loaded again each time (renewed files take effect).
+/// `websocket`: the upgrade request of this attempt (WebSocket mode: a fresh presigned URL).
 HandshakeOutcome mqtt_handshake(const MqttSettings& settings,
                                 const std::optional<ProxySettings>& proxy,
+                                const std::optional<WebSocketRequest>& websocket,
                                 std::chrono::steady_clock::time_point deadline);
 
 }  // namespace defender::lean
