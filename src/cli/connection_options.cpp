@@ -55,14 +55,14 @@ void add_connection_options(CLI::App& command, ConnectionArgs& args,
         ->capture_default_str();
     command
         .add_option("--mqtt-client", args.mqtt_client,
-                    "MQTT stack: lean (its own MQTT client on mbed TLS: small, sleeps between "
-                    "reports) or paho (Paho MQTT C++ on OpenSSL); --use-websocket always uses paho")
+                    "MQTT stack: lean (its own MQTT client on mbed TLS, every mode: small, sleeps "
+                    "between reports) or paho (Paho MQTT C++ on OpenSSL, mutual TLS only)")
         ->check(CLI::IsMember({"lean", "paho"}))
         ->capture_default_str();
 }
 
 MqttStack mqtt_stack(const ConnectionArgs& args) {
-    return args.use_websocket || args.mqtt_client == "paho" ? MqttStack::Paho : MqttStack::Lean;
+    return args.mqtt_client == "paho" && !args.use_websocket ? MqttStack::Paho : MqttStack::Lean;
 }
 
 std::string describe_transport(const ConnectionArgs& args) {

@@ -17,7 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-enum class Stack { LeanMutualTls, PahoMutualTls, PahoWebsocket };
+enum class Stack { LeanMutualTls, PahoMutualTls, Websocket };
 
 class TlsMinimum : public testing::TestWithParam<Stack> {};
 
@@ -31,7 +31,7 @@ struct Attempt {
 // the agent of `stack` against it until its first failed connect.
 Attempt connect_to_s_server(Stack stack, ConnectivityRig& rig, const std::filesystem::path& config,
                             const std::string& server_options, const std::string& name) {
-    const bool websocket = stack == Stack::PahoWebsocket;
+    const bool websocket = stack == Stack::Websocket;
     const bool lean = stack == Stack::LeanMutualTls;
     Attempt attempt;
     attempt.port = find_free_port();
@@ -97,7 +97,7 @@ std::filesystem::path permissive_openssl_config(ConnectivityRig& rig) {
 }
 
 TEST_P(TlsMinimum, ServerLimitedToTls11IsRefusedEvenWhenOpensslWouldAllowIt) {
-    const bool lean = GetParam() == Stack::LeanMutualTls;
+    const bool lean = GetParam() != Stack::PahoMutualTls;
     ConnectivityRig rig;
     const auto permissive = permissive_openssl_config(rig);
     // The openssl tool under the same configuration does speak TLS 1.1 to such a server.
@@ -155,14 +155,14 @@ TEST_P(TlsMinimum, ServerLimitedToStaticRsaAes128ShaIsRefused) {
 
 INSTANTIATE_TEST_SUITE_P(MutualTlsAndWebsocket, TlsMinimum,
                          testing::Values(Stack::LeanMutualTls, Stack::PahoMutualTls,
-                                         Stack::PahoWebsocket),
+                                         Stack::Websocket),
                          [](const testing::TestParamInfo<Stack>& info) {
                              switch (info.param) {
                                  case Stack::LeanMutualTls:
                                      return "mutual_tls";
                                  case Stack::PahoMutualTls:
                                      return "mutual_tls_paho";
-                                 case Stack::PahoWebsocket:
+                                 case Stack::Websocket:
                                      break;
                              }
                              return "websocket";
