@@ -2,7 +2,7 @@
 # CPU of the agent's own thread per report cycle (schedstat, ns), at a short interval: the
 # quick before/after check behind the "what changed" figures in docs/performance.md.
 # Starts mosquitto with client certificates, `defender emulate` and `defender agent`
-# (lean MQTT client), waits 3 s, then reads the main thread's schedstat over 10 s.
+# (mutual TLS), waits 3 s, then reads the main thread's schedstat over 10 s.
 # Environment: DEFENDER (default build-bench/defender), INTERVAL (default 0.5),
 # STATEDIR (default a fresh directory; e.g. /dev/shm/x to take the file system out).
 set -euo pipefail

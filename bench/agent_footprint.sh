@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The agent between reports: `defender agent` connected with mutual TLS to a local mosquitto,
-# answered by `defender emulate --min-interval 0`, publishing every INTERVAL seconds while
+# The agent between reports: `defender agent` connected with mutual TLS (or, with
+# MODE=websocket, over WebSocket with SigV4) to a local mosquitto, answered by
+# `defender emulate --min-interval 0`, publishing every INTERVAL seconds while
 # bench/hold_sockets.py holds about 100 established loopback sockets. Measures, from /proc:
 #   - idle RSS (VmRSS, VmHWM) between two reports;
 #   - CPU (utime + stime) per report cycle, over CYCLES cycles;
@@ -15,7 +16,8 @@
 #
 # Environment: DEFENDER (default build-bench/defender), INTERVAL (default 10), CYCLES (default 6),
 # CONNECTIONS (held loopback connections, 2 sockets each; default 50), KEEP_ALIVE (default 60),
-# MQTT_CLIENT (lean or paho: the agent's --mqtt-client; default lean),
+# MODE (mtls, or websocket: `-w` to mosquitto's wss listener with throw-away AWS credentials in
+# the environment; default mtls),
 # PERF=1 to also count sched:sched_switch per thread with `perf stat` over the idle window.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,7 +28,8 @@ interval=${INTERVAL:-10}
 cycles=${CYCLES:-6}
 connections=${CONNECTIONS:-50}
 keep_alive=${KEEP_ALIVE:-60}
-mqtt_client=${MQTT_CLIENT:-lean}
+mode=${MODE:-mtls}
+[[ $mode == mtls || $mode == websocket ]] || { echo "MODE must be mtls or websocket" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/defender-footprint.XXXXXX)
 pids=()
@@ -44,8 +47,9 @@ log() { echo "$@" >&2; }
 
 log "== certificates in $work"
 make_local_pki "defender footprint CA" footprint-thing
+[[ $mode == websocket ]] && WSS_LISTENER=1
 start_local_broker
-log "== mosquitto on 127.0.0.1:$port"
+log "== mosquitto on 127.0.0.1:$port${wss_port:+ (wss on $wss_port)}"
 
 log "== holding $connections loopback connections"
 /usr/bin/python3 "$here/hold_sockets.py" "$connections" >"$work/holder.out" &
@@ -58,9 +62,15 @@ tls=(-e localhost -p "$port" -r "$work/ca.pem")
 pids+=($!)
 sleep 1
 
-log "== defender agent --interval $interval"
-"$defender" agent "${tls[@]}" -c "$work/device.pem" -k "$work/device.key" -t footprint-thing \
-  --interval "$interval" --allow-short-interval --keep-alive "$keep_alive" --mqtt-client "$mqtt_client" \
+log "== defender agent --interval $interval ($mode)"
+if [[ $mode == websocket ]]; then
+  connection=(-e localhost -p "$wss_port" -r "$work/ca.pem" -w)
+else
+  connection=("${tls[@]}" -c "$work/device.pem" -k "$work/device.key")
+fi
+AWS_ACCESS_KEY_ID=AKIDFOOTPRINT AWS_SECRET_ACCESS_KEY=footprint-secret AWS_EC2_METADATA_DISABLED=true \
+  "$defender" agent "${connection[@]}" -t footprint-thing \
+  --interval "$interval" --allow-short-interval --keep-alive "$keep_alive" \
   --state-dir "$work/state" >"$work/agent.out" 2>"$work/agent.log" &
 agent=$!
 pids+=($agent)
@@ -141,7 +151,7 @@ rss_by_mapping > "$work/rss.txt"
 
 echo "## defender agent between reports"
 echo
-echo "Interval ${interval} s, keep-alive ${keep_alive} s, ${sockets} established TCP sockets on the host"
+echo "Mode ${mode}, interval ${interval} s, keep-alive ${keep_alive} s, ${sockets} established TCP sockets on the host"
 echo
 echo "| | |"
 echo "|---|---|"

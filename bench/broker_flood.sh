@@ -9,15 +9,14 @@
 # standard error.
 #
 #   cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release
-#   cmake --build build-bench -j2 --target defender-cli defender-mqtt-lean-module \
-#     defender-mqtt-module defender-hostile-broker
+#   cmake --build build-bench -j2 --target defender-cli defender-mqtt-module \
+#     defender-hostile-broker
 #   bench/broker_flood.sh
 #
 # Environment: DEFENDER (default build-bench/defender), BROKER (default
 # build-bench/tests/defender-hostile-broker), DURATION (seconds, default 120), FLOOD (large:
 # PUBLISHes of PAYLOAD bytes, default 262000; endless: PUBLISHes declaring 268 435 455 bytes
-# whose body streams in; subacks: SUBACKs nobody asked for, with PAYLOAD return codes each),
-# MQTT_CLIENT (lean or paho, default lean).
+# whose body streams in; subacks: SUBACKs nobody asked for, with PAYLOAD return codes each).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -27,7 +26,6 @@ broker=${BROKER:-$root/build-bench/tests/defender-hostile-broker}
 duration=${DURATION:-120}
 flood=${FLOOD:-large}
 payload=${PAYLOAD:-262000}
-mqtt_client=${MQTT_CLIENT:-lean}
 
 work=$(mktemp -d /tmp/defender-flood.XXXXXX)
 pids=()
@@ -53,12 +51,12 @@ port=$(awk '/^port /{print $2; exit}' "$work/broker.out")
 log "== hostile broker ($flood) on 127.0.0.1:$port"
 
 "$defender" agent -e localhost -p "$port" -r "$work/ca.pem" -c "$work/device.pem" \
-  -k "$work/device.key" -t flood-thing --mqtt-client "$mqtt_client" --interval 1 \
+  -k "$work/device.key" -t flood-thing --interval 1 \
   --allow-short-interval --reply-timeout 0.5 --state-dir "$work/state" \
   >"$work/agent.out" 2>"$work/agent.log" &
 agent=$!
 pids+=($agent)
-log "== defender agent --mqtt-client $mqtt_client for $duration s"
+log "== defender agent for $duration s"
 
 kib() { awk -v field="$1:" '$1 == field {print $2}' "/proc/$agent/status"; }
 max_rss=0
@@ -74,13 +72,13 @@ rss=$(kib VmRSS)
 cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.0f", ($14 + $15) / hz}' "/proc/$agent/stat")
 read -r _ flooded _ connections < <(tail -n 1 "$work/broker.out")
 
-echo "| client | flood | seconds | flooded (MiB) | connections | peak RSS, VmHWM (KiB) | largest VmRSS sampled (KiB) | VmRSS at the end (KiB) | agent CPU (s) |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| flood | seconds | flooded (MiB) | connections | peak RSS, VmHWM (KiB) | largest VmRSS sampled (KiB) | VmRSS at the end (KiB) | agent CPU (s) |"
+echo "|---|---|---|---|---|---|---|---|"
 case $flood in
   large) what="PUBLISHes of $payload B" ;;
   endless) what="PUBLISHes declaring 268435455 B" ;;
   *) what="unsolicited SUBACKs of $payload codes" ;;
 esac
-echo "| $mqtt_client | $what | $duration | $(( flooded / 1048576 )) | $connections | $hwm | $max_rss | $rss | $cpu |"
+echo "| $what | $duration | $(( flooded / 1048576 )) | $connections | $hwm | $max_rss | $rss | $cpu |"
 log "warnings and errors of the agent:"
 grep -E 'warn|error' "$work/agent.log" | sort | uniq -c | sort -rn | head -n 10 >&2 || true

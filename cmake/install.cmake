@@ -1,17 +1,16 @@
 # `cmake --install`: the executable, its MQTT module, the static libraries with their public
-# headers, a CMake package (find_package(Defender) -> Defender::defender, Defender::mqtt,
-# Defender::mqtt_lean) and pkg-config files (defender, defender-mqtt, defender-mqtt-lean). See docs/install.md.
+# headers, a CMake package (find_package(Defender) -> Defender::defender, Defender::mqtt) and
+# pkg-config files (defender, defender-mqtt). See docs/install.md.
 include(CMakePackageConfigHelpers)
 
 set(DEFENDER_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/Defender)
 
 set_target_properties(defender_mqtt PROPERTIES EXPORT_NAME mqtt)
 set_target_properties(defender_mqtt_common PROPERTIES EXPORT_NAME mqtt_common)
-set_target_properties(defender_mqtt_lean PROPERTIES EXPORT_NAME mqtt_lean)
 install(TARGETS defender-cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT Runtime)
-install(TARGETS defender-mqtt-module defender-mqtt-lean-module LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/defender
+install(TARGETS defender-mqtt-module LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/defender
   COMPONENT Runtime)
-install(TARGETS defender defender_mqtt_common defender_mqtt defender_mqtt_lean EXPORT DefenderTargets
+install(TARGETS defender defender_mqtt_common defender_mqtt EXPORT DefenderTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT Development
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY include/defender DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT Development)
@@ -43,7 +42,7 @@ foreach(dir LIBDIR INCLUDEDIR)
     set(DEFENDER_PC_${dir} "\${prefix}/${CMAKE_INSTALL_${dir}}")
   endif()
 endforeach()
-foreach(pc defender defender-mqtt defender-mqtt-lean)
+foreach(pc defender defender-mqtt)
   configure_file(cmake/${pc}.pc.in ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc @ONLY)
   install(FILES ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
     COMPONENT Development)

@@ -63,9 +63,8 @@ set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEVELOPMENT_DESCRIPTION "Development files: headers, static libraries, a CMake package
 (find_package(Defender)) and pkg-config files to build custom Device Defender
 agents.")
-# The CMake package finds Paho and OpenSSL for Defender::mqtt, mbed TLS for Defender::mqtt_lean.
-set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_DEPENDS
-  "libpaho-mqttpp-dev, libpaho-mqtt-dev, libssl-dev, libmbedtls-dev")
+# The CMake package finds mbed TLS for Defender::mqtt.
+set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_DEPENDS "libmbedtls-dev")
 set(CPACK_COMPONENT_DEVELOPMENT_DEPENDS Runtime)
 set(CPACK_DEBIAN_ENABLE_COMPONENT_DEPENDS ON)
 include(CPack)

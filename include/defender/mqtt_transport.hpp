@@ -1,11 +1,12 @@
 #pragma once
 /// @file mqtt_transport.hpp
-/// MQTT over mutual TLS to AWS IoT Core (or any MQTT 3.1.1 broker), on Paho MQTT C++.
+/// MQTT 3.1.1 to AWS IoT Core (or any MQTT 3.1.1 broker): mutual TLS, or WebSocket with a SigV4
+/// presigned URL, directly or through an HTTP CONNECT proxy; the project's own client on mbed
+/// TLS, with one I/O thread that sleeps until a packet arrives or the keep-alive is due.
 ///
-/// Security is not optional: TLS 1.2 or newer, the server certificate is verified against
-/// `root_ca` and its host name checked against `endpoint`; there is no switch to turn this off.
-/// The transport makes single attempts (Paho's automatic reconnect is off): the agent owns
-/// reconnect and backoff.
+/// Security is not optional: TLS 1.2, the server certificate is verified against `root_ca` and
+/// its host name (or IP address) checked against `endpoint`; there is no switch to turn this
+/// off. The transport makes single attempts: the agent owns reconnect and backoff.
 
 #include <chrono>
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "defender/aws_credentials.hpp"
 #include "defender/result.hpp"
@@ -55,9 +57,11 @@ struct MqttSettings {
     /// Whether to offer ALPN (Automatic: on port 443 only).
     AlpnMode alpn = AlpnMode::Automatic;
 
-    /// MQTT over WebSocket to wss://endpoint:port/mqtt, authenticated by a SigV4 presigned
+    /// MQTT over WebSocket to wss://endpoint[:port]/mqtt, authenticated by a SigV4 presigned
     /// URL (AWS IoT: port 443, service iotdevicegateway) made from the AWS credential chain
-    /// (see aws_credentials.hpp) at every connect. `cert` and `key` are not used.
+    /// (see aws_credentials.hpp) at every connect. The Host header sent and signed is the
+    /// endpoint, with ":port" only for a port other than 443 (80 for ws). `cert` and `key`
+    /// are not used.
     bool use_websocket = false;
     std::string signing_region = "us-east-1";  ///< SigV4 region of the presigned URL.
     /// false: plain ws:// (a local test broker only; AWS IoT requires wss).
@@ -89,9 +93,10 @@ Result<std::optional<ProxySettings>> effective_proxy(const MqttSettings& setting
 std::string describe_proxy(const ProxySettings& proxy);
 
 /// Checks, before any network traffic, that root CA, certificate and key are readable PEM
-/// files and that the key belongs to the certificate (WebSocket mode: the root CA only). The error
-/// is one line naming the file and the problem (never the key material), e.g. "certificate
-/// /x/cert.pem does not match private key /x/key.pem".
+/// files (as mbed TLS, which the transport uses, loads them) and that the key belongs to the
+/// certificate; an encrypted key is refused without prompting (WebSocket mode: the root CA only;
+/// plain ws: nothing). The error is one line naming the file and the problem (never the key
+/// material), e.g. "certificate /x/cert.pem does not match private key /x/key.pem".
 Status check_tls_files(const MqttSettings& settings);
 
 /// A warning line when the key file can be read by its group or by others (mode & 077), such
@@ -99,7 +104,9 @@ Status check_tls_files(const MqttSettings& settings);
 /// nullopt when it is private or cannot be inspected.
 std::optional<std::string> key_permission_warning(const std::filesystem::path& key);
 
-/// MQTT over mutual TLS on Paho MQTT C++ and OpenSSL (library Defender::mqtt).
+/// MQTT over mutual TLS or WebSocket (library Defender::mqtt). With `clean_session` false,
+/// QoS 1 publishes not acknowledged when the connection dropped are sent again (DUP) after a
+/// reconnect that finds the session present.
 class MqttTransport final : public Transport {
 public:
     /// Checks nothing and connects nowhere yet; connect() does.
@@ -109,19 +116,25 @@ public:
     MqttTransport& operator=(const MqttTransport&) = delete;
 
     void set_event_sink(EventSink sink) override;
-    /// One attempt, bounded by settings.connect_timeout. The error says what failed: TLS
-    /// handshake, certificate verification, host name, connection refused, timeout or the
-    /// broker's CONNACK refusal (e.g. not authorized).
+    /// One attempt bounded by settings.connect_timeout: TCP (through the proxy, if any), TLS
+    /// handshake, the WebSocket upgrade (WebSocket mode, with a freshly signed URL), CONNECT
+    /// and CONNACK. The files are read again at every attempt, so renewed certificates are
+    /// picked up on the next reconnect. The error says which step failed and why: TLS
+    /// handshake, certificate verification, host name, connection refused, timeout, the
+    /// upgrade's refusal or the broker's CONNACK refusal (e.g. not authorized).
     Status connect() override;
     /// True while the MQTT session is up.
     bool is_connected() const override;
     /// QoS 1; waits up to settings.connect_timeout for the SUBACK. A filter the broker
     /// refuses (return code 0x80) is an error naming it.
     Status subscribe(const std::vector<std::string>& topic_filters) override;
-    /// QoS 1; waits up to `timeout` for the PUBACK. After a timeout the message may still be
-    /// delivered later (Paho keeps it in flight for the session).
+    /// QoS 1; waits up to `timeout` for the PUBACK. A message written but not acknowledged
+    /// (the timeout passed, or the connection dropped meanwhile) fails only at the timeout,
+    /// stays in flight and is sent again after a reconnect that finds the session; one that
+    /// could not be written fails at once and is dropped.
     Status publish(const std::string& topic, const std::string& payload,
                    std::chrono::milliseconds timeout) override;
+    /// Sends DISCONNECT (best effort, within `timeout`) and closes the connection.
     void disconnect(std::chrono::milliseconds timeout) override;
 
     /// The settings this transport was made with.
@@ -131,5 +144,8 @@ private:
     class Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+/// An MqttTransport for `settings`, as the Transport interface.
+std::unique_ptr<Transport> make_mqtt_transport(MqttSettings settings);
 
 }  // namespace defender

@@ -16,9 +16,9 @@
 namespace defender {
 
 /// Largest message (topic and payload) a transport hands over. The payload of a larger one is
-/// not kept: the message arrives with an empty payload and `dropped_payload_bytes` set. The own
-/// MQTT client and the Greengrass transport never buffer more than this (and one read) per
-/// message; Paho reads a whole packet before handing it over (docs/reliability.md).
+/// not kept: the message arrives with an empty payload and `dropped_payload_bytes` set. The MQTT
+/// and Greengrass transports never buffer more than this (and one read) per message
+/// (docs/reliability.md).
 inline constexpr std::size_t kMaxIncomingMessageBytes = 256 * 1024;
 
 /// A message that arrived on a subscribed topic.

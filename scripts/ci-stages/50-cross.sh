@@ -13,7 +13,7 @@ started=$SECONDS
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 arch_packages() {
   echo "g++-$(triplet "$1")"
-  for dev in libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev libmbedtls-dev libspdlog-dev libfmt-dev libgtest-dev; do
+  for dev in libssl-dev libmbedtls-dev libspdlog-dev libfmt-dev libgtest-dev; do
     echo "$dev:$1"
   done
 }
@@ -56,7 +56,7 @@ for arch in "${ready[@]}"; do
   dir=${CROSS_BUILD_DIR:-build-cross}-$arch
   cmake --no-warn-unused-cli -S . -B "$dir" --toolchain "cmake/toolchains/$target.cmake" -DCMAKE_BUILD_TYPE=Release \
     -DDEFENDER_BUILD_BENCH=OFF -DDEFENDER_BUILD_TESTS=ON >/dev/null
-  cmake --build "$dir" -j "$(nproc)" --target defender-cli defender-mqtt-module defender-mqtt-lean-module defender_unit_tests \
+  cmake --build "$dir" -j "$(nproc)" --target defender-cli defender-mqtt-module defender_unit_tests \
     >"$dir/build.log" 2>&1 || { tail -n 60 "$dir/build.log"; exit 1; }
   file "$dir/defender" | grep -q "$(case $arch in arm64) echo aarch64 ;; armhf) echo 'ARM, EABI5' ;; esac)" ||
     { file "$dir/defender"; echo "not an $arch binary" >&2; exit 1; }
@@ -81,6 +81,5 @@ for arch in "${ready[@]}"; do
     { echo "defender collect | check failed on $arch" >&2; exit 1; }
   "$target-strip" -o "$dir/defender.stripped" "$dir/defender"
   "$target-strip" -o "$dir/defender-mqtt.stripped.so" "$dir/defender-mqtt.so"
-  "$target-strip" -o "$dir/defender-mqtt-lean.stripped.so" "$dir/defender-mqtt-lean.so"
-  echo "cross $arch: $tests unit tests passed under qemu; stripped defender $(stat -c %s "$dir/defender.stripped") bytes, defender-mqtt.so $(stat -c %s "$dir/defender-mqtt.stripped.so") bytes, defender-mqtt-lean.so $(stat -c %s "$dir/defender-mqtt-lean.stripped.so") bytes ($((SECONDS - arch_started)) s)"
+  echo "cross $arch: $tests unit tests passed under qemu; stripped defender $(stat -c %s "$dir/defender.stripped") bytes, defender-mqtt.so $(stat -c %s "$dir/defender-mqtt.stripped.so") bytes ($((SECONDS - arch_started)) s)"
 done

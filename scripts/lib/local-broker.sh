@@ -23,10 +23,16 @@ _issue_cert() {  # name subject [extensions]
     -days 2 -out "$work/$1.pem" ${3:+-extfile <(printf '%s' "$3")} 2>/dev/null
 }
 
+_free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
 # start_local_broker: starts mosquitto with the certificates of make_local_pki, sets `port`,
-# and waits (at most 5 s) until it accepts connections.
+# and waits (at most 5 s) until it accepts connections. With WSS_LISTENER=1 it also listens for
+# MQTT over WebSocket with TLS (no client certificate: AWS IoT checks SigV4 there, which
+# mosquitto ignores) and sets `wss_port`.
 start_local_broker() {
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(_free_port)
   cat > "$work/mosquitto.conf" <<CONF
 listener $port 127.0.0.1
 cafile $work/ca.pem
@@ -38,6 +44,17 @@ tls_version tlsv1.2
 persistence false
 log_dest stderr
 CONF
+  if [[ ${WSS_LISTENER:-0} == 1 ]]; then
+    wss_port=$(_free_port)
+    cat >> "$work/mosquitto.conf" <<CONF
+allow_anonymous true
+listener $wss_port 127.0.0.1
+protocol websockets
+certfile $work/server.pem
+keyfile $work/server.key
+tls_version tlsv1.2
+CONF
+  fi
   mosquitto -c "$work/mosquitto.conf" 2>"$work/mosquitto.log" &
   pids+=($!)
   local _

@@ -264,8 +264,7 @@ int run_agent(AgentArgs args) {
         return kExitUsage;
     }
     settings->client_id = identity_of(args).client_id;
-    const MqttModule& module =
-        **mqtt_module(mqtt_stack(args.connection));  // loaded by mqtt_settings()
+    const MqttModule& module = **mqtt_module();  // loaded by mqtt_settings()
     if (auto warning = module.key_permission_warning(settings->key)) spdlog::warn("{}", *warning);
     options.state_file =
         prepare_state_file(args.state_dir.empty() ? default_state_dir() : args.state_dir);

@@ -116,7 +116,8 @@ ConfigErrorPlace locate_config_error(const std::string& path, const std::string&
         if (name != key) continue;
         ConfigErrorPlace place{path + ":" + std::to_string(number) + ": ", ""};
         if (unknown) {
-            if (auto near = nearest_name(key, known_keys))
+            place.suggestion = removed_option_hint(key);
+            if (auto near = nearest_name(key, known_keys); near && place.suggestion.empty())
                 place.suggestion = " (did you mean " + *near + "?)";
         }
         return place;

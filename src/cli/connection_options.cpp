@@ -53,22 +53,11 @@ void add_connection_options(CLI::App& command, ConnectionArgs& args,
     command.add_option("--keep-alive", args.keep_alive, "MQTT keep-alive in seconds")
         ->check(CLI::Range(5u, 1200u))
         ->capture_default_str();
-    command
-        .add_option("--mqtt-client", args.mqtt_client,
-                    "MQTT stack: lean (its own MQTT client on mbed TLS, every mode: small, sleeps "
-                    "between reports) or paho (Paho MQTT C++ on OpenSSL, mutual TLS only)")
-        ->check(CLI::IsMember({"lean", "paho"}))
-        ->capture_default_str();
-}
-
-MqttStack mqtt_stack(const ConnectionArgs& args) {
-    return args.mqtt_client == "paho" && !args.use_websocket ? MqttStack::Paho : MqttStack::Lean;
 }
 
 std::string describe_transport(const ConnectionArgs& args) {
     if (args.use_websocket) return "MQTT over WebSocket, SigV4 for " + args.signing_region;
-    return mqtt_stack(args) == MqttStack::Paho ? "MQTT with mutual TLS, Paho client"
-                                               : "MQTT with mutual TLS";
+    return "MQTT with mutual TLS";
 }
 
 std::string host_name() {
@@ -110,7 +99,7 @@ Result<MqttSettings> mqtt_settings(const ConnectionArgs& args) {
     settings.key = args.key;
     settings.keep_alive = std::chrono::seconds(args.keep_alive);
     settings.connect_timeout = std::chrono::seconds(args.connect_timeout);
-    auto module = mqtt_module(mqtt_stack(args));
+    auto module = mqtt_module();
     if (!module) return module.error();
     if (auto files = (*module)->check_tls_files(settings); !files) return files.error();
     auto proxy = (*module)->proxy_description(settings);

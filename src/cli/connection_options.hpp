@@ -24,7 +24,6 @@ struct ConnectionArgs {
     unsigned keep_alive = 60;
     /// Short enough that SIGTERM during an attempt still ends the process within 5 s.
     unsigned connect_timeout = 4;
-    std::string mqtt_client = "lean";  ///< lean or paho; WebSocket always uses lean
 
     bool operator==(const ConnectionArgs&) const = default;
 };
@@ -35,9 +34,6 @@ void add_connection_options(CLI::App& command, ConnectionArgs& args,
 
 /// Settings for the transport; the error names what is missing or wrong (before any network).
 Result<MqttSettings> mqtt_settings(const ConnectionArgs& args);
-
-/// The MQTT stack these options need: Paho for --mqtt-client paho with mutual TLS, else lean.
-MqttStack mqtt_stack(const ConnectionArgs& args);
 
 /// How these options connect, for the start line: "MQTT with mutual TLS", "MQTT over
 /// WebSocket, SigV4 for eu-west-1".

@@ -119,7 +119,7 @@ int run_emulate(const EmulateArgs& args) {
     }
     block_stop_signals();
     ServiceEmulator emulator({std::chrono::seconds(args.min_interval), args.store_dir});
-    const auto transport = (*mqtt_module(mqtt_stack(args.connection)))->create_transport(*settings);
+    const auto transport = (*mqtt_module())->create_transport(*settings);
     EmulatorLoop loop(*transport, emulator);
     StopOnSignal on_signal(
         [&] { loop.stop(); }, {},

@@ -9,21 +9,12 @@
 namespace defender::cli {
 namespace {
 
-struct ModuleNames {
-    const char* file;
-    const char* override_variable;
-};
+constexpr const char* kModuleFile = "defender-mqtt.so";
+constexpr const char* kOverrideVariable = "DEFENDER_MQTT_MODULE";
 
-ModuleNames names_of(MqttStack stack) {
-    return stack == MqttStack::Paho
-               ? ModuleNames{"defender-mqtt.so", "DEFENDER_MQTT_MODULE"}
-               : ModuleNames{"defender-mqtt-lean.so", "DEFENDER_MQTT_LEAN_MODULE"};
-}
-
-std::vector<std::filesystem::path> candidate_paths(MqttStack stack) {
-    const auto [kModuleFile, variable] = names_of(stack);
+std::vector<std::filesystem::path> candidate_paths() {
     std::vector<std::filesystem::path> paths;
-    if (const char* path = std::getenv(variable); path && *path) paths.emplace_back(path);
+    if (const char* path = std::getenv(kOverrideVariable); path && *path) paths.emplace_back(path);
     std::error_code error;
     const auto executable = std::filesystem::read_symlink("/proc/self/exe", error);
     if (!error) {
@@ -36,9 +27,9 @@ std::vector<std::filesystem::path> candidate_paths(MqttStack stack) {
     return paths;
 }
 
-Result<const MqttModule*> load(MqttStack stack) {
+Result<const MqttModule*> load() {
     std::string tried;
-    for (const auto& path : candidate_paths(stack)) {
+    for (const auto& path : candidate_paths()) {
         if (!std::filesystem::exists(path)) {
             tried += (tried.empty() ? "" : "; ") + path.string() + ": not found";
             continue;
@@ -64,13 +55,9 @@ Result<const MqttModule*> load(MqttStack stack) {
 
 }  // namespace
 
-Result<const MqttModule*> mqtt_module(MqttStack stack) {
-    if (stack == MqttStack::Paho) {
-        static const Result<const MqttModule*> paho = load(MqttStack::Paho);
-        return paho;
-    }
-    static const Result<const MqttModule*> lean = load(MqttStack::Lean);
-    return lean;
+Result<const MqttModule*> mqtt_module() {
+    static const Result<const MqttModule*> module = load();
+    return module;
 }
 
 }  // namespace defender::cli

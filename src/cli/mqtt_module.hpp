@@ -1,17 +1,15 @@
 #pragma once
-// Loads an MQTT module on first use: the lean client (defender-mqtt-lean.so, mbed TLS) or Paho
-// (defender-mqtt.so, Paho and OpenSSL), from $DEFENDER_MQTT_LEAN_MODULE / $DEFENDER_MQTT_MODULE,
-// next to the executable (build tree), or in the installed module directory.
+// Loads the MQTT module (defender-mqtt.so: the own MQTT client on mbed TLS) on first use, from
+// $DEFENDER_MQTT_MODULE, next to the executable (build tree), or in the installed module
+// directory.
 
 #include "defender/result.hpp"
 #include "module/mqtt_module_api.hpp"
 
 namespace defender::cli {
 
-enum class MqttStack { Lean, Paho };
-
 /// The module, loaded once and kept for the life of the process. The error names every path
 /// tried and why it failed.
-Result<const MqttModule*> mqtt_module(MqttStack stack);
+Result<const MqttModule*> mqtt_module();
 
 }  // namespace defender::cli

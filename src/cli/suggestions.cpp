@@ -69,6 +69,14 @@ std::optional<std::string> nearest_name(const std::string& word,
     return best;
 }
 
+std::string removed_option_hint(const std::string& name) {
+    if (name == "mqtt-client" || name == "mqtt_client") {
+        return " (mqtt-client was removed: the agent has one MQTT client, its own on mbed TLS, "
+               "for every mode; leave the setting out)";
+    }
+    return {};
+}
+
 std::optional<std::string> python_sample_hint(const std::vector<std::string>& arguments) {
     static const std::map<std::string, std::string> kPythonOptions{
         {"-id", "--client-id (-i is the interval)"},
@@ -140,6 +148,13 @@ std::string suggestion_for(const CLI::App& app, const CLI::ParseError& error) {
     if (!chosen.empty()) {
         const auto more = long_names(*chosen.front());
         options.insert(options.end(), more.begin(), more.end());
+    }
+    for (const auto& word : words) {
+        const std::string name = word.substr(0, word.find('='));
+        if (name.starts_with("--")) {
+            if (auto removed = removed_option_hint(name.substr(2)); !removed.empty())
+                return removed;
+        }
     }
     for (const auto& word : words) {
         const std::string name = word.substr(0, word.find('='));

@@ -24,6 +24,10 @@ std::optional<std::string> python_sample_hint(const std::vector<std::string>& ar
 std::optional<std::string> unknown_subcommand(const CLI::App& app,
                                               const std::vector<std::string>& arguments);
 
+/// " (mqtt-client was removed: …)" for the long name (without "--") of an option that
+/// existed once, or empty.
+std::string removed_option_hint(const std::string& name);
+
 /// " (did you mean agent?)" for a misspelt subcommand `word`, or empty.
 std::string subcommand_suggestion(const CLI::App& app, const std::string& word);
 

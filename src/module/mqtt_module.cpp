@@ -1,10 +1,13 @@
+#include "defender/mqtt_transport.hpp"
 #include "module/mqtt_module_api.hpp"
 
+// The MQTT module (defender-mqtt.so): mutual TLS or WebSocket with SigV4, on the project's own
+// MQTT client and mbed TLS.
 namespace defender {
 namespace {
 
 std::unique_ptr<Transport> create_transport(const MqttSettings& settings) {
-    return std::make_unique<MqttTransport>(settings);
+    return make_mqtt_transport(settings);
 }
 
 Result<std::string> aws_credentials_source() {

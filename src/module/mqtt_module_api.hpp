@@ -1,7 +1,7 @@
 #pragma once
 // The entry point of the MQTT module (defender-mqtt.so) that the `defender` executable loads
 // when it publishes. Both sides are built together, so C++ types may cross the boundary; the
-// version guards against a module left over from another build.
+// version guards against a module left over from another build (version 2 was Paho's).
 
 #include <filesystem>
 #include <memory>
@@ -12,7 +12,7 @@
 
 namespace defender {
 
-inline constexpr int kMqttModuleVersion = 2;
+inline constexpr int kMqttModuleVersion = 3;
 
 struct MqttModule {
     int version;
@@ -26,7 +26,7 @@ struct MqttModule {
     Result<std::string> (*proxy_description)(const MqttSettings& settings);
 };
 
-/// What both modules answer for proxy_description: the effective proxy without credentials.
+/// What the module answers for proxy_description: the effective proxy without credentials.
 inline Result<std::string> describe_effective_proxy(const MqttSettings& settings) {
     auto proxy = effective_proxy(settings, process_environment());
     if (!proxy) return proxy.error();

@@ -20,9 +20,7 @@ step "cmake --install into a temporary prefix"
 cmake --install "$build" --prefix "$prefix" >"$tmp/install.log"
 libdir=$(dirname "$(find "$prefix" -name libdefender.a -print -quit)")
 for file in "$prefix/bin/defender" "$libdir/defender/defender-mqtt.so" "$libdir/libdefender.a" \
-    "$libdir/defender/defender-mqtt-lean.so" "$libdir/libdefender_mqtt_lean.a" \
-    "$libdir/libdefender_mqtt_common.a" "$libdir/pkgconfig/defender-mqtt-lean.pc" \
-    "$libdir/cmake/Defender/FindMbedTLS.cmake" \
+    "$libdir/libdefender_mqtt_common.a" "$libdir/cmake/Defender/FindMbedTLS.cmake" \
     "$libdir/libdefender_mqtt.a" "$prefix/include/defender/defender.hpp" \
     "$libdir/cmake/Defender/DefenderConfig.cmake" \
     "$libdir/cmake/Defender/DefenderConfigVersion.cmake" "$libdir/pkgconfig/defender.pc" \
@@ -39,39 +37,43 @@ cmake --build "$tmp/consumer" >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; 
 "$prefix/bin/defender" check - <"$tmp/report.json" || { cat "$tmp/report.json"; fail "invalid report"; }
 grep -q '"device_clock_seconds"' "$tmp/report.json" || fail "custom metric missing"
 
-step "Defender::defender alone needs neither Paho nor OpenSSL"
-cmake -S "$source/examples/custom-agent" -B "$tmp/consumer-no-paho" -DCMAKE_PREFIX_PATH="$prefix" \
-    -DCMAKE_DISABLE_FIND_PACKAGE_PahoMqttCpp=ON -DCMAKE_DISABLE_FIND_PACKAGE_OpenSSL=ON \
-    >"$tmp/configure-no-paho.log" 2>&1 || { cat "$tmp/configure-no-paho.log"; fail "configure without Paho"; }
-cmake --build "$tmp/consumer-no-paho" >"$tmp/build-no-paho.log" 2>&1 ||
-    { cat "$tmp/build-no-paho.log"; fail "build without Paho"; }
+for file in "$libdir"/libdefender_mqtt_lean.a "$libdir"/pkgconfig/defender-mqtt-lean.pc \
+    "$libdir"/defender/defender-mqtt-lean.so "$prefix"/include/defender/lean_mqtt_transport.hpp; do
+    [ ! -e "$file" ] || fail "installed although the one MQTT stack replaced it: ${file#"$prefix"/}"
+done
+
+step "Defender::defender alone needs no mbed TLS"
+cmake -S "$source/examples/custom-agent" -B "$tmp/consumer-no-tls" -DCMAKE_PREFIX_PATH="$prefix" \
+    -DCMAKE_DISABLE_FIND_PACKAGE_MbedTLS=ON \
+    >"$tmp/configure-no-tls.log" 2>&1 || { cat "$tmp/configure-no-tls.log"; fail "configure without mbed TLS"; }
+cmake --build "$tmp/consumer-no-tls" >"$tmp/build-no-tls.log" 2>&1 ||
+    { cat "$tmp/build-no-tls.log"; fail "build without mbed TLS"; }
 mkdir "$tmp/wants-mqtt"
 printf 'cmake_minimum_required(VERSION 3.25)\nproject(wants_mqtt LANGUAGES CXX)\nfind_package(Defender REQUIRED COMPONENTS mqtt)\n' \
     >"$tmp/wants-mqtt/CMakeLists.txt"
 if cmake -S "$tmp/wants-mqtt" -B "$tmp/wants-mqtt/build" -DCMAKE_PREFIX_PATH="$prefix" \
-    -DCMAKE_DISABLE_FIND_PACKAGE_PahoMqttCpp=ON >"$tmp/wants-mqtt.log" 2>&1; then
-    fail "COMPONENTS mqtt was found without Paho"
+    -DCMAKE_DISABLE_FIND_PACKAGE_MbedTLS=ON >"$tmp/wants-mqtt.log" 2>&1; then
+    fail "COMPONENTS mqtt was found without mbed TLS"
 fi
 
-step "Defender::mqtt and Defender::mqtt_lean link (Paho, OpenSSL, mbed TLS found through the package)"
+step "Defender::mqtt links (mbed TLS found through the package)"
 mkdir "$tmp/mqtt-consumer"
 cat >"$tmp/mqtt-consumer/CMakeLists.txt" <<'CMAKE'
 cmake_minimum_required(VERSION 3.25)
 project(mqtt_consumer LANGUAGES CXX)
 set(CMAKE_CXX_STANDARD 20)
-find_package(Defender REQUIRED COMPONENTS mqtt mqtt_lean)
+find_package(Defender REQUIRED COMPONENTS mqtt)
 add_executable(mqtt-consumer main.cpp)
-target_link_libraries(mqtt-consumer PRIVATE Defender::mqtt Defender::mqtt_lean)
+target_link_libraries(mqtt-consumer PRIVATE Defender::mqtt)
 CMAKE
 cat >"$tmp/mqtt-consumer/main.cpp" <<'CPP'
-#include "defender/lean_mqtt_transport.hpp"
 #include "defender/mqtt_transport.hpp"
 int main() {
     defender::MqttSettings settings;
     settings.endpoint = "localhost";
     defender::MqttTransport transport(settings);
-    defender::LeanMqttTransport lean(settings);
-    return transport.is_connected() || lean.is_connected() ? 1 : 0;
+    auto made = defender::make_mqtt_transport(settings);
+    return transport.is_connected() || made->is_connected() ? 1 : 0;
 }
 CPP
 cmake -S "$tmp/mqtt-consumer" -B "$tmp/mqtt-consumer/build" -DCMAKE_PREFIX_PATH="$prefix" \
@@ -105,7 +107,7 @@ step "the installed defender"
 # Run from elsewhere, so only the install-relative lookup can find the module: the agent must
 # get as far as checking its files.
 set +e
-output=$(cd / && env -u DEFENDER_MQTT_MODULE -u DEFENDER_MQTT_LEAN_MODULE "$prefix/bin/defender" agent --endpoint localhost \
+output=$(cd / && env -u DEFENDER_MQTT_MODULE "$prefix/bin/defender" agent --endpoint localhost \
     -r /nonexistent/ca.pem -c /nonexistent/cert.pem -k /nonexistent/key.pem \
     --client-id consumer-test -t consumer-test 2>&1)
 status=$?

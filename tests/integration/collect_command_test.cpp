@@ -185,14 +185,13 @@ TEST(MqttModule, CollectRunsWithoutItAndTheAgentNamesThePathsItTried) {
                                    20s);
     EXPECT_EQ(agent.status.code, 2);
     EXPECT_NE(agent.stderr_text.find("cannot load the MQTT module (" +
-                                     (dir / "defender-mqtt-lean.so").string() + ": not found"),
+                                     (dir / "defender-mqtt.so").string() + ": not found"),
               std::string::npos)
         << agent.stderr_text;
     const auto with_env = run_process(
         {"env",
-         "DEFENDER_MQTT_LEAN_MODULE=" +
-             (std::filesystem::path(DEFENDER_BINARY).parent_path() / "defender-mqtt-lean.so")
-                 .string(),
+         "DEFENDER_MQTT_MODULE=" +
+             (std::filesystem::path(DEFENDER_BINARY).parent_path() / "defender-mqtt.so").string(),
          lonely.string(), "agent", "-e", "localhost", "-r", "/x/ca.pem", "-c", "/x/c.pem", "-k",
          "/x/k.pem", "-t", "t"},
         20s);

@@ -31,6 +31,9 @@ TEST(CommandLineHelp, MistakesExitWith2AndSayWhatWasMeant) {
          "-id is an option of AWS's Python sample agent: here it is --client-id (-i is the "
          "interval)"},
         {{"agent", "-cm"}, "here it is --custom-metrics"},
+        {{"agent", "--mqtt-client", "paho"},
+         "(mqtt-client was removed: the agent has one MQTT client, its own on mbed TLS, for "
+         "every mode; leave the setting out)"},
         {{"collect", "-s"},
          "(in collect, -s is the seconds between reports; short names are --short-names)"},
         {{"agent", "--config", "/nonexistent/agent.conf"},
@@ -56,6 +59,15 @@ TEST(CommandLineHelp, ConfigurationErrorsNameTheFileAndLine) {
                                        "agent.intervl (did you mean interval?)"),
               std::string::npos)
         << unknown.stderr_text;
+    write_file(config, "thing-name = \"x\"\nmqtt-client = lean\n");
+    const auto removed =
+        run_process({DEFENDER_BINARY, "agent", "--dry-run", "--config", config.string()}, 10s);
+    EXPECT_EQ(removed.status.code, 2);
+    EXPECT_NE(removed.stderr_text.find(config.string() +
+                                       ":2: INI was not able to parse agent.mqtt-client "
+                                       "(mqtt-client was removed: the agent has one MQTT client"),
+              std::string::npos)
+        << removed.stderr_text;
     write_file(config, "thing-name = \"x\"\ninterval = soon\n");
     const auto bad_value =
         run_process({DEFENDER_BINARY, "agent", "--dry-run", "--config", config.string()}, 10s);

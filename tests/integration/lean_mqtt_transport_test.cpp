@@ -1,7 +1,6 @@
-// LeanMqttTransport (own MQTT 3.1.1 client on mbed TLS) against a real mosquitto with mutual
-// TLS on 127.0.0.1: what differs from Paho or only the lean client promises (quiet I/O
-// thread, keep-alive, persistent-session resend, proxy tunnel). The behaviours both stacks
-// share are in mqtt_transport_test.cpp.
+// MqttTransport (own MQTT 3.1.1 client on mbed TLS) against a real mosquitto with mutual TLS on
+// 127.0.0.1: what this client promises beyond the basics of mqtt_transport_test.cpp (quiet I/O
+// thread, keep-alive, persistent-session resend, proxy tunnel).
 
 #include <dirent.h>
 #include <gtest/gtest.h>
@@ -14,7 +13,7 @@
 
 #include "blackhole_proxy.hpp"
 #include "connect_proxy.hpp"
-#include "defender/lean_mqtt_transport.hpp"
+#include "defender/mqtt_transport.hpp"
 #include "event_recorder.hpp"
 #include "mosquitto_broker.hpp"
 #include "mqtt_test_settings.hpp"
@@ -70,7 +69,7 @@ std::map<std::string, long> switches_by_thread() {
 TEST_F(LeanMqttTransportTest, PublishesAndReceivesItsOwnMessages) {
     MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
     EventRecorder events;
-    LeanMqttTransport transport(settings_for(broker.port()));
+    MqttTransport transport(settings_for(broker.port()));
     transport.set_event_sink(events.sink());
     Status connected = transport.connect();
     ASSERT_TRUE(connected.ok()) << connected.error().message;
@@ -98,7 +97,7 @@ TEST_F(LeanMqttTransportTest, PublishesAndReceivesItsOwnMessages) {
 // still count (it once did not, and the publish then timed out).
 TEST_F(LeanMqttTransportTest, EveryPublishOfAQuickSeriesGetsItsPuback) {
     MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
-    LeanMqttTransport transport(settings_for(broker.port()));
+    MqttTransport transport(settings_for(broker.port()));
     ASSERT_TRUE(transport.connect().ok());
     for (int i = 0; i < 2000; ++i) {
         Status published = transport.publish(kTopic, std::to_string(i), 3000ms);
@@ -111,7 +110,7 @@ TEST_F(LeanMqttTransportTest, ItsThreadSleepsBetweenPackets) {
     MqttSettings settings = settings_for(broker.port());
     settings.keep_alive = 60s;
     const auto before_connect = switches_by_thread();
-    LeanMqttTransport transport(settings);
+    MqttTransport transport(settings);
     ASSERT_TRUE(transport.connect().ok());
     ASSERT_TRUE(transport.publish(kTopic, "{}", 2000ms).ok());
     std::this_thread::sleep_for(200ms);  // let the PUBACK's wake-up settle
@@ -133,7 +132,7 @@ TEST_F(LeanMqttTransportTest, KeepAlivePingsAnIdleConnection) {
     MqttSettings settings = settings_for(broker.port());
     settings.keep_alive = 1s;
     EventRecorder events;
-    LeanMqttTransport transport(settings);
+    MqttTransport transport(settings);
     transport.set_event_sink(events.sink());
     ASSERT_TRUE(transport.connect().ok());
     // mosquitto drops a client silent for 1.5 keep-alives: still here after 4 s means pings.
@@ -148,7 +147,7 @@ TEST_F(LeanMqttTransportTest, AHalfOpenLinkIsNoticedByTheMissingPingresp) {
     MqttSettings settings = settings_for(blackhole.port());
     settings.keep_alive = 1s;
     EventRecorder events;
-    LeanMqttTransport transport(settings);
+    MqttTransport transport(settings);
     transport.set_event_sink(events.sink());
     ASSERT_TRUE(transport.connect().ok());
     blackhole.go_silent();
@@ -163,13 +162,13 @@ TEST_F(LeanMqttTransportTest, AHalfOpenLinkIsNoticedByTheMissingPingresp) {
 TEST_F(LeanMqttTransportTest, AnUnacknowledgedPublishIsSentAgainAfterReconnecting) {
     MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
     EventRecorder subscriber_events;
-    LeanMqttTransport subscriber(settings_for(broker.port(), "subscriber"));
+    MqttTransport subscriber(settings_for(broker.port(), "subscriber"));
     subscriber.set_event_sink(subscriber_events.sink());
     ASSERT_TRUE(subscriber.connect().ok());
     ASSERT_TRUE(subscriber.subscribe({kTopic}).ok());
 
     test::BlackholeProxy blackhole(broker.port());
-    LeanMqttTransport publisher(settings_for(blackhole.port(), "publisher"));
+    MqttTransport publisher(settings_for(blackhole.port(), "publisher"));
     EventRecorder publisher_events;
     publisher.set_event_sink(publisher_events.sink());
     ASSERT_TRUE(publisher.connect().ok());
@@ -186,14 +185,14 @@ TEST_F(LeanMqttTransportTest, AnUnacknowledgedPublishIsSentAgainAfterReconnectin
     EXPECT_EQ(message->payload, "in doubt");
 }
 
-// As with Paho: a PUBLISH written but never acknowledged may have arrived, so it fails only
+// A PUBLISH written but never acknowledged may have arrived, so it fails only
 // at its timeout (the agent counts such a report as in flight), even when the connection
 // drops while it waits.
 TEST_F(LeanMqttTransportTest, AWrittenPublishWhoseConnectionDropsFailsOnlyAtItsTimeout) {
     MosquittoBroker broker(MosquittoBroker::mutual_tls(pki()));
     auto blackhole = std::make_unique<test::BlackholeProxy>(broker.port());
     EventRecorder events;
-    LeanMqttTransport transport(settings_for(blackhole->port()));
+    MqttTransport transport(settings_for(blackhole->port()));
     transport.set_event_sink(events.sink());
     ASSERT_TRUE(transport.connect().ok());
     blackhole->go_silent();
@@ -217,7 +216,7 @@ TEST_F(LeanMqttTransportTest, TunnelsThroughAnHttpProxyWithBasicAuthentication) 
     test::ConnectProxy proxy({"user", "s3cret", false});
     MqttSettings settings = settings_for(broker.port());
     settings.proxy = ProxySettings{"127.0.0.1", proxy.port(), "user", "s3cret"};
-    LeanMqttTransport transport(settings);
+    MqttTransport transport(settings);
     Status connected = transport.connect();
     ASSERT_TRUE(connected.ok()) << connected.error().message;
     EXPECT_TRUE(transport.publish(kTopic, "{}", 2000ms).ok());
@@ -226,7 +225,7 @@ TEST_F(LeanMqttTransportTest, TunnelsThroughAnHttpProxyWithBasicAuthentication) 
     EXPECT_EQ(proxy.connects()[0].proxy_authorization, "Basic dXNlcjpzM2NyZXQ=");
 
     settings.proxy->password = "wrong";
-    LeanMqttTransport refused(settings);
+    MqttTransport refused(settings);
     const std::string proxy_name = describe_proxy(*settings.proxy);
     EXPECT_EQ(refused.connect().error().message,
               "connect to localhost:" + std::to_string(broker.port()) + " via proxy " + proxy_name +

@@ -279,7 +279,7 @@ TEST_F(LeanTlsTest, AlpnIsOfferedOnlyWhenAsked) {
         << output;
 }
 
-// --- check_tls_files_mbedtls and TlsCredentials::load say what check_tls_files says ---------
+// --- check_tls_files and TlsCredentials::load say the same ---------------------------------
 
 class LeanTlsFilesTest : public LeanTlsTest {
 protected:
@@ -292,12 +292,10 @@ protected:
         return settings;
     }
 
-    // Both checks' texts ("ok" for success), and the credentials' error for the same files.
+    // The check's text ("ok" for success), and the credentials' error for the same files.
     static void expect_same_verdict(const MqttSettings& settings, const std::string& expected) {
-        Status openssl = check_tls_files(settings);
-        Status mbedtls = lean::check_tls_files_mbedtls(settings);
-        EXPECT_EQ(openssl ? "ok" : openssl.error().message, expected);
-        EXPECT_EQ(mbedtls ? "ok" : mbedtls.error().message, expected);
+        Status checked = check_tls_files(settings);
+        EXPECT_EQ(checked ? "ok" : checked.error().message, expected);
         if (settings.use_websocket) {
             return;
         }

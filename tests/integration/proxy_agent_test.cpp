@@ -96,7 +96,7 @@ INSTANTIATE_TEST_SUITE_P(Modes, ProxiedAgent,
                              return info.param.name;
                          });
 
-TEST(ProxyEnvironment, NoProxyNamingTheEndpointMeansDirectEvenForPahosOwnVariable) {
+TEST(ProxyEnvironment, NoProxyNamingTheEndpointMeansDirectForEitherSpelling) {
     ConnectivityRig rig;
     rig.start_emulator();
     ConnectProxy proxy({"", "", true});  // would refuse, if it were used
@@ -104,7 +104,7 @@ TEST(ProxyEnvironment, NoProxyNamingTheEndpointMeansDirectEvenForPahosOwnVariabl
     auto args = mode_args(rig, Mode::MutualTls);
     for (const char* extra : {"--exit-after", "1"})
         args.push_back(extra);
-    // Paho C reads the lower-case variable by itself and knows no no_proxy.
+    // Both spellings of the proxy variable, and NO_PROXY naming the endpoint as a domain.
     ChildProcess agent(rig.agent("thing-noproxy", args,
                                  {"https_proxy=" + url, "HTTPS_PROXY=" + url,
                                   "NO_PROXY=example.com,.localhost,localhost:8883"},

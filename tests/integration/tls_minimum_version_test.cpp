@@ -1,8 +1,9 @@
-// TLS 1.2 is the floor, set by the transport itself rather than left to the system's OpenSSL
+// TLS 1.2 is the floor, set by the transport itself rather than left to the system's
 // configuration: with an OPENSSL_CONF that allows TLS 1.0 at security level 0 (where the
-// openssl tool does negotiate TLS 1.1), the agent still refuses a server limited to TLS 1.1,
-// in mutual-TLS and WebSocket mode. (mosquitto 2.0.11 on Debian 12 cannot offer TLS 1.1 at
-// all under the default configuration, so an `openssl s_server -tls1_1` plays the server.)
+// openssl tool does negotiate TLS 1.1; the agent's mbed TLS does not read it anyway), the agent
+// still refuses a server limited to TLS 1.1, in mutual-TLS and WebSocket mode. (mosquitto 2.0.11 on
+// Debian 12 cannot offer TLS 1.1 at all under the default configuration, so an `openssl s_server
+// -tls1_1` plays the server.)
 
 #include <gtest/gtest.h>
 
@@ -17,7 +18,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-enum class Stack { LeanMutualTls, PahoMutualTls, Websocket };
+enum class Stack { MutualTls, Websocket };
 
 class TlsMinimum : public testing::TestWithParam<Stack> {};
 
@@ -32,7 +33,6 @@ struct Attempt {
 Attempt connect_to_s_server(Stack stack, ConnectivityRig& rig, const std::filesystem::path& config,
                             const std::string& server_options, const std::string& name) {
     const bool websocket = stack == Stack::Websocket;
-    const bool lean = stack == Stack::LeanMutualTls;
     Attempt attempt;
     attempt.port = find_free_port();
     const std::string port = std::to_string(attempt.port);
@@ -56,14 +56,10 @@ Attempt connect_to_s_server(Stack stack, ConnectivityRig& rig, const std::filesy
         for (const auto& file : {std::string("-c"), rig.pki().client().cert.string(),
                                  std::string("-k"), rig.pki().client().key.string()})
             args.push_back(file);
-        if (!lean) {
-            args.push_back("--mqtt-client");
-            args.push_back("paho");
-        }
     }
     auto env = ConnectivityRig::credentials_environment();
     env.push_back("OPENSSL_CONF=" + config.string());
-    const std::string stack_name = websocket ? "ws" : lean ? "lean" : "paho";
+    const std::string stack_name = websocket ? "ws" : "mtls";
     ChildProcess agent(rig.agent("thing-tls-" + stack_name, args, env, name + "-" + stack_name));
     const auto deadline = std::chrono::steady_clock::now() + 15s;
     while (agent.stderr_text().find("cannot connect") == std::string::npos &&
@@ -97,7 +93,6 @@ std::filesystem::path permissive_openssl_config(ConnectivityRig& rig) {
 }
 
 TEST_P(TlsMinimum, ServerLimitedToTls11IsRefusedEvenWhenOpensslWouldAllowIt) {
-    const bool lean = GetParam() != Stack::PahoMutualTls;
     ConnectivityRig rig;
     const auto permissive = permissive_openssl_config(rig);
     // The openssl tool under the same configuration does speak TLS 1.1 to such a server.
@@ -126,21 +121,15 @@ TEST_P(TlsMinimum, ServerLimitedToTls11IsRefusedEvenWhenOpensslWouldAllowIt) {
                                              "-tls1_1 -cipher DEFAULT:@SECLEVEL=0", "tls11");
     const std::string& log = attempt.agent_log;
     expect_refused_handshake(attempt);
-    if (lean) {
-        // mbed TLS offers only TLS 1.2's AES-GCM suites, which TLS 1.1 does not have.
-        EXPECT_NE(log.find("the server accepts none of the offered TLS 1.2 cipher suites"),
-                  std::string::npos)
-            << log;
-        EXPECT_NE(attempt.server_output.find("no shared cipher"), std::string::npos)
-            << attempt.server_output;
-    } else {
-        // The server saw a client hello without any protocol version it could accept.
-        EXPECT_NE(attempt.server_output.find("unsupported protocol"), std::string::npos)
-            << attempt.server_output;
-    }
+    // mbed TLS offers only TLS 1.2's AES-GCM suites, which TLS 1.1 does not have.
+    EXPECT_NE(log.find("the server accepts none of the offered TLS 1.2 cipher suites"),
+              std::string::npos)
+        << log;
+    EXPECT_NE(attempt.server_output.find("no shared cipher"), std::string::npos)
+        << attempt.server_output;
 }
 
-// Issue #19.15: both stacks once agreed to TLS_RSA_WITH_AES_128_CBC_SHA (no forward secrecy,
+// Issue #19.15: the agent once agreed to TLS_RSA_WITH_AES_128_CBC_SHA (no forward secrecy,
 // no AEAD). Only ECDHE with AES-GCM is offered now, as AWS IoT serves.
 TEST_P(TlsMinimum, ServerLimitedToStaticRsaAes128ShaIsRefused) {
     ConnectivityRig rig;
@@ -154,18 +143,9 @@ TEST_P(TlsMinimum, ServerLimitedToStaticRsaAes128ShaIsRefused) {
 }
 
 INSTANTIATE_TEST_SUITE_P(MutualTlsAndWebsocket, TlsMinimum,
-                         testing::Values(Stack::LeanMutualTls, Stack::PahoMutualTls,
-                                         Stack::Websocket),
+                         testing::Values(Stack::MutualTls, Stack::Websocket),
                          [](const testing::TestParamInfo<Stack>& info) {
-                             switch (info.param) {
-                                 case Stack::LeanMutualTls:
-                                     return "mutual_tls";
-                                 case Stack::PahoMutualTls:
-                                     return "mutual_tls_paho";
-                                 case Stack::Websocket:
-                                     break;
-                             }
-                             return "websocket";
+                             return info.param == Stack::MutualTls ? "mutual_tls" : "websocket";
                          });
 
 }  // namespace

@@ -9,7 +9,6 @@
 #include <thread>
 
 #include "connect_proxy.hpp"
-#include "defender/lean_mqtt_transport.hpp"
 #include "defender/mqtt_transport.hpp"
 #include "defender/sigv4.hpp"
 #include "event_recorder.hpp"
@@ -203,7 +202,7 @@ TEST(WebsocketTransport, TheSignatureCoversTheHostHeaderActuallySent) {
     ::setenv("AWS_ACCESS_KEY_ID", kTestAccessKeyId, 1);
     ::setenv("AWS_SECRET_ACCESS_KEY", kTestSecretKey, 1);
     ::setenv("AWS_SESSION_TOKEN", kTestSessionToken, 1);
-    LeanMqttTransport transport(settings);
+    MqttTransport transport(settings);
     const auto connected = transport.connect();
     ASSERT_FALSE(connected);
     EXPECT_EQ(
@@ -268,7 +267,7 @@ TEST(WebsocketTransport, PlainWsPublishAndSubscribeRoundTrip) {
     };
     ::setenv("AWS_ACCESS_KEY_ID", kTestAccessKeyId, 1);
     ::setenv("AWS_SECRET_ACCESS_KEY", kTestSecretKey, 1);
-    LeanMqttTransport transport(settings);
+    MqttTransport transport(settings);
     std::atomic<int> received{0};
     transport.set_event_sink([&](TransportEvent event) {
         if (std::holds_alternative<IncomingMessage>(event)) ++received;
@@ -306,7 +305,7 @@ TEST(WebsocketTransport, WssThroughAConnectProxyRoundTrip) {
     settings.proxy_from_environment = false;
     ::setenv("AWS_ACCESS_KEY_ID", kTestAccessKeyId, 1);
     ::setenv("AWS_SECRET_ACCESS_KEY", kTestSecretKey, 1);
-    LeanMqttTransport transport(settings);
+    MqttTransport transport(settings);
     EventRecorder events;
     transport.set_event_sink(events.sink());
     auto connected = transport.connect();

@@ -83,9 +83,4 @@ private:
     std::unique_ptr<State> state_;
 };
 
-/// check_tls_files() done with mbed TLS (what the lean transport will load): the same
-/// checks and the same messages as the OpenSSL version (readable PEM files, key matches the
-/// certificate, encrypted key refused without prompting).
-Status check_tls_files_mbedtls(const MqttSettings& settings);
-
 }  // namespace defender::lean

@@ -1,12 +1,19 @@
-// check_tls_files_mbedtls: the OpenSSL check_tls_files, done with what the lean transport loads.
+// check_tls_files: the TLS files checked before any network traffic, loaded as the transport
+// loads them (mbed TLS).
 
 #include "transport/lean/mbedtls_object.hpp"
 #include "transport/lean/tls_connection.hpp"
 #include "transport/lean/tls_pem_files.hpp"
 
-namespace defender::lean {
+namespace defender {
 
-Status check_tls_files_mbedtls(const MqttSettings& settings) {
+using lean::check_key_matches;
+using lean::parse_certificates;
+using lean::parse_private_key;
+using lean::PrivateKey;
+using lean::X509Certificates;
+
+Status check_tls_files(const MqttSettings& settings) {
     if (settings.use_websocket && !settings.websocket_tls) {
         return Done{};  // plain ws:// to a local test broker: no TLS files at all
     }
@@ -29,4 +36,4 @@ Status check_tls_files_mbedtls(const MqttSettings& settings) {
     return check_key_matches(settings.cert, *certificate.get(), settings.key, *key.get());
 }
 
-}  // namespace defender::lean
+}  // namespace defender

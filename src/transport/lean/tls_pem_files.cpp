@@ -28,7 +28,7 @@ private:
 };
 
 // The file's bytes followed by a NUL (mbed TLS recognizes PEM only NUL-terminated), or
-// "cannot read <role> <path>: <reason>" (the same texts as the OpenSSL check_tls_files).
+// "cannot read <role> <path>: <reason>".
 Result<std::string> read_with_nul(const fs::path& path, const std::string& role) {
     auto content = mqtt_transport::read_credential_file(path, role);
     if (!content) return content;

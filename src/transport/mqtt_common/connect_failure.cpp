@@ -45,12 +45,7 @@ std::string describe_connect_failure(const ConnectFailure& failure) {
         return prefix + " timed out after " + std::to_string(failure.timeout.count()) +
                " s (no TLS/MQTT answer)";
     }
-    if (failure.diagnosis) {
-        return prefix + " failed: " + *failure.diagnosis;
-    }
-    return prefix + " failed: " +
-           (failure.paho_message.empty() ? "error " + std::to_string(failure.return_code)
-                                         : failure.paho_message);
+    return prefix + " failed" + (failure.diagnosis ? ": " + *failure.diagnosis : "");
 }
 
 }  // namespace defender::mqtt_transport

@@ -1,6 +1,7 @@
 #pragma once
-// Turns what Paho, OpenSSL and the diagnostic handshake report about a failed connect into
-// one line that says what failed. Pure, so the wording can be tested without a network.
+// Turns what the steps of a failed connect (TCP, proxy, TLS, WebSocket upgrade, CONNACK)
+// report into one line that says what failed. Pure, so the wording can be tested without a
+// network.
 
 #include <chrono>
 #include <optional>
@@ -11,9 +12,8 @@ namespace defender::mqtt_transport {
 
 struct ConnectFailure {
     std::string target;                    ///< "host:port"
-    int return_code = 0;                   ///< Paho's code (< 0) or the CONNACK return code (1..5).
-    std::string paho_message;              ///< Paho's text, if any.
-    std::optional<std::string> diagnosis;  ///< From diagnose_tls(), when it was run.
+    int return_code = 0;                   ///< The CONNACK return code (1..5); 0: none.
+    std::optional<std::string> diagnosis;  ///< Which step failed and why.
     bool timed_out = false;                ///< The attempt used up the whole connect timeout.
     std::chrono::seconds timeout{0};
     /// TLS was set up, then the broker closed the connection without a CONNACK (AWS IoT's

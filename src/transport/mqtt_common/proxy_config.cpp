@@ -44,7 +44,7 @@ std::optional<std::string> first_set(const EnvironmentLookup& environment,
 }
 
 /// "[user[:password]@]host[:port]" after an optional "http://" (https:// proxies are not
-/// supported by Paho). Default port 80, as curl.
+/// supported). Default port 80, as curl.
 Result<ProxySettings> parse_proxy_url(const std::string& url, const std::string& variable) {
     std::string rest = url;
     const auto scheme_end = rest.find("://");

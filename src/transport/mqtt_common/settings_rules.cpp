@@ -9,7 +9,7 @@
 #include "transport/mqtt_common/basic_auth.hpp"
 #include "util/file_mode.hpp"
 
-// Rules both MQTT stacks (Paho and the lean client) share.
+// Rules of the MQTT transport that do not need mbed TLS.
 namespace defender {
 
 bool offers_aws_alpn(const MqttSettings& settings) {

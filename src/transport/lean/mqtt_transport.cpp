@@ -1,4 +1,4 @@
-#include "defender/lean_mqtt_transport.hpp"
+#include "defender/mqtt_transport.hpp"
 
 #include <deque>
 #include <mutex>
@@ -27,7 +27,7 @@ std::string target_of(const MqttSettings& settings) {
 
 }  // namespace
 
-class LeanMqttTransport::Impl {
+class MqttTransport::Impl {
 public:
     explicit Impl(MqttSettings settings) : settings_(std::move(settings)) {
         if (auto proxy = effective_proxy(settings_, process_environment())) {
@@ -100,7 +100,7 @@ private:
 };
 
 // A new presigned URL for every attempt: it carries the time and the credentials.
-Result<lean::WebSocketRequest> LeanMqttTransport::Impl::sign_websocket_request() {
+Result<lean::WebSocketRequest> MqttTransport::Impl::sign_websocket_request() {
     auto credentials = credentials_->get();
     if (!credentials) return Error{"cannot sign the WebSocket URL: " + credentials.error().message};
     lean::WebSocketRequest request;
@@ -114,7 +114,7 @@ Result<lean::WebSocketRequest> LeanMqttTransport::Impl::sign_websocket_request()
     return request;
 }
 
-Status LeanMqttTransport::Impl::connect() {
+Status MqttTransport::Impl::connect() {
     if (is_connected()) return Done{};
     if (!proxy_error_.empty()) return Error{proxy_error_};
     disconnect(std::chrono::milliseconds(0));  // a lost session's thread and socket
@@ -161,7 +161,7 @@ Status LeanMqttTransport::Impl::connect() {
     return Done{};
 }
 
-Status LeanMqttTransport::Impl::resend_in_flight(lean::MqttSession& session) {
+Status MqttTransport::Impl::resend_in_flight(lean::MqttSession& session) {
     std::lock_guard lock(in_flight_mutex_);
     for (const auto& message : in_flight_) {
         auto packet = lean::encode_publish(message.topic, message.payload, message.packet_id, true);
@@ -173,13 +173,13 @@ Status LeanMqttTransport::Impl::resend_in_flight(lean::MqttSession& session) {
     return Done{};
 }
 
-void LeanMqttTransport::Impl::forget(std::uint16_t packet_id) {
+void MqttTransport::Impl::forget(std::uint16_t packet_id) {
     std::lock_guard lock(in_flight_mutex_);
     std::erase_if(in_flight_,
                   [&](const InFlight& message) { return message.packet_id == packet_id; });
 }
 
-Status LeanMqttTransport::Impl::subscribe(const std::vector<std::string>& topic_filters) {
+Status MqttTransport::Impl::subscribe(const std::vector<std::string>& topic_filters) {
     if (topic_filters.empty()) return Done{};
     auto session = current_session();
     if (!session || !session->alive()) return Error{"cannot subscribe: not connected"};
@@ -203,8 +203,8 @@ Status LeanMqttTransport::Impl::subscribe(const std::vector<std::string>& topic_
                                         std::vector<int>(codes->begin(), codes->end()));
 }
 
-Status LeanMqttTransport::Impl::publish(const std::string& topic, const std::string& payload,
-                                        std::chrono::milliseconds timeout) {
+Status MqttTransport::Impl::publish(const std::string& topic, const std::string& payload,
+                                    std::chrono::milliseconds timeout) {
     auto session = current_session();
     if (!session || !session->alive())
         return Error{"cannot publish to " + topic + ": not connected"};
@@ -228,14 +228,14 @@ Status LeanMqttTransport::Impl::publish(const std::string& topic, const std::str
     Status acknowledged = session->wait_for_puback(packet_id, deadline);
     if (acknowledged) return Done{};  // on_puback has taken it out of in_flight_
     // Written but not acknowledged: it may have arrived, and with a persistent session it is
-    // sent again after the reconnect. As with Paho, that is the whole timeout without a
-    // PUBACK, even when the connection drops meanwhile: callers (the agent's "in doubt" rule)
-    // tell a report in flight from one never sent by that.
+    // sent again after the reconnect. That is the whole timeout without a PUBACK, even when the
+    // connection drops meanwhile: callers (the agent's "in doubt" rule) tell a report in flight
+    // from one never sent by that.
     std::this_thread::sleep_until(deadline);
     return Error{"no PUBACK for " + topic + " within " + std::to_string(timeout.count()) + " ms"};
 }
 
-void LeanMqttTransport::Impl::disconnect(std::chrono::milliseconds timeout) {
+void MqttTransport::Impl::disconnect(std::chrono::milliseconds timeout) {
     std::shared_ptr<lean::MqttSession> session;
     {
         std::lock_guard lock(session_mutex_);
@@ -244,35 +244,35 @@ void LeanMqttTransport::Impl::disconnect(std::chrono::milliseconds timeout) {
     if (session) session->close(Clock::now() + timeout);
 }
 
-LeanMqttTransport::LeanMqttTransport(MqttSettings settings)
+MqttTransport::MqttTransport(MqttSettings settings)
     : impl_(std::make_unique<Impl>(std::move(settings))) {}
-LeanMqttTransport::~LeanMqttTransport() = default;
+MqttTransport::~MqttTransport() = default;
 
-void LeanMqttTransport::set_event_sink(EventSink sink) {
+void MqttTransport::set_event_sink(EventSink sink) {
     impl_->set_event_sink(std::move(sink));
 }
-Status LeanMqttTransport::connect() {
+Status MqttTransport::connect() {
     return impl_->connect();
 }
-bool LeanMqttTransport::is_connected() const {
+bool MqttTransport::is_connected() const {
     return impl_->is_connected();
 }
-Status LeanMqttTransport::subscribe(const std::vector<std::string>& topic_filters) {
+Status MqttTransport::subscribe(const std::vector<std::string>& topic_filters) {
     return impl_->subscribe(topic_filters);
 }
-Status LeanMqttTransport::publish(const std::string& topic, const std::string& payload,
-                                  std::chrono::milliseconds timeout) {
+Status MqttTransport::publish(const std::string& topic, const std::string& payload,
+                              std::chrono::milliseconds timeout) {
     return impl_->publish(topic, payload, timeout);
 }
-void LeanMqttTransport::disconnect(std::chrono::milliseconds timeout) {
+void MqttTransport::disconnect(std::chrono::milliseconds timeout) {
     impl_->disconnect(timeout);
 }
-const MqttSettings& LeanMqttTransport::settings() const {
+const MqttSettings& MqttTransport::settings() const {
     return impl_->settings();
 }
 
-Status check_tls_files_for_lean_transport(const MqttSettings& settings) {
-    return lean::check_tls_files_mbedtls(settings);
+std::unique_ptr<Transport> make_mqtt_transport(MqttSettings settings) {
+    return std::make_unique<MqttTransport>(std::move(settings));
 }
 
 }  // namespace defender
