@@ -7,7 +7,6 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake pkg-config
   nlohmann-json3-dev libcli11-dev libspdlog-dev libmbedtls-dev
-  libssl-dev  # only the test suite's hostile broker (tests/support) links OpenSSL
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   mosquitto mosquitto-clients openssl iproute2 python3 procps
 )

@@ -11,8 +11,7 @@ CXX=clang++-14 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DDEFENDER_BUILD_
   -DDEFENDER_BUILD_BENCH=OFF -DDEFENDER_BUILD_TESTS=ON >/dev/null
 cmake --build "$build" -j "$(nproc)" >"$build/build.log" 2>&1 || { tail -n 60 "$build/build.log"; exit 1; }
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1}
-# Leaks inside OpenSSL (the test suite's hostile broker) at exit are its own, not ours (its frames carry
-# no frame pointers, so nothing of ours could be named anyway).
+# Suppressions for leaks inside third-party libraries, if any (tests/sanitizer/lsan.supp).
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/sanitizer/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # Left out, each for a reason:

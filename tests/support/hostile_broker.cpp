@@ -2,9 +2,8 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <mbedtls/net_sockets.h>
 #include <netinet/in.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -16,7 +15,19 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "transport/lean/mbedtls_object.hpp"
+
 namespace defender::test {
+
+// The server side of TLS 1.2 on mbed TLS: certificate, key, random generator, configuration.
+struct HostileBroker::ServerTls {
+    lean::X509Certificates certificate;
+    lean::PrivateKey key;
+    lean::EntropySource entropy;
+    lean::RandomGenerator random;
+    lean::SslConfig config;
+};
+
 namespace {
 
 constexpr std::size_t kMaxRemainingLength = 268'435'455;
@@ -43,9 +54,11 @@ std::string publish_head(const std::string& topic, std::size_t payload_bytes) {
            u16(topic.size()) + topic;
 }
 
-struct SslDeleter {
-    void operator()(SSL* ssl) const { SSL_free(ssl); }
-};
+constexpr unsigned char kPersonalization[] = "defender-hostile-broker";
+
+bool would_block(int result) {
+    return result == MBEDTLS_ERR_SSL_WANT_READ || result == MBEDTLS_ERR_SSL_WANT_WRITE;
+}
 
 // What the client sent, split into packets; the answers go to `control`. False when the client
 // sent something that is not MQTT from a client.
@@ -98,16 +111,22 @@ bool answer_packets(std::string& inbound, std::string& control, bool& subscribed
 
 HostileBroker::HostileBroker(HostileBrokerOptions options) : options_(std::move(options)) {
     std::signal(SIGPIPE, SIG_IGN);
-    SSL_CTX* context = SSL_CTX_new(TLS_server_method());
-    if (context == nullptr) throw std::runtime_error("hostile broker: SSL_CTX_new failed");
-    context_ = context;
-    SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
-    if (SSL_CTX_use_certificate_chain_file(context, options_.cert.c_str()) != 1 ||
-        SSL_CTX_use_PrivateKey_file(context, options_.key.c_str(), SSL_FILETYPE_PEM) != 1) {
-        SSL_CTX_free(context);
+    tls_ = std::make_unique<ServerTls>();
+    if (mbedtls_x509_crt_parse_file(tls_->certificate.get(), options_.cert.c_str()) != 0 ||
+        mbedtls_pk_parse_keyfile(tls_->key.get(), options_.key.c_str(), nullptr) != 0) {
         throw std::runtime_error("hostile broker: cannot load " + options_.cert.string() + " or " +
                                  options_.key.string());
     }
+    mbedtls_ssl_config* config = tls_->config.get();
+    if (mbedtls_ctr_drbg_seed(tls_->random.get(), mbedtls_entropy_func, tls_->entropy.get(),
+                              kPersonalization, sizeof kPersonalization - 1) != 0 ||
+        mbedtls_ssl_config_defaults(config, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                    MBEDTLS_SSL_PRESET_DEFAULT) != 0 ||
+        mbedtls_ssl_conf_own_cert(config, tls_->certificate.get(), tls_->key.get()) != 0) {
+        throw std::runtime_error("hostile broker: cannot configure TLS");
+    }
+    mbedtls_ssl_conf_rng(config, mbedtls_ctr_drbg_random, tls_->random.get());
+    mbedtls_ssl_conf_min_version(config, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
     listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     const int one = 1;
     ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -120,7 +139,6 @@ HostileBroker::HostileBroker(HostileBrokerOptions options) : options_(std::move(
         ::listen(listener_, 4) != 0 ||
         ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
         ::close(listener_);
-        SSL_CTX_free(context);
         throw std::runtime_error("hostile broker: cannot listen on 127.0.0.1");
     }
     port_ = ntohs(address.sin_port);
@@ -135,7 +153,6 @@ HostileBroker::~HostileBroker() {
     if (thread_.joinable()) thread_.join();
     ::close(listener_);
     ::close(wake_);
-    SSL_CTX_free(static_cast<SSL_CTX*>(context_));
 }
 
 void HostileBroker::run() {
@@ -152,11 +169,12 @@ void HostileBroker::run() {
 
 // One client, until it goes, breaks the protocol, or has had close_after_bytes.
 void HostileBroker::serve(int client) {
-    std::unique_ptr<SSL, SslDeleter> ssl(SSL_new(static_cast<SSL_CTX*>(context_)));
-    SSL_set_fd(ssl.get(), client);
-    SSL_set_mode(ssl.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    lean::SslContext ssl;
+    if (mbedtls_ssl_setup(ssl.get(), tls_->config.get()) != 0) return;
+    mbedtls_net_context socket{};
+    socket.fd = client;  // closed by run(), not by mbed TLS
+    mbedtls_ssl_set_bio(ssl.get(), &socket, mbedtls_net_send, mbedtls_net_recv, nullptr);
     ::fcntl(client, F_SETFL, ::fcntl(client, F_GETFL) | O_NONBLOCK);
-    SSL_set_accept_state(ssl.get());
 
     const std::string topic =
         "$aws/things/" + options_.thing_name + "/defender/metrics/json/accepted";
@@ -182,7 +200,7 @@ void HostileBroker::serve(int client) {
     std::string inbound;
     std::string control;   // answers waiting for the end of the current flood packet
     std::string sending;   // answers being written (`out` points into it)
-    std::string_view out;  // what SSL_write is given now
+    std::string_view out;  // what mbedtls_ssl_write is given now (unchanged until written)
     bool out_is_flood = false;
     bool subscribed = false;
     std::uint64_t flooded = 0;
@@ -191,14 +209,14 @@ void HostileBroker::serve(int client) {
     while (!stopping_) {
         bool progress = false;
         for (int reads = 0; reads < 16; ++reads) {
-            const int got = SSL_read(ssl.get(), buffer.data(), static_cast<int>(buffer.size()));
+            const int got = mbedtls_ssl_read(
+                ssl.get(), reinterpret_cast<unsigned char*>(buffer.data()), buffer.size());
             if (got > 0) {
                 inbound.append(buffer.data(), static_cast<std::size_t>(got));
                 progress = true;
                 continue;
             }
-            const int error = SSL_get_error(ssl.get(), got);
-            if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) break;
+            if (would_block(got)) break;
             return;  // closed, or a TLS error
         }
         const bool was_subscribed = subscribed;
@@ -233,12 +251,12 @@ void HostileBroker::serve(int client) {
                     break;
                 }
             }
+            // One record at a time; after WANT_WRITE the same bytes are offered again.
             const int written =
-                SSL_write(ssl.get(), out.data(),
-                          static_cast<int>(std::min<std::size_t>(out.size(), 1 << 20)));
+                mbedtls_ssl_write(ssl.get(), reinterpret_cast<const unsigned char*>(out.data()),
+                                  std::min<std::size_t>(out.size(), 16384));
             if (written <= 0) {
-                const int error = SSL_get_error(ssl.get(), written);
-                if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) break;
+                if (would_block(written)) break;
                 return;
             }
             progress = true;

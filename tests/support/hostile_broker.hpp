@@ -1,6 +1,6 @@
 #pragma once
 /// @file hostile_broker.hpp
-/// A hostile MQTT 3.1.1 broker over TLS (OpenSSL) on 127.0.0.1, for the memory-bound tests and
+/// A hostile MQTT 3.1.1 broker over TLS (mbed TLS) on 127.0.0.1, for the memory-bound tests and
 /// bench/broker_flood.sh: it accepts one client at a time (any client id, no client
 /// certificate asked), answers CONNECT with CONNACK and SUBSCRIBE with SUBACK, then floods
 /// PUBLISH packets (QoS 0) on `$aws/things/<thing>/defender/metrics/json/accepted` (or
@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -61,8 +62,9 @@ private:
     HostileBrokerOptions options_;
     std::uint16_t port_ = 0;
     int listener_ = -1;
-    int wake_ = -1;            // eventfd: the destructor wakes the thread with it
-    void* context_ = nullptr;  // SSL_CTX
+    int wake_ = -1;  // eventfd: the destructor wakes the thread with it
+    struct ServerTls;
+    std::unique_ptr<ServerTls> tls_;
     std::atomic<bool> stopping_{false};
     std::atomic<std::uint64_t> flood_bytes_{0};
     std::atomic<std::uint64_t> subscribed_{0};
