@@ -143,11 +143,8 @@ Result<HttpResponse> http_request(const std::string& method, const HttpUrl& url,
     const bool ipv6 = url.host.find(':') != std::string::npos;
     const std::string authority =
         (ipv6 ? "[" + url.host + "]" : url.host) + ":" + std::to_string(url.port);
-    // CONNECT names the tunnel's far end (given as path_and_query) in the request line and Host.
-    const bool tunnel = method == "CONNECT";
-    std::string request = method + " " + url.path_and_query +
-                          " HTTP/1.1\r\nHost: " + (tunnel ? url.path_and_query : authority) +
-                          "\r\n" + (tunnel ? "" : "Connection: close\r\n");
+    std::string request = method + " " + url.path_and_query + " HTTP/1.1\r\nHost: " + authority +
+                          "\r\nConnection: close\r\n";
     for (const auto& [name, value] : headers)
         request += name + ": " + value + "\r\n";
     if (method == "PUT" || method == "POST") request += "Content-Length: 0\r\n";
@@ -164,9 +161,6 @@ Result<HttpResponse> http_request(const std::string& method, const HttpUrl& url,
     constexpr std::size_t kMaxAnswer = 64 * 1024;
     for (;;) {
         const auto head_end = raw.find("\r\n\r\n");
-        if (head_end != std::string::npos && method == "CONNECT") {
-            break;  // a tunnel (or the refusal of one): the head is the whole answer
-        }
         if (head_end != std::string::npos) {
             const long length = content_length(raw, head_end);
             if (length >= 0 && raw.size() >= head_end + 4 + static_cast<std::size_t>(length)) {

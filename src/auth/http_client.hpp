@@ -28,8 +28,6 @@ struct HttpResponse {
 };
 
 /// One request; the error says what failed (resolve, connect, timeout, malformed answer).
-/// "CONNECT": `url` is the proxy and `url.path_and_query` the "host:port" to tunnel to; the
-/// answer's head is read and the connection closed.
 Result<HttpResponse> http_request(const std::string& method, const HttpUrl& url,
                                   const std::vector<std::pair<std::string, std::string>>& headers,
                                   std::chrono::milliseconds timeout);
