@@ -13,6 +13,7 @@
 #include "agent/agent_loop.hpp"
 #include "agent/state_file.hpp"
 #include "defender/reply.hpp"
+#include "defender/service_emulator.hpp"
 #include "defender/topics.hpp"
 #include "manual_clock.hpp"
 #include "scripted_transport.hpp"
@@ -238,6 +239,26 @@ TEST_F(AgentDeliveryTest, AnOutageIsOneFreshReportAfterwardsWithAllItsTraffic) {
     EXPECT_EQ(lines(LogLevel::warn, "cannot connect: connection refused"), 1u);
     EXPECT_GE(lines(LogLevel::warn, "still not connected after"), 1u);
     EXPECT_EQ(lines(LogLevel::info, "connected again after"), 1u);
+}
+
+// The agent against the stand-in behind `defender emulate`, reporting faster than it allows.
+TEST_F(AgentDeliveryTest, TheEmulatorsThrottlingDelaysTheNextReportByAFullInterval) {
+    ServiceEmulator emulator({5min, {}});
+    transport_.service = [&](const ScriptedTransport::Publish& publish) {
+        auto answer =
+            emulator.handle(IncomingMessage{publish.topic, publish.payload}, clock_.now());
+        ASSERT_TRUE(answer);
+        transport_.deliver(answer->reply_topic, answer->reply_payload);
+    };
+    auto settings = options();
+    settings.interval = 4min;
+    const auto counts = run(settings, 11min);
+    ASSERT_EQ(transport_.publishes.size(), 3u);
+    EXPECT_EQ(since_start(transport_.publishes[1]), 4min);  // Throttled: 4 min < 5 min
+    EXPECT_EQ(since_start(transport_.publishes[2]), 8min);  // a full interval later
+    EXPECT_EQ(counts.accepted, 2u);
+    EXPECT_EQ(counts.rejected, 1u);
+    EXPECT_EQ(lines(LogLevel::warn, "rejected: Throttled: Report was throttled"), 1u);
 }
 
 TEST_F(AgentDeliveryTest, TheIdReserveIsRaisedOnlyWhenIdsAreUsed) {
