@@ -164,25 +164,27 @@ std::string to_json(const ActiveViolation& violation);
 using StoredValue = std::variant<std::monostate, std::uint64_t, double, std::vector<std::uint16_t>,
                                  std::vector<std::string>, std::vector<double>>;
 
-/// An alarm that is on, in a thing's state.
+/// The value of an open window: none, a count (summed or last), or a number.
+using WindowValue = std::variant<std::monostate, std::uint64_t, double>;
+
+/// An alarm that is on, in a thing's state. Its violationId is derived from the thing,
+/// profile and behavior names, the alarm count and the start time, so it is not stored.
 struct AlarmState {
-    std::uint64_t id_high = 0;  ///< violationId, first 64 bits
-    std::uint64_t id_low = 0;   ///< violationId, last 64 bits
-    Time start{};               ///< `violationStartTime`
-    Time last_violation{};      ///< `lastViolationTime`
-    StoredValue last_value;     ///< `lastViolationValue`
+    Time start{};            ///< `violationStartTime`
+    Time last_violation{};   ///< `lastViolationTime`
+    StoredValue last_value;  ///< `lastViolationValue`
     friend bool operator==(const AlarmState&, const AlarmState&) = default;
 };
 
 /// One thing's state for one behavior: the open window, the consecutive counters, the alarm.
 struct BehaviorState {
     std::string behavior;             ///< behavior name
-    std::uint64_t definition = 0;     ///< fingerprint of the behavior it was built for
+    std::uint32_t definition = 0;     ///< fingerprint of the behavior it was built for
+    std::uint32_t alarms = 0;         ///< alarms raised so far (makes violation ids unique)
     std::int64_t window_start = 0;    ///< epoch ms of the open window, when it has a value
-    StoredValue window_value;         ///< summed or last value of the open window; monostate: none
+    WindowValue window_value;         ///< summed or last value of the open window; monostate: none
     std::uint8_t violating_run = 0;   ///< violating datapoints in a row (capped at 255)
     std::uint8_t conforming_run = 0;  ///< conforming datapoints in a row (capped at 255)
-    std::uint32_t alarms = 0;         ///< alarms raised so far (makes violation ids unique)
     std::optional<AlarmState> alarm;  ///< the alarm that is on
     friend bool operator==(const BehaviorState&, const BehaviorState&) = default;
 };

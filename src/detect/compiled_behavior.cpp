@@ -66,7 +66,7 @@ std::variant<CompiledBehavior, std::string> compile_behavior(const Behavior& beh
     compiled.to_alarm = static_cast<int>(criteria.consecutive_datapoints_to_alarm.value_or(1));
     compiled.to_clear = static_cast<int>(criteria.consecutive_datapoints_to_clear.value_or(1));
     compiled.notify = !behavior.suppress_alerts.value_or(false);
-    compiled.fingerprint = fingerprint_of(to_json(behavior));
+    compiled.fingerprint = static_cast<std::uint32_t>(fingerprint_of(to_json(behavior)));
     return compiled;
 }
 

@@ -33,7 +33,7 @@ struct CompiledBehavior {
     int to_alarm = 1;
     int to_clear = 1;
     bool notify = true;
-    std::uint64_t fingerprint = 0;  ///< of the behavior's JSON
+    std::uint32_t fingerprint = 0;  ///< of the behavior's JSON (low 32 bits of FNV-1a)
 };
 
 /// The behavior compiled, or why it is not evaluated (ML Detect, cloud-side metric). The

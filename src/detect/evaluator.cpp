@@ -35,6 +35,21 @@ struct ThingEntry {
     std::vector<std::size_t> profile_of;  // state.profiles[i] belongs to profiles[profile_of[i]]
 };
 
+// Saturating: times come from callers and stored states, and must never overflow.
+std::int64_t sat_add(std::int64_t a, std::int64_t b) {
+    std::int64_t sum = 0;
+    if (__builtin_add_overflow(a, b, &sum)) {
+        return b > 0 ? kNever : std::numeric_limits<std::int64_t>::min();
+    }
+    return sum;
+}
+
+StoredValue stored(const WindowValue& value) {
+    if (const auto* count = std::get_if<std::uint64_t>(&value)) return *count;
+    if (const auto* number = std::get_if<double>(&value)) return *number;
+    return {};
+}
+
 bool has_alarm(const ThingState& state) {
     for (const auto& profile : state.profiles) {
         for (const auto& behavior : profile.behaviors) {
@@ -67,6 +82,7 @@ struct Evaluator::Impl {
         for (std::size_t p = 0; p < profiles.size(); ++p) {
             if (!applies_to(profiles[p].targets, thing)) continue;
             ProfileState profile{profiles[p].name, {}};
+            profile.behaviors.reserve(profile_behaviors[p].size());
             for (const auto index : profile_behaviors[p]) {
                 BehaviorState state;
                 state.behavior = behaviors[index].behavior->name;
@@ -79,11 +95,19 @@ struct Evaluator::Impl {
         return entry;
     }
 
+    std::string violation_id(std::string_view thing, const CompiledBehavior& behavior,
+                             const BehaviorState& state) const {
+        const auto id =
+            make_violation_id(thing, profiles[behavior.profile].name, behavior.behavior->name,
+                              state.alarms, millis(state.alarm->start));
+        return format_violation_id(id.first, id.second);
+    }
+
     ViolationEvent event(const CompiledBehavior& behavior, std::string_view thing,
-                         const AlarmState& alarm, ViolationEventType type, const StoredValue& value,
-                         std::int64_t time) const {
+                         const BehaviorState& state, ViolationEventType type,
+                         const StoredValue& value, std::int64_t time) const {
         ViolationEvent out;
-        out.violation_id = format_violation_id(alarm.id_high, alarm.id_low);
+        out.violation_id = violation_id(thing, behavior, state);
         out.thing_name = std::string(thing);
         out.security_profile_name = profiles[behavior.profile].name;
         out.behavior = *behavior.behavior;
@@ -103,19 +127,15 @@ struct Evaluator::Impl {
         if (transition == Transition::raise) {
             ++state.alarms;
             AlarmState alarm;
-            const auto id = make_violation_id(thing, profiles[behavior.profile].name,
-                                              behavior.behavior->name, state.alarms, time);
-            alarm.id_high = id.first;
-            alarm.id_low = id.second;
             alarm.start = at(time);
             alarm.last_violation = at(time);
             alarm.last_value = value;
             state.alarm = std::move(alarm);
             events.push_back(
-                event(behavior, thing, *state.alarm, ViolationEventType::in_alarm, value, time));
+                event(behavior, thing, state, ViolationEventType::in_alarm, value, time));
         } else if (transition == Transition::clear) {
-            events.push_back(event(behavior, thing, *state.alarm, ViolationEventType::alarm_cleared,
-                                   value, time));
+            events.push_back(
+                event(behavior, thing, state, ViolationEventType::alarm_cleared, value, time));
             state.alarm.reset();
         } else if (!conforming && state.alarm) {
             state.alarm->last_violation = at(time);
@@ -142,21 +162,23 @@ struct Evaluator::Impl {
                 const auto start = window_start(now, behavior.window_ms);
                 const bool open = !std::holds_alternative<std::monostate>(state.window_value) &&
                                   state.window_start == start;
-                if (open && behavior.summed) {
-                    const auto sum = std::get<std::uint64_t>(state.window_value);
-                    const auto add = std::get<std::uint64_t>(value);
-                    state.window_value = sum > std::numeric_limits<std::uint64_t>::max() - add
+                const auto* sum = std::get_if<std::uint64_t>(&state.window_value);
+                const auto* add = std::get_if<std::uint64_t>(&value);
+                if (open && behavior.summed && sum != nullptr && add != nullptr) {
+                    state.window_value = *sum > std::numeric_limits<std::uint64_t>::max() - *add
                                              ? std::numeric_limits<std::uint64_t>::max()
-                                             : sum + add;
+                                             : *sum + *add;
+                } else if (add != nullptr) {
+                    state.window_value = *add;
                 } else {
-                    state.window_value = std::move(value);
+                    state.window_value = numeric_value(value);
                 }
                 state.window_start = start;
-                next_deadline = std::min(next_deadline, start + behavior.window_ms);
+                next_deadline = std::min(next_deadline, sat_add(start, behavior.window_ms));
             }
         }
         if (has_alarm(entry.state))
-            next_deadline = std::min(next_deadline, now + invalidate_ms + 1);
+            next_deadline = std::min(next_deadline, sat_add(now, invalidate_ms + 1));
     }
 
     struct Pending {
@@ -179,13 +201,13 @@ struct Evaluator::Impl {
                     const CompiledBehavior& behavior = behaviors[indices[j]];
                     BehaviorState& state = profile_state.behaviors[j];
                     if (std::holds_alternative<std::monostate>(state.window_value)) continue;
-                    const auto end = state.window_start + behavior.window_ms;
+                    const auto end = sat_add(state.window_start, behavior.window_ms);
                     if (end > now) {
                         deadline = std::min(deadline, end);
                     } else if (behavior.percentile) {
                         statistical.push_back({indices[j], state.window_start, &thing, &state});
                     } else {
-                        StoredValue value = std::move(state.window_value);
+                        const StoredValue value = stored(state.window_value);
                         state.window_value = std::monostate{};
                         apply(thing, behavior, state, conforms(behavior, value), value, end,
                               events);
@@ -196,9 +218,9 @@ struct Evaluator::Impl {
         close_statistical(statistical, events);
         for (auto& [thing, entry] : things) {
             if (!entry.state.last_report || !has_alarm(entry.state)) continue;
-            const auto silent_until = millis(*entry.state.last_report) + invalidate_ms;
+            const auto silent_until = sat_add(millis(*entry.state.last_report), invalidate_ms);
             if (now <= silent_until) {
-                deadline = std::min(deadline, silent_until + 1);
+                deadline = std::min(deadline, sat_add(silent_until, 1));
                 continue;
             }
             invalidate(thing, entry, silent_until, events);
@@ -222,15 +244,15 @@ struct Evaluator::Impl {
             population.clear();
             while (last < pending.size() && pending[last].behavior == pending[first].behavior &&
                    pending[last].window == pending[first].window) {
-                population.push_back(numeric_value(pending[last].state->window_value));
+                population.push_back(numeric_value(stored(pending[last].state->window_value)));
                 ++last;
             }
             const CompiledBehavior& behavior = behaviors[pending[first].behavior];
             const auto threshold = percentile_of(population, *behavior.percentile);
-            const auto end = pending[first].window + behavior.window_ms;
+            const auto end = sat_add(pending[first].window, behavior.window_ms);
             for (std::size_t k = first; k < last; ++k) {
                 BehaviorState& state = *pending[k].state;
-                StoredValue value = std::move(state.window_value);
+                const StoredValue value = stored(state.window_value);
                 state.window_value = std::monostate{};
                 if (!threshold) continue;  // no percentile: no datapoint
                 const bool ok = compare(numeric_value(value), behavior.op, *threshold);
@@ -250,7 +272,7 @@ struct Evaluator::Impl {
                 state.violating_run = 0;
                 state.conforming_run = 0;
                 if (!state.alarm) continue;
-                events.push_back(event(behaviors[indices[j]], thing, *state.alarm,
+                events.push_back(event(behaviors[indices[j]], thing, state,
                                        ViolationEventType::alarm_invalidated, std::monostate{},
                                        time));
                 state.alarm.reset();
@@ -376,15 +398,16 @@ void Evaluator::restore(std::string_view thing, ThingState stored) {
             if (!std::holds_alternative<std::monostate>(state.window_value) &&
                 behavior.window_ms > 0) {
                 impl_->next_deadline =
-                    std::min(impl_->next_deadline, state.window_start + behavior.window_ms);
+                    std::min(impl_->next_deadline, sat_add(state.window_start, behavior.window_ms));
             } else {
                 state.window_value = std::monostate{};
             }
         }
     }
     if (entry.state.last_report && has_alarm(entry.state)) {
-        impl_->next_deadline = std::min(
-            impl_->next_deadline, millis(*entry.state.last_report) + impl_->invalidate_ms + 1);
+        impl_->next_deadline =
+            std::min(impl_->next_deadline,
+                     sat_add(millis(*entry.state.last_report), impl_->invalidate_ms + 1));
     }
     impl_->things.insert_or_assign(std::string(thing), std::move(entry));
 }
@@ -402,7 +425,7 @@ std::vector<ActiveViolation> Evaluator::active_violations(std::string_view thing
                 const auto& behavior = impl_->behaviors[indices[j]];
                 ActiveViolation violation;
                 violation.violation_id =
-                    format_violation_id(state.alarm->id_high, state.alarm->id_low);
+                    impl_->violation_id(name, impl_->behaviors[indices[j]], state);
                 violation.thing_name = name;
                 violation.security_profile_name = profile_state.profile;
                 violation.behavior = *behavior.behavior;

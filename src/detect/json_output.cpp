@@ -4,7 +4,6 @@
 
 #include "defender/detect.hpp"
 #include "detect/profile_parser.hpp"
-#include "detect/violation_id.hpp"
 
 namespace defender::detect {
 namespace {
@@ -100,6 +99,20 @@ StoredValue stored_value_from(const Json& json) {
     throw std::invalid_argument("a value");
 }
 
+Json window_value_json(const WindowValue& value) {
+    if (const auto* count = std::get_if<std::uint64_t>(&value)) return {{"count", *count}};
+    if (const auto* number = std::get_if<double>(&value)) return {{"number", *number}};
+    return nullptr;
+}
+
+WindowValue window_value_from(const Json& json) {
+    const StoredValue value = stored_value_from(json);
+    if (const auto* count = std::get_if<std::uint64_t>(&value)) return *count;
+    if (const auto* number = std::get_if<double>(&value)) return *number;
+    if (!std::holds_alternative<std::monostate>(value)) throw std::invalid_argument("a window");
+    return {};
+}
+
 Time time_from(const Json& json) {
     return Time(std::chrono::milliseconds(json.get<std::int64_t>()));
 }
@@ -154,13 +167,12 @@ std::string to_json(const ThingState& state) {
             Json entry = {{"behavior", b.behavior},
                           {"definition", b.definition},
                           {"windowStart", b.window_start},
-                          {"windowValue", stored_value_json(b.window_value)},
+                          {"windowValue", window_value_json(b.window_value)},
                           {"violatingRun", b.violating_run},
                           {"conformingRun", b.conforming_run},
                           {"alarms", b.alarms}};
             if (b.alarm) {
                 entry["alarm"] = {
-                    {"violationId", format_violation_id(b.alarm->id_high, b.alarm->id_low)},
                     {"start", b.alarm->start.time_since_epoch().count()},
                     {"lastViolation", b.alarm->last_violation.time_since_epoch().count()},
                     {"lastValue", stored_value_json(b.alarm->last_value)}};
@@ -187,20 +199,15 @@ Result<ThingState> thing_state_from_json(std::string_view json) {
             for (const auto& b : profile.at("behaviors")) {
                 BehaviorState behavior;
                 behavior.behavior = b.at("behavior").get<std::string>();
-                behavior.definition = b.at("definition").get<std::uint64_t>();
+                behavior.definition = b.at("definition").get<std::uint32_t>();
                 behavior.window_start = b.at("windowStart").get<std::int64_t>();
-                behavior.window_value = stored_value_from(b.at("windowValue"));
+                behavior.window_value = window_value_from(b.at("windowValue"));
                 behavior.violating_run = run_from(b.at("violatingRun"));
                 behavior.conforming_run = run_from(b.at("conformingRun"));
                 behavior.alarms = b.at("alarms").get<std::uint32_t>();
                 if (b.contains("alarm")) {
                     const auto& a = b.at("alarm");
                     AlarmState alarm;
-                    if (!parse_violation_id(a.at("violationId").get<std::string>(), alarm.id_high,
-                                            alarm.id_low)) {
-                        return Error{
-                            "thing state is malformed: a violationId is not 32 hex digits"};
-                    }
                     alarm.start = time_from(a.at("start"));
                     alarm.last_violation = time_from(a.at("lastViolation"));
                     alarm.last_value = stored_value_from(a.at("lastValue"));

@@ -30,24 +30,4 @@ std::string format_violation_id(std::uint64_t high, std::uint64_t low) {
     return text;
 }
 
-bool parse_violation_id(std::string_view text, std::uint64_t& high, std::uint64_t& low) {
-    if (text.size() != 32) return false;
-    std::uint64_t halves[2] = {0, 0};
-    for (std::size_t i = 0; i < 32; ++i) {
-        const char c = text[i];
-        std::uint64_t digit = 0;
-        if (c >= '0' && c <= '9') {
-            digit = static_cast<std::uint64_t>(c - '0');
-        } else if (c >= 'a' && c <= 'f') {
-            digit = static_cast<std::uint64_t>(c - 'a' + 10);
-        } else {
-            return false;
-        }
-        halves[i / 16] = (halves[i / 16] << 4) | digit;
-    }
-    high = halves[0];
-    low = halves[1];
-    return true;
-}
-
 }  // namespace defender::detect

@@ -18,7 +18,4 @@ std::pair<std::uint64_t, std::uint64_t> make_violation_id(std::string_view thing
 /// The 32 lower-case hex digits of an id.
 std::string format_violation_id(std::uint64_t high, std::uint64_t low);
 
-/// The two halves of 32 hex digits; false when it is not that.
-bool parse_violation_id(std::string_view text, std::uint64_t& high, std::uint64_t& low);
-
 }  // namespace defender::detect

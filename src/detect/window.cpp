@@ -14,7 +14,9 @@ std::int64_t scaled_millis(std::int64_t seconds, double time_scale) {
 
 std::int64_t window_start(std::int64_t at, std::int64_t length) {
     std::int64_t start = at - at % length;
-    if (at % length < 0) start -= length;
+    if (at % length < 0 && __builtin_sub_overflow(start, length, &start)) {
+        return std::numeric_limits<std::int64_t>::min();
+    }
     return start;
 }
 

@@ -584,10 +584,10 @@ TEST(DetectEvaluator, ThingStateJsonIsChecked) {
               "thing state is malformed: a member is missing or has the wrong type");
     EXPECT_EQ(
         thing_state_from_json(
-            R"({"profiles": [{"profile": "p", "behaviors": [{"behavior": "b", "definition": 1, "windowStart": 0, "windowValue": null, "violatingRun": 0, "conformingRun": 0, "alarms": 1, "alarm": {"violationId": "zz", "start": 0, "lastViolation": 0, "lastValue": null}}]}]})")
+            R"({"profiles": [{"profile": "p", "behaviors": [{"behavior": "b", "definition": 1, "windowStart": 0, "windowValue": {"ports": [1]}, "violatingRun": 0, "conformingRun": 0, "alarms": 1}]}]})")
             .error()
             .message,
-        "thing state is malformed: a violationId is not 32 hex digits");
+        "thing state is malformed: a member is missing or has the wrong type");
 }
 
 TEST(DetectEvaluator, ProfilesAreCheckedWhenTheEvaluatorIsMade) {

@@ -104,11 +104,6 @@ TEST(DetectParts, ViolationIdsAreUniquePerAlarm) {
     const auto text = format_violation_id(a.first, a.second);
     EXPECT_EQ(text.size(), 32u);
     EXPECT_EQ(text.find_first_not_of("0123456789abcdef"), std::string::npos);
-    std::uint64_t high = 0;
-    std::uint64_t low = 0;
-    ASSERT_TRUE(parse_violation_id(text, high, low));
-    EXPECT_EQ(std::make_pair(high, low), a);
-    EXPECT_FALSE(parse_violation_id("xyz", high, low));
 }
 
 TEST(DetectParts, ConsecutiveDatapointsToAlarmAndToClear) {
