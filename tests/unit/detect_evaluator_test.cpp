@@ -3,6 +3,8 @@
 // the AWS IoT Device Client's scenario (docs/detect.md).
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "defender/detect.hpp"
 #include "detect_test_support.hpp"
 
@@ -588,6 +590,25 @@ TEST(DetectEvaluator, ThingStateJsonIsChecked) {
             .error()
             .message,
         "thing state is malformed: a member is missing or has the wrong type");
+}
+
+TEST(DetectEvaluator, AStoredStateWithAbsurdTimesNeverOverflows) {
+    auto evaluator = evaluator_of({profile_with(
+        "[" +
+        behavior(
+            "aws:all-bytes-in",
+            R"({"comparisonOperator": "less-than", "value": {"count": 3}, "durationSeconds": 300})") +
+        "]")});
+    evaluator.on_report("t", traffic(9), seconds(T));
+    ThingState state = *evaluator.thing_state("t");
+    state.last_report = Time(std::chrono::milliseconds(std::numeric_limits<std::int64_t>::max()));
+    state.profiles[0].behaviors[0].window_start = std::numeric_limits<std::int64_t>::max() - 5;
+    state.profiles[0].behaviors[0].window_value = 2.5;  // a number where a count belongs
+    state.profiles[0].behaviors[0].alarm = AlarmState{};
+    evaluator.restore("t", state);
+    EXPECT_TRUE(evaluator.advance(seconds(T + 600)).empty());
+    evaluator.on_report("t", traffic(9), seconds(T + 601));
+    EXPECT_EQ(evaluator.active_violations().size(), 1u);
 }
 
 TEST(DetectEvaluator, ProfilesAreCheckedWhenTheEvaluatorIsMade) {
