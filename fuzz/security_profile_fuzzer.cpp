@@ -46,8 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (list.size() > 1) list += ",";
         list += to_json(behavior);
     }
-    const auto again = parse_security_profile(R"({"securityProfileName": "again", "behaviors": )" +
-                                              list + "]}");
+    const auto again =
+        parse_security_profile(R"({"securityProfileName": "again", "behaviors": )" + list + "]}");
     if (!again || again->behaviors != profile->behaviors) __builtin_trap();
 
     auto evaluator = Evaluator::create({*profile}, EvaluatorOptions{0.001});
@@ -59,13 +59,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const Time start(std::chrono::milliseconds(1'700'000'100'000));
     for (int i = 0; i < 6; ++i) {
         for (const char* thing : {"a", "b", "c"}) {
-            const auto events = evaluator->on_report(
-                thing, i % 3 == 2 ? empty : report, start + std::chrono::milliseconds(i * 700));
-            for (const auto& event : events) (void)to_json(event);
+            const auto events = evaluator->on_report(thing, i % 3 == 2 ? empty : report,
+                                                     start + std::chrono::milliseconds(i * 700));
+            for (const auto& event : events)
+                (void)to_json(event);
         }
     }
     (void)evaluator->advance(start + std::chrono::hours(1));
-    for (const auto& violation : evaluator->active_violations()) (void)to_json(violation);
+    for (const auto& violation : evaluator->active_violations())
+        (void)to_json(violation);
     for (const auto& thing : evaluator->things()) {
         const auto state = thing_state_from_json(to_json(*evaluator->thing_state(thing)));
         if (!state || *state != *evaluator->thing_state(thing)) __builtin_trap();
