@@ -3,7 +3,7 @@
 # from its committed seed corpus (fuzz/corpus/<name>/). A crash fails the run.
 # Usage: scripts/fuzz.sh [build dir]   (default build-san, as scripts/ci-stages/20-sanitizers.sh
 # configures it; a missing or unconfigured dir is configured with the fuzzers and nothing else).
-# FUZZ_SECONDS sets the time per target (default 8: nine targets in 72 s, which the 30-minute CI
+# FUZZ_SECONDS sets the time per target (default 8: ten targets in 80 s, which the 30-minute CI
 # budget needs; run longer by hand);
 # FUZZ_ONLY=name runs one target.
 set -euo pipefail
