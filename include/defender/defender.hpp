@@ -1,6 +1,7 @@
 #pragma once
 /// @file defender.hpp
 /// Everything a custom agent needs: collect -> report -> encode, topics and validation.
+/// Target: Defender::defender (every stage).
 
 #include "defender/collector.hpp"
 #include "defender/custom_metrics.hpp"

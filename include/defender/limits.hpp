@@ -1,6 +1,7 @@
 #pragma once
 /// @file limits.hpp
 /// Size limits of reports and the uniform sampling that enforces them.
+/// Target: Defender::defender (stage report).
 
 #include <cstddef>
 #include <random>

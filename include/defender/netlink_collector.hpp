@@ -2,6 +2,7 @@
 /// @file netlink_collector.hpp
 /// Reads sockets, interface counters and addresses from the kernel over netlink: much faster
 /// than parsing /proc/net with tens of thousands of sockets, and the same Snapshot.
+/// Target: Defender::defender (stage collect).
 
 #include <cstddef>
 #include <string>
