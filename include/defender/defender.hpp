@@ -15,3 +15,4 @@
 #include "defender/snapshot.hpp"
 #include "defender/topics.hpp"
 #include "defender/validate.hpp"
+#include "defender/version.hpp"
