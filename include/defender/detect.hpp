@@ -3,6 +3,7 @@
 /// Self-hosted Device Defender Detect: security profiles as AWS prints them, their validation
 /// with the service's wording, and the evaluator of behaviors over decoded reports
 /// (docs/detect.md). Pure: time is always passed in, nothing is read, written or logged.
+/// Target: Defender::defender (stage detect).
 
 #include <chrono>
 #include <cstdint>

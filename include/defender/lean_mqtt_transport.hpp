@@ -9,6 +9,7 @@
 /// HTTP CONNECT proxies. WebSocket (`use_websocket`) is not supported: use MqttTransport.
 /// With `clean_session` false, QoS 1 publishes not acknowledged when the connection dropped
 /// are sent again (DUP) after a reconnect that finds the session present.
+/// Target: Defender::mqtt_lean (stage mqtt).
 
 #include <chrono>
 #include <memory>

@@ -6,6 +6,7 @@
 /// `root_ca` and its host name checked against `endpoint`; there is no switch to turn this off.
 /// The transport makes single attempts (Paho's automatic reconnect is off): the agent owns
 /// reconnect and backoff.
+/// Target: Defender::mqtt (stage mqtt).
 
 #include <chrono>
 #include <cstdint>
