@@ -2,8 +2,8 @@
 // (run bench/hold_sockets.py first for a known count). items = sockets in the snapshot.
 #include <benchmark/benchmark.h>
 
+#include "collect/netlink_collector.hpp"
 #include "defender/collector.hpp"
-#include "defender/netlink_collector.hpp"
 
 namespace defender::bench {
 namespace {

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "defender/limits.hpp"
+#include "report/sampling.hpp"
 #include "synthetic_input.hpp"
 
 namespace defender::bench {

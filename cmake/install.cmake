@@ -14,6 +14,8 @@ install(TARGETS defender defender_mqtt_common defender_mqtt EXPORT DefenderTarge
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT Development
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY include/defender DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT Development)
+install(FILES ${PROJECT_BINARY_DIR}/include/defender/version.hpp
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/defender COMPONENT Development)
 
 install(EXPORT DefenderTargets NAMESPACE Defender:: DESTINATION ${DEFENDER_CMAKE_DIR}
   COMPONENT Development)

@@ -20,6 +20,20 @@ install(CODE [[
     DESTINATION "${defender_etc}/certs")
 ]] COMPONENT Runtime)
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT Runtime)
+
+# Who publishes the packages: placeholders until a publisher sets them (docs/install.md).
+set(DEFENDER_PACKAGE_MAINTAINER "defender developers <defender@localhost>" CACHE STRING
+  "Maintainer field of the Debian packages (Name <email>)")
+set(DEFENDER_PACKAGE_HOMEPAGE "https://github.com/defender/defender" CACHE STRING
+  "Homepage field of the Debian packages, and Source of their copyright file")
+# Debian's machine-readable copyright file, in both packages (Debian policy 12.5).
+configure_file(packaging/debian/copyright ${CMAKE_CURRENT_BINARY_DIR}/copyright @ONLY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR}
+  COMPONENT Runtime)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/copyright
+  DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/defender-dev COMPONENT Development)
+# The Apache-2.0 text itself is /usr/share/common-licenses/Apache-2.0 (named by copyright).
+install(FILES NOTICE DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT Runtime)
 install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT Runtime
   FILES_MATCHING PATTERN "*.md" PATTERN "api-mainpage.md" EXCLUDE)
 # Man pages are installed compressed (Debian policy 12.1); -n keeps the package reproducible.
@@ -32,7 +46,8 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/defender.1.gz DESTINATION ${CMAKE_INST
 
 set(CPACK_PACKAGE_NAME defender)
 set(CPACK_PACKAGE_VENDOR "defender developers")
-set(CPACK_PACKAGE_CONTACT "defender developers <defender@localhost>")
+set(CPACK_PACKAGE_CONTACT "${DEFENDER_PACKAGE_MAINTAINER}")
+set(CPACK_RESOURCE_FILE_LICENSE ${CMAKE_CURRENT_SOURCE_DIR}/LICENSE)
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Agent for AWS IoT Device Defender")
 set(CPACK_GENERATOR DEB)
 # Absolute /etc paths: install into a staging DESTDIR with the real prefix.
@@ -45,7 +60,7 @@ set(CPACK_COMPONENTS_ALL Runtime Development)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
-set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/defender/defender")
+set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "${DEFENDER_PACKAGE_HOMEPAGE}")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME defender)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION net)

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "defender/eventstream.hpp"
+#include "ipc/eventstream.hpp"
 
 using namespace defender::eventstream;
 

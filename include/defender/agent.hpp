@@ -2,6 +2,7 @@
 /// @file agent.hpp
 /// The agent loop: collect on a fixed schedule, publish, match replies, keep report ids and
 /// the network-delta baseline, reconnect with backoff. Independent of the transport used.
+/// Target: Defender::defender (stage agent).
 
 #include <atomic>
 #include <chrono>

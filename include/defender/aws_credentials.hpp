@@ -11,6 +11,7 @@
 ///     AWS_EC2_METADATA_SERVICE_ENDPOINT or http://169.254.169.254; skipped when
 ///     AWS_EC2_METADATA_DISABLED=true.
 /// Part of the Defender::mqtt library. Nothing here ever logs or prints a secret.
+/// Target: Defender::mqtt (stage auth).
 
 #include <chrono>
 #include <functional>

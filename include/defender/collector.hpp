@@ -1,6 +1,7 @@
 #pragma once
 /// @file collector.hpp
 /// Reads the system into a Snapshot.
+/// Target: Defender::defender (stage collect).
 
 #include <functional>
 #include <memory>

@@ -4,6 +4,7 @@
 /// value comes from (a built-in reading, a command, a file or a callback). Every value is
 /// checked against Device Defender's data rules before it goes into a report, because the
 /// service accepts and silently drops values that break them.
+/// Target: Defender::defender (stage custom).
 
 #include <chrono>
 #include <cstddef>

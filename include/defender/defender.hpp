@@ -1,6 +1,7 @@
 #pragma once
 /// @file defender.hpp
 /// Everything a custom agent needs: collect -> report -> encode, topics and validation.
+/// Target: Defender::defender (every stage).
 
 #include "defender/collector.hpp"
 #include "defender/custom_metrics.hpp"
@@ -14,3 +15,4 @@
 #include "defender/snapshot.hpp"
 #include "defender/topics.hpp"
 #include "defender/validate.hpp"
+#include "defender/version.hpp"

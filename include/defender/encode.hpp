@@ -1,6 +1,7 @@
 #pragma once
 /// @file encode.hpp
 /// Reports to bytes and back: JSON (compact or pretty) and CBOR, long or short names.
+/// Target: Defender::defender (stage encode).
 
 #include <cstddef>
 #include <cstdint>

@@ -1,6 +1,7 @@
 #pragma once
 /// @file format.hpp
 /// Wire formats and key styles of Device Defender reports.
+/// Target: Defender::defender (stage report).
 
 #include <optional>
 #include <string_view>

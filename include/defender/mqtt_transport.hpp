@@ -7,6 +7,7 @@
 /// Security is not optional: TLS 1.2, the server certificate is verified against `root_ca` and
 /// its host name (or IP address) checked against `endpoint`; there is no switch to turn this
 /// off. The transport makes single attempts: the agent owns reconnect and backoff.
+/// Target: Defender::mqtt (stage mqtt).
 
 #include <chrono>
 #include <cstdint>

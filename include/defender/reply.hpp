@@ -1,6 +1,7 @@
 #pragma once
 /// @file reply.hpp
 /// The service's answers on `.../accepted` and `.../rejected`, in the format of the topic.
+/// Target: Defender::defender (stage encode).
 
 #include <cstdint>
 #include <optional>

@@ -2,6 +2,7 @@
 /// @file report.hpp
 /// The Device Defender metrics report, version 1.0, as a data model.
 /// Field names here are the long ones; encoders map them to either style.
+/// Target: Defender::defender (stage report).
 
 #include <cstdint>
 #include <optional>

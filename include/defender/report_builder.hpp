@@ -2,6 +2,7 @@
 /// @file report_builder.hpp
 /// Turns snapshots into reports: listening and established sets, interface names,
 /// deduplication, network deltas and the `cpu_usage` custom metric.
+/// Target: Defender::defender (stage report).
 
 #include <cstdint>
 #include <optional>

@@ -1,6 +1,7 @@
 #pragma once
 /// @file result.hpp
 /// A small `std::expected`-like result type used inside the library.
+/// Target: Defender::defender (stage util).
 
 #include <stdexcept>
 #include <string>

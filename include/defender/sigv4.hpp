@@ -4,6 +4,7 @@
 /// MQTT on WebSocket: the general canonical request / string to sign / signature steps (checked
 /// against the public AWS SigV4 test suite) and the presigned `wss://<endpoint>/mqtt` URL.
 /// Part of the MQTT library (the one that links mbed TLS).
+/// Target: Defender::mqtt (stage auth).
 
 #include <chrono>
 #include <string>

@@ -2,6 +2,7 @@
 /// @file snapshot.hpp
 /// What a collector read from the system at one moment, as plain values.
 /// Knows nothing of reports, names or limits.
+/// Target: Defender::defender (stage collect).
 
 #include <chrono>
 #include <cstdint>

@@ -2,6 +2,7 @@
 /// @file topics.hpp
 /// The six Device Defender MQTT topics of a thing:
 /// `$aws/things/<thing>/defender/metrics/<json|cbor>[/accepted|/rejected]`.
+/// Target: Defender::defender (stage report).
 
 #include <optional>
 #include <string>

@@ -3,6 +3,7 @@
 /// Moves encoded reports to the service and replies back: the interface every transport
 /// (MQTT, Greengrass IPC, stdout) implements. The agent owns reconnect policy and timing;
 /// a transport makes single attempts and reports what happened.
+/// Target: Defender::defender (stage transport).
 
 #include <chrono>
 #include <cstddef>

@@ -1,6 +1,7 @@
 #pragma once
 /// @file validate.hpp
 /// Checks encoded reports against the Device Defender v1.0 schema and data rules.
+/// Target: Defender::defender (stage validate).
 
 #include <optional>
 #include <string>

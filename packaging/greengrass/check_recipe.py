@@ -48,9 +48,18 @@ def main(path):
     expect(manifest["Platform"]["os"] == "linux", "the manifest must be for linux")
     expect(lifecycle["Setenv"].get("SAMPLE_INTERVAL_SECONDS") == "{configuration:/SampleIntervalSeconds}",
            "SAMPLE_INTERVAL_SECONDS must come from the configuration")
+    expect(lifecycle["Setenv"].get("DEFENDER_AGENT_CONFIGURATION") ==
+           "{configuration:/AgentConfiguration}",
+           "DEFENDER_AGENT_CONFIGURATION must come from the configuration")
+    expect(isinstance(config.get("AgentConfiguration"), str),
+           "AgentConfiguration must default to a string (agent.conf text)")
     script = lifecycle["Run"]["Script"]
-    expect(script.startswith("{artifacts:path}/defender agent") and "--greengrass" in script,
-           "Run must start the artifact with agent --greengrass")
+    expect("exec '{artifacts:path}/defender' agent --greengrass --config agent.conf" in script,
+           "Run must exec the artifact with agent --greengrass --config agent.conf")
+    expect('"$DEFENDER_AGENT_CONFIGURATION" > agent.conf' in script and "umask 077" in script,
+           "Run must write AgentConfiguration to agent.conf from the environment, private")
+    expect("{configuration:" not in script,
+           "configuration must reach the script through Setenv, not be pasted into it")
     artifact = manifest["Artifacts"][0]
     expect(artifact["URI"].endswith("/defender") and artifact["Permission"]["Execute"] == "OWNER",
            "the artifact must be the executable defender")

@@ -18,10 +18,12 @@
 #include <mutex>
 #include <optional>
 
+#include "agent/loop_clock.hpp"
+
 namespace defender {
 
 template <class Event>
-class EventQueue {
+class EventQueue final : public EventSource {
 public:
     /// The most droppable events kept at once, by count and by the bytes their pushes named.
     struct Bound {
@@ -66,13 +68,24 @@ public:
         std::unique_lock lock(mutex_);
         if (!ready_.wait_until(lock, deadline, [&] { return !entries_.empty(); }))
             return std::nullopt;
-        Entry entry = std::move(entries_.front());
-        entries_.pop_front();
-        if (entry.droppable) {
-            --droppable_events_;
-            droppable_bytes_ -= entry.bytes;
-        }
-        return std::move(entry.event);
+        return take_front();
+    }
+
+    /// The next event if one is queued, without waiting.
+    std::optional<Event> try_pop() {
+        std::lock_guard lock(mutex_);
+        if (entries_.empty()) return std::nullopt;
+        return take_front();
+    }
+
+    bool ready() const override {
+        std::lock_guard lock(mutex_);
+        return !entries_.empty();
+    }
+
+    bool wait_until(std::chrono::steady_clock::time_point deadline) override {
+        std::unique_lock lock(mutex_);
+        return ready_.wait_until(lock, deadline, [&] { return !entries_.empty(); });
     }
 
     /// How many droppable events were dropped since the last call.
@@ -99,6 +112,17 @@ private:
         std::size_t bytes;
         bool droppable;
     };
+
+    // Called with the lock held and at least one event queued.
+    Event take_front() {
+        Entry entry = std::move(entries_.front());
+        entries_.pop_front();
+        if (entry.droppable) {
+            --droppable_events_;
+            droppable_bytes_ -= entry.bytes;
+        }
+        return std::move(entry.event);
+    }
 
     // Called with the lock held and at least one droppable event queued.
     void drop_oldest_droppable() {

@@ -11,11 +11,12 @@ class ReportIdSequence {
 public:
     explicit ReportIdSequence(std::uint64_t last = 0) : last_(last) {}
 
-    std::uint64_t next() {
-        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
-        const auto epoch = now > 0 ? static_cast<std::uint64_t>(now) : 0;
+    std::uint64_t next() { return next(std::chrono::system_clock::now()); }
+    /// The next id when the wall clock reads `now`.
+    std::uint64_t next(std::chrono::system_clock::time_point now) {
+        const auto seconds =
+            std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+        const auto epoch = seconds > 0 ? static_cast<std::uint64_t>(seconds) : 0;
         last_ = epoch > last_ ? epoch : last_ + 1;
         return last_;
     }

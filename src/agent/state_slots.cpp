@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "defender/eventstream.hpp"
+#include "util/crc32.hpp"
 
 namespace defender {
 namespace {
@@ -19,7 +19,7 @@ constexpr std::size_t kMinimumSlot = 4096;
 
 // The checksum covers the sequence number too, so a damaged one cannot pass for newer.
 std::uint32_t checksum(std::uint64_t sequence, std::string_view json) {
-    return eventstream::crc32(json, eventstream::crc32(std::to_string(sequence)));
+    return util::crc32(json, util::crc32(std::to_string(sequence)));
 }
 
 std::string header_of(std::uint64_t sequence, std::string_view json) {

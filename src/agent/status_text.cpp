@@ -111,6 +111,11 @@ std::string counts_text(const AgentCounts& counts) {
            " failed";
 }
 
+std::string reply_counts_text(const AgentCounts& counts) {
+    return "accepted " + std::to_string(counts.accepted) + ", rejected " +
+           std::to_string(counts.rejected) + ", unanswered " + std::to_string(counts.unanswered);
+}
+
 std::string status_line(const AgentStatus& status) {
     const auto at = [](AgentStatus::WallTime time) { return "at " + utc_time_text(time); };
     const auto since = [](AgentStatus::WallTime time) { return utc_time_text(time); };

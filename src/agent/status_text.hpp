@@ -27,6 +27,10 @@ std::string status_line(const AgentStatus& status);
 /// "812 published, 810 accepted, 1 rejected, 1 unanswered, 0 failed".
 std::string counts_text(const AgentCounts& counts);
 
+/// "accepted 810, rejected 1, unanswered 1": the replies so far, as the agent's log lines
+/// say them.
+std::string reply_counts_text(const AgentCounts& counts);
+
 /// Whether the agent that wrote a status still runs, as `defender status` found out.
 enum class Liveness {
     running,

@@ -23,11 +23,11 @@
 #include "cli/suggestions.hpp"
 #include "cli/systemd_notify.hpp"
 #include "defender/agent.hpp"
-#include "defender/eventstream.hpp"
 #include "defender/greengrass_transport.hpp"
 #include "defender/limits.hpp"
 #include "defender/stream_transport.hpp"
 #include "defender/topics.hpp"
+#include "ipc/eventstream.hpp"
 
 namespace defender::cli {
 namespace {

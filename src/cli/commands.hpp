@@ -19,5 +19,6 @@ void add_check_command(CLI::App& app, int& exit_code);
 void add_agent_command(CLI::App& app, int& exit_code);
 void add_emulate_command(CLI::App& app, int& exit_code);
 void add_status_command(CLI::App& app, int& exit_code);
+void add_init_command(CLI::App& app, int& exit_code);
 
 }  // namespace defender::cli

@@ -3,10 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
-#include <random>
 
-#include "agent/backoff.hpp"
-#include "agent/event_queue.hpp"
+#include "agent/client_loop.hpp"
+#include "agent/loop_clock.hpp"
 #include "cli/commands.hpp"
 #include "cli/connection_options.hpp"
 #include "cli/mqtt_module.hpp"
@@ -22,81 +21,54 @@ struct EmulateArgs {
     std::string store_dir;
 };
 
-struct Stop {};
-using EmulatorEvent = std::variant<TransportEvent, Stop>;
-
-class EmulatorLoop {
+// The emulator's side of the client loop (agent/client_loop.hpp): answers every report; the
+// loop connects, retries with backoff and resubscribes.
+class EmulatorHandler final : public ClientHandler {
 public:
-    EmulatorLoop(Transport& transport, ServiceEmulator& emulator)
-        : transport_(transport),
-          emulator_(emulator),
-          backoff_(std::chrono::seconds(1), std::chrono::seconds(30), std::random_device{}()) {
-        transport_.set_event_sink([this](TransportEvent event) { events_.push(std::move(event)); });
-    }
+    EmulatorHandler(ClientLoop& client, ServiceEmulator& emulator)
+        : client_(client), emulator_(emulator) {}
 
-    void run() {
-        auto next_connect = std::chrono::steady_clock::now();
-        while (true) {
-            if (!transport_.is_connected() && std::chrono::steady_clock::now() >= next_connect) {
-                if (connect()) {
-                    backoff_.reset();
-                } else {
-                    next_connect = std::chrono::steady_clock::now() + backoff_.next();
-                }
-            }
-            const auto deadline = transport_.is_connected()
-                                      ? std::chrono::steady_clock::now() + std::chrono::hours(1)
-                                      : next_connect;
-            auto event = events_.pop_until(deadline);
-            if (!event) continue;
-            if (std::holds_alternative<Stop>(*event)) break;
-            auto& transport_event = std::get<TransportEvent>(*event);
-            if (auto* lost = std::get_if<ConnectionLost>(&transport_event)) {
-                spdlog::warn("connection lost: {}", lost->reason);
-                next_connect = std::chrono::steady_clock::now() + backoff_.next();
-                continue;
-            }
-            answer(std::get<IncomingMessage>(transport_event));
-        }
-        transport_.disconnect(std::chrono::seconds(2));
-    }
-
-    void stop() { events_.push(Stop{}); }
-
-private:
-    bool connect() {
-        if (auto connected = transport_.connect(); !connected) {
-            spdlog::warn("cannot connect: {}", connected.error().message);
-            return false;
-        }
-        if (auto subscribed = transport_.subscribe(ServiceEmulator::subscriptions()); !subscribed) {
-            spdlog::warn("cannot subscribe: {}", subscribed.error().message);
-            transport_.disconnect(std::chrono::seconds(1));
-            return false;
-        }
+    Time work(Time now) override { return now + std::chrono::hours(1); }
+    void connected(Time) override {
         spdlog::info("emulating Device Defender: waiting for reports");
-        return true;
     }
-
-    void answer(const IncomingMessage& message) {
-        auto answer = emulator_.handle(message, std::chrono::steady_clock::now());
+    void connect_failed(const std::string& error, std::chrono::milliseconds, Time) override {
+        spdlog::warn("cannot connect: {}", error);
+    }
+    void subscribe_failed(const std::string& error, std::chrono::milliseconds, Time) override {
+        spdlog::warn("cannot subscribe: {}", error);
+    }
+    void connection_lost(const std::string& reason, std::chrono::milliseconds, Time) override {
+        spdlog::warn("connection lost: {}", reason);
+    }
+    void message(const IncomingMessage& message, Time now) override {
+        auto answer = emulator_.handle(message, now);
         if (!answer) return;
         std::cout << answer->summary << std::endl;
         if (!answer->store_problem.empty()) spdlog::warn("{}", answer->store_problem);
         if (answer->reply_topic.empty()) return;
-        if (auto published = transport_.publish(answer->reply_topic, answer->reply_payload,
-                                                std::chrono::seconds(5));
+        if (auto published = client_.transport().publish(answer->reply_topic, answer->reply_payload,
+                                                         std::chrono::seconds(5));
             !published) {
             spdlog::warn("cannot publish the reply on {}: {}", answer->reply_topic,
                          published.error().message);
         }
     }
 
-    Transport& transport_;
+private:
+    ClientLoop& client_;
     ServiceEmulator& emulator_;
-    Backoff backoff_;
-    EventQueue<EmulatorEvent> events_;
 };
+
+// Waits of 1 s doubling up to 30 s, short again after any connection; every message is kept
+// (a report may be up to 128 KiB and more, which the emulator refuses itself).
+ClientLoopOptions emulator_client_options() {
+    ClientLoopOptions options;
+    options.backoff_initial = std::chrono::seconds(1);
+    options.backoff_max = std::chrono::seconds(30);
+    options.stable_link = std::chrono::milliseconds(0);
+    return options;
+}
 
 int run_emulate(const EmulateArgs& args) {
     ConnectionArgs connection = args.connection;
@@ -120,11 +92,14 @@ int run_emulate(const EmulateArgs& args) {
     block_stop_signals();
     ServiceEmulator emulator({std::chrono::seconds(args.min_interval), args.store_dir});
     const auto transport = (*mqtt_module())->create_transport(*settings);
-    EmulatorLoop loop(*transport, emulator);
+    SystemLoopClock clock;
+    ClientLoop client(*transport, clock, emulator_client_options());
+    (void)client.set_subscriptions(ServiceEmulator::subscriptions());  // not connected yet
+    EmulatorHandler handler(client, emulator);
     StopOnSignal on_signal(
-        [&] { loop.stop(); }, {},
+        [&] { client.stop(); }, {},
         [] { spdlog::info("SIGHUP ignored: defender emulate has nothing to reload"); });
-    loop.run();
+    client.run(handler);
     return kExitOk;
 }
 

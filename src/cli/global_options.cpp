@@ -4,6 +4,7 @@
 
 #include "cli/logging.hpp"
 #include "cli/subcommand_config.hpp"
+#include "defender/version.hpp"
 
 namespace defender::cli {
 namespace {

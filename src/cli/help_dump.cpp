@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "defender/version.hpp"
 
 namespace defender::cli {
 namespace {

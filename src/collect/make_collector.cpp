@@ -4,8 +4,8 @@
 #include <string>
 #include <utility>
 
+#include "collect/netlink_collector.hpp"
 #include "defender/collector.hpp"
-#include "defender/netlink_collector.hpp"
 
 namespace defender {
 namespace {

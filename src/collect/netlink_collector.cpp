@@ -1,4 +1,4 @@
-#include "defender/netlink_collector.hpp"
+#include "collect/netlink_collector.hpp"
 
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>

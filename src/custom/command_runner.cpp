@@ -11,8 +11,8 @@
 #include <cstring>
 #include <thread>
 
-#include "collect/netlink_fd.hpp"
-#include "validate/data_rules.hpp"
+#include "report/data_rules.hpp"
+#include "util/unique_fd.hpp"
 
 extern char** environ;
 
@@ -20,7 +20,7 @@ namespace defender {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using netlink::UniqueFd;
+using util::UniqueFd;
 
 constexpr std::size_t kMaxStderrBytes = 4096;
 constexpr std::size_t kReadChunk = 4096;

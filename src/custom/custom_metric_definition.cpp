@@ -7,7 +7,7 @@
 
 #include "custom/command_words.hpp"
 #include "defender/custom_metrics.hpp"
-#include "validate/data_rules.hpp"
+#include "report/data_rules.hpp"
 
 namespace defender {
 namespace {

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "defender/custom_metrics.hpp"
-#include "validate/data_rules.hpp"
+#include "report/data_rules.hpp"
 
 namespace defender {
 namespace {

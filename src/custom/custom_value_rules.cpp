@@ -3,7 +3,7 @@
 #include <type_traits>
 
 #include "defender/custom_metrics.hpp"
-#include "validate/data_rules.hpp"
+#include "report/data_rules.hpp"
 
 namespace defender {
 namespace {

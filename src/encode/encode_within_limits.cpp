@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "defender/encode.hpp"
+#include "report/sampling.hpp"
 
 namespace defender {
 Result<std::string> encode_within_limits(Report& report, const EncodeOptions& options,

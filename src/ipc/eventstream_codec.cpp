@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include "defender/eventstream.hpp"
 #include "ipc/byte_order.hpp"
+#include "ipc/eventstream.hpp"
 #include "ipc/eventstream_frame.hpp"
 
 namespace defender::eventstream {

@@ -1,6 +1,6 @@
 // Event-stream messages from a byte stream that arrives in arbitrary pieces.
 
-#include "defender/eventstream.hpp"
+#include "ipc/eventstream.hpp"
 #include "ipc/eventstream_frame.hpp"
 
 namespace defender::eventstream {

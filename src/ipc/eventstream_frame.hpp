@@ -4,7 +4,7 @@
 
 #include <variant>
 
-#include "defender/eventstream.hpp"
+#include "ipc/eventstream.hpp"
 
 namespace defender::eventstream {
 

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ipc/base64.hpp"
+#include "util/base64.hpp"
 
 namespace defender::ipc {
 
@@ -15,7 +15,7 @@ std::string quoted(const std::string& text) {
 std::string publish_request_json(const std::string& topic, const std::string& qos,
                                  const std::string& payload) {
     return "{\"topicName\": " + quoted(topic) + ", \"qos\": " + quoted(qos) +
-           ", \"payload\": " + quoted(base64_encode(payload)) + "}";
+           ", \"payload\": " + quoted(util::base64_encode(payload)) + "}";
 }
 
 std::string subscribe_request_json(const std::string& topic, const std::string& qos) {
@@ -32,7 +32,7 @@ std::optional<IncomingMessage> parse_iot_core_message(const std::string& json) {
     incoming.topic = message["topicName"].get<std::string>();
     if (message.contains("payload")) {
         if (!message["payload"].is_string()) return std::nullopt;
-        auto bytes = base64_decode(message["payload"].get<std::string>());
+        auto bytes = util::base64_decode(message["payload"].get<std::string>());
         if (!bytes) return std::nullopt;
         incoming.payload = std::move(*bytes);
     }

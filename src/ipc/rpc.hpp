@@ -6,7 +6,7 @@
 #include <string>
 #include <variant>
 
-#include "defender/eventstream.hpp"
+#include "ipc/eventstream.hpp"
 
 namespace defender::ipc {
 

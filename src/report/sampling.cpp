@@ -1,6 +1,6 @@
 #include <algorithm>
 
-#include "defender/limits.hpp"
+#include "report/sampling.hpp"
 
 namespace defender {
 namespace {

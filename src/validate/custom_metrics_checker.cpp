@@ -3,7 +3,7 @@
 #include <functional>
 #include <string>
 
-#include "validate/data_rules.hpp"
+#include "report/data_rules.hpp"
 #include "validate/value_checks.hpp"
 
 namespace defender {

@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "defender/ip_address.hpp"
-#include "validate/data_rules.hpp"
+#include "report/data_rules.hpp"
 
 namespace defender {
 namespace {

@@ -8,9 +8,9 @@
 #include <string>
 
 #include "defender/encode.hpp"
+#include "report/data_rules.hpp"
 #include "report/field_names.hpp"
 #include "validate/custom_metrics_checker.hpp"
-#include "validate/data_rules.hpp"
 #include "validate/remote_addr.hpp"
 #include "validate/value_checks.hpp"
 

@@ -22,6 +22,7 @@ libdir=$(dirname "$(find "$prefix" -name libdefender.a -print -quit)")
 for file in "$prefix/bin/defender" "$libdir/defender/defender-mqtt.so" "$libdir/libdefender.a" \
     "$libdir/libdefender_mqtt_common.a" "$libdir/cmake/Defender/FindMbedTLS.cmake" \
     "$libdir/libdefender_mqtt.a" "$prefix/include/defender/defender.hpp" \
+    "$prefix/include/defender/version.hpp" \
     "$libdir/cmake/Defender/DefenderConfig.cmake" \
     "$libdir/cmake/Defender/DefenderConfigVersion.cmake" "$libdir/pkgconfig/defender.pc" \
     "$libdir/pkgconfig/defender-mqtt.pc"; do
@@ -85,7 +86,7 @@ cmake --build "$tmp/mqtt-consumer/build" >"$tmp/build-mqtt.log" 2>&1 ||
 step "pkg-config"
 if command -v pkg-config >/dev/null; then
     export PKG_CONFIG_PATH=$libdir/pkgconfig
-    printf '#include <defender/defender.hpp>\nint main() { return defender::Report{}.version == "1.0" ? 0 : 1; }\n' \
+    printf '#include <defender/defender.hpp>\nstatic_assert(sizeof(DEFENDER_VERSION) > 5);\nint main() { return defender::Report{}.version == "1.0" ? 0 : 1; }\n' \
         >"$tmp/pc.cpp"
     # shellcheck disable=SC2046 # word splitting of the flags is intended
     c++ -std=c++20 -o "$tmp/pc" "$tmp/pc.cpp" $(pkg-config --cflags --libs --static defender) ||

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "agent/state_file.hpp"
@@ -268,6 +269,83 @@ TEST(GreengrassAgent, MissingEnvironmentIsAUsageError) {
     EXPECT_EQ(no_thing.status.code, 2);
     EXPECT_NE(no_thing.stderr_text.find("AWS_IOT_THING_NAME"), std::string::npos)
         << no_thing.stderr_text;
+}
+
+/// The recipe's Run script and Setenv as the nucleus makes them (interpolated, with
+/// `merge` applied to DefaultConfiguration), run with `sh` in the component's work folder.
+ChildProcess start_recipe(const GreengrassRig& rig, const nlohmann::json& merge) {
+    const auto rendered = test::run_process(
+        {"/usr/bin/python3", DEFENDER_FIXTURES "/../tools/render_recipe.py",
+         DEFENDER_FIXTURES "/../../packaging/greengrass/recipe.yaml",
+         std::filesystem::path(DEFENDER_BINARY).parent_path().string(), merge.dump()},
+        20s);
+    EXPECT_TRUE(rendered.status.success()) << rendered.stderr_text;
+    const auto recipe = nlohmann::json::parse(rendered.stdout_text);
+    std::vector<std::string> env{
+        "SVCUID=" + kToken,
+        "AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT=" + rig.socket().string(),
+        "AWS_IOT_THING_NAME=" + kThing,
+    };
+    for (const auto& [name, value] : recipe["env"].items())
+        env.push_back(name + "=" + value.get<std::string>());
+    return ChildProcess(ProcessOptions{{"/bin/sh", "-c", recipe["script"].get<std::string>()},
+                                       rig.dir / "agent.out",
+                                       rig.dir / "agent.err",
+                                       env,
+                                       rig.dir.path()});
+}
+
+TEST(GreengrassRecipe, AgentConfigurationReachesEverySetting) {
+    GreengrassRig rig;
+    FakeNucleus nucleus(rig.nucleus_options());
+    auto agent = start_recipe(
+        rig, {{"AgentConfiguration",
+               "interval = 1\nallow-short-interval = true\nexit-after = 2\nformat = \"cbor\"\n"
+               "short-names = true\nmax-list-size = 1\n"
+               "custom-metric = [\"name=up,type=number,builtin=uptime_seconds\"]\n"}});
+    const auto status = agent.wait_for(60s);
+    ASSERT_TRUE(status.has_value()) << agent.stderr_text();
+    EXPECT_TRUE(status->success()) << status->describe() << agent.stderr_text();
+
+    const auto state = nucleus.state();
+    ASSERT_GE(state.published.size(), 2u) << agent.stderr_text();
+    const auto& publish = state.published.back();
+    EXPECT_EQ(publish.topic, "$aws/things/GgCore/defender/metrics/cbor");
+    const auto report = nlohmann::json::from_cbor(publish.payload);
+    ASSERT_TRUE(report.contains("hed")) << report.dump();
+    EXPECT_TRUE(report["cmet"].contains("up")) << report.dump();
+    EXPECT_LE(report["met"]["tp"]["pts"].size(), 1u) << report.dump();
+    // The configuration file is the component's own.
+    const auto mode = std::filesystem::status(rig.dir / "agent.conf").permissions();
+    EXPECT_EQ(mode & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+              std::filesystem::perms::none);
+}
+
+TEST(GreengrassRecipe, TheDefaultConfigurationStartsTheAgent) {
+    GreengrassRig rig;
+    FakeNucleus nucleus(rig.nucleus_options());
+    auto agent = start_recipe(rig, nlohmann::json::object());
+    ASSERT_TRUE(wait_for_stderr(agent, "every 300 s")) << agent.stderr_text();
+    EXPECT_TRUE(agent.running());
+    agent.stop();
+    EXPECT_EQ(agent.stderr_text().find("warning"), std::string::npos) << agent.stderr_text();
+}
+
+TEST(GreengrassRecipe, ABadSettingNamesTheLineAndNothingInItRuns) {
+    GreengrassRig rig;
+    FakeNucleus nucleus(rig.nucleus_options());
+    const auto marker = rig.dir / "ran";
+    auto agent = start_recipe(
+        rig,
+        {{"AgentConfiguration", "format = \"cbor\"\nintervl = 600\n\"$(touch " + marker.string() +
+                                    ")\"\n'; touch " + marker.string() + "\n"}});
+    const auto status = agent.wait_for(30s);
+    ASSERT_TRUE(status.has_value()) << agent.stderr_text();
+    EXPECT_EQ(status->code, 2) << agent.stderr_text();
+    EXPECT_NE(agent.stderr_text().find("agent.conf:2:"), std::string::npos) << agent.stderr_text();
+    EXPECT_NE(agent.stderr_text().find("did you mean interval?"), std::string::npos)
+        << agent.stderr_text();
+    EXPECT_FALSE(std::filesystem::exists(marker)) << "configuration text was run as a command";
 }
 
 }  // namespace

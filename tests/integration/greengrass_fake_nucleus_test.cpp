@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include "defender/eventstream.hpp"
 #include "fake_nucleus.hpp"
+#include "ipc/eventstream.hpp"
 #include "ipc/rpc.hpp"
 #include "ipc/unix_socket.hpp"
 #include "temp_dir.hpp"

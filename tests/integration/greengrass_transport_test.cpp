@@ -8,10 +8,10 @@
 #include <cstring>
 #include <thread>
 
-#include "defender/eventstream.hpp"
 #include "defender/greengrass_transport.hpp"
 #include "event_recorder.hpp"
 #include "fake_nucleus.hpp"
+#include "ipc/eventstream.hpp"
 #include "ipc/rpc.hpp"
 #include "temp_dir.hpp"
 

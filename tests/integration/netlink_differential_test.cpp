@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "collect/netlink_collector.hpp"
 #include "collect/netlink_fd.hpp"
 #include "defender/collector.hpp"
-#include "defender/netlink_collector.hpp"
 
 namespace defender {
 namespace {

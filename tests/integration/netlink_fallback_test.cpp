@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "collect/netlink_collector.hpp"
 #include "defender/collector.hpp"
-#include "defender/netlink_collector.hpp"
 #include "deny_connect.hpp"
 
 namespace defender {

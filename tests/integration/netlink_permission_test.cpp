@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "defender/netlink_collector.hpp"
+#include "collect/netlink_collector.hpp"
 #include "deny_connect.hpp"
 
 namespace defender {

@@ -14,10 +14,10 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "defender/eventstream.hpp"
 #include "defender/service_emulator.hpp"
-#include "ipc/base64.hpp"
+#include "ipc/eventstream.hpp"
 #include "ipc/rpc.hpp"
+#include "util/base64.hpp"
 
 namespace defender::test {
 namespace {
@@ -265,7 +265,7 @@ private:
         const auto qos = text(request, "qos");
         if (qos != "0" && qos != "1")
             return invalid(client, stream_id, "Invalid QoS value: " + qos);
-        auto payload = ipc::base64_decode(payload_text);
+        auto payload = util::base64_decode(payload_text);
         if (!payload) return invalid(client, stream_id, "payload is not base64");
         update([&](NucleusState& s) { s.published.push_back({topic, qos, *payload}); });
         send(client, json_message("aws.greengrass#PublishToIoTCoreResponse",
@@ -277,7 +277,7 @@ private:
 
     void deliver(const std::string& topic, const std::string& payload) {
         const auto event =
-            json{{"message", {{"topicName", topic}, {"payload", ipc::base64_encode(payload)}}}}
+            json{{"message", {{"topicName", topic}, {"payload", util::base64_encode(payload)}}}}
                 .dump();
         for (auto& client : clients_)
             for (const auto& [stream_id, subscribed] : client.subscriptions)
@@ -305,7 +305,7 @@ private:
         if (!answer) return;
         const auto event = json{{"message",
                                  {{"topicName", answer->reply_topic},
-                                  {"payload", ipc::base64_encode(answer->reply_payload)}}}}
+                                  {"payload", util::base64_encode(answer->reply_payload)}}}}
                                .dump();
         for (auto& client : clients_)
             for (const auto& [stream_id, topic] : client.subscriptions)

@@ -1,4 +1,4 @@
-#include "validate/data_rules.hpp"
+#include "report/data_rules.hpp"
 
 #include <gtest/gtest.h>
 

@@ -9,8 +9,8 @@
 #include <cerrno>
 #include <random>
 
-#include "ipc/base64.hpp"
 #include "transport/lean/tcp_connect.hpp"
+#include "util/base64.hpp"
 #include "util/printable.hpp"
 
 namespace defender::lean {
@@ -123,7 +123,7 @@ std::string websocket_accept_for(std::string_view key) {
     std::array<unsigned char, 20> digest{};
     mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA1),
                reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest.data());
-    return ipc::base64_encode(
+    return util::base64_encode(
         std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
 }
 
@@ -183,7 +183,7 @@ std::variant<std::unique_ptr<ByteStream>, StepFailure> websocket_connect(
     std::chrono::steady_clock::time_point deadline) {
     std::array<std::uint8_t, 16> nonce{};
     random_bytes(nonce.data(), nonce.size());
-    const std::string key = ipc::base64_encode(
+    const std::string key = util::base64_encode(
         std::string_view(reinterpret_cast<const char*>(nonce.data()), nonce.size()));
     bool timed_out = false;
     if (Status sent =

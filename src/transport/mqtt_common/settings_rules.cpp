@@ -5,8 +5,8 @@
 
 #include "defender/aws_credentials.hpp"
 #include "defender/mqtt_transport.hpp"
-#include "ipc/base64.hpp"
 #include "transport/mqtt_common/basic_auth.hpp"
+#include "util/base64.hpp"
 #include "util/file_mode.hpp"
 
 // Rules of the MQTT transport that do not need mbed TLS.
@@ -47,7 +47,7 @@ EnvironmentLookup process_environment() {
 namespace mqtt_transport {
 
 std::string basic_authorization(const ProxySettings& proxy) {
-    return "Basic " + ipc::base64_encode(proxy.username + ":" + proxy.password);
+    return "Basic " + util::base64_encode(proxy.username + ":" + proxy.password);
 }
 
 std::string describe_proxy_refusal(const ProxySettings& proxy, const std::string& target,

@@ -1,9 +1,9 @@
-#include "ipc/base64.hpp"
+#include "util/base64.hpp"
 
 #include <array>
 #include <cstdint>
 
-namespace defender::ipc {
+namespace defender::util {
 namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -69,4 +69,4 @@ std::optional<std::string> base64_decode(std::string_view text) {
     return out;
 }
 
-}  // namespace defender::ipc
+}  // namespace defender::util

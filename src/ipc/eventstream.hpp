@@ -14,6 +14,8 @@
 #include <variant>
 #include <vector>
 
+#include "util/crc32.hpp"
+
 namespace defender::eventstream {
 
 inline constexpr std::size_t kPreludeBytes = 12;  ///< Total length, headers length, prelude CRC.
@@ -27,8 +29,8 @@ inline constexpr std::size_t kMaxHeaderNameBytes = 255;
 /// String and byte-buffer values: INT16_MAX, as the Java implementation (the field is uint16).
 inline constexpr std::size_t kMaxHeaderValueBytes = 32767;
 
-/// CRC-32 as in zlib/gzip (reflected polynomial 0xEDB88320); `crc` continues a running value.
-std::uint32_t crc32(std::string_view bytes, std::uint32_t crc = 0);
+/// The frames' CRC-32 (zlib polynomial).
+using util::crc32;
 
 /// The ten header value types, with their wire numbers.
 enum class HeaderType : std::uint8_t {

@@ -1,10 +1,9 @@
-// CRC-32 of zlib/gzip (ISO-HDLC): reflected polynomial 0xEDB88320, init and final XOR ~0.
 
 #include <array>
 
-#include "defender/eventstream.hpp"
+#include "util/crc32.hpp"
 
-namespace defender::eventstream {
+namespace defender::util {
 namespace {
 
 constexpr std::array<std::uint32_t, 256> make_table() {
@@ -29,4 +28,4 @@ std::uint32_t crc32(std::string_view bytes, std::uint32_t crc) {
     return ~crc;
 }
 
-}  // namespace defender::eventstream
+}  // namespace defender::util

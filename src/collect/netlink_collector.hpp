@@ -1,7 +1,7 @@
 #pragma once
-/// @file netlink_collector.hpp
-/// Reads sockets, interface counters and addresses from the kernel over netlink: much faster
-/// than parsing /proc/net with tens of thousands of sockets, and the same Snapshot.
+// Reads sockets, interface counters and addresses from the kernel over netlink: much faster
+// than parsing /proc/net with tens of thousands of sockets, and the same Snapshot. Internal:
+// users get it from make_collector (defender/collector.hpp).
 
 #include <cstddef>
 #include <string>

@@ -1,0 +1,92 @@
+# The library's stages (docs/architecture.md, "Stages the build enforces"): one OBJECT library
+# per folder of src/, each allowed to include only its own folder, the folders of the stages it
+# depends on, and the public headers those stages provide. The installed `defender` library is
+# assembled from their objects (CMakeLists.txt).
+#
+# A stage does not see src/ or include/ as a whole: its include directory is a "view" in the
+# build tree, ${DEFENDER_STAGE_VIEWS}/<stage>, holding
+#   <stage>      a link to src/<stage>, so "<stage>/x.hpp" resolves
+#   defender/    links to the public headers whose first comment names the stage
+#                ("/// Target: Defender::defender (stage <stage>).")
+# and the views of its dependencies arrive through target_link_libraries. So a wrong-way
+# include, such as "report/field_names.hpp" or "defender/report.hpp" in src/collect/, is a
+# "No such file or directory" (the stages.wrong_way_include test shows it).
+
+set(DEFENDER_STAGE_VIEWS ${PROJECT_BINARY_DIR}/stages)
+# The views are made anew at every configure: a header that changed stage leaves no stale link.
+file(REMOVE_RECURSE ${DEFENDER_STAGE_VIEWS})
+
+# Public headers by stage, from the tag in each header's first comment. Headers of the other
+# libraries (Defender::mqtt) belong to no stage view: no stage may use them.
+file(GLOB DEFENDER_PUBLIC_HEADERS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/include/defender/*.hpp)
+foreach(header ${DEFENDER_PUBLIC_HEADERS})
+  file(STRINGS ${header} tag LIMIT_COUNT 1
+    REGEX "^/// Target: Defender::[a-z_]+ \\((stage [a-z_]+|every stage)\\)\\.$")
+  if(NOT tag)
+    message(FATAL_ERROR "${header}: its first comment must end with the line\n"
+      "  /// Target: Defender::<library> (stage <stage>).\n"
+      "naming the CMake target that provides it and the stage (src/ folder) it belongs to, or "
+      "\"(every stage)\" for an umbrella header no stage includes (docs/architecture.md)")
+  endif()
+  string(REGEX MATCH "Defender::([a-z_]+) \\(stage ([a-z_]+)\\)" tag "${tag}")
+  if(tag AND CMAKE_MATCH_1 STREQUAL "defender")
+    list(APPEND DEFENDER_STAGE_HEADERS_${CMAKE_MATCH_2} ${header})
+  endif()
+endforeach()
+
+# defender_folder_view(<folder> <out-var>): a view with only the link to src/<folder> (and its
+# stage's public headers, if any); <out-var> is its directory.
+function(defender_folder_view folder out)
+  set(view ${DEFENDER_STAGE_VIEWS}/${folder})
+  if(NOT EXISTS ${view}/${folder})
+    file(MAKE_DIRECTORY ${view}/defender)
+    file(CREATE_LINK ${PROJECT_SOURCE_DIR}/src/${folder} ${view}/${folder} SYMBOLIC)
+    foreach(header ${DEFENDER_STAGE_HEADERS_${folder}})
+      get_filename_component(name ${header} NAME)
+      file(CREATE_LINK ${header} ${view}/defender/${name} SYMBOLIC)
+    endforeach()
+  endif()
+  set(${out} ${view} PARENT_SCOPE)
+endfunction()
+
+# defender_stage(<stage> [DEPENDS <stage>...] [LIBRARIES <target>...]): the OBJECT library
+# defender_<stage> of src/<stage>/*.cpp. DEPENDS are the stages it may use (their views come
+# along, transitively); LIBRARIES are third-party targets it needs privately.
+function(defender_stage stage)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "DEPENDS;LIBRARIES")
+  defender_folder_view(${stage} view)
+  file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${stage}/*.cpp)
+  add_library(defender_${stage} OBJECT ${sources})
+  set_target_properties(defender_${stage} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  target_include_directories(defender_${stage} PUBLIC ${view})
+  list(TRANSFORM arg_DEPENDS PREPEND defender_ OUTPUT_VARIABLE dependencies)
+  target_link_libraries(defender_${stage} PUBLIC ${dependencies} PRIVATE ${arg_LIBRARIES})
+  set_property(GLOBAL APPEND PROPERTY DEFENDER_STAGES ${stage})
+  set_property(GLOBAL PROPERTY DEFENDER_STAGE_DEPENDS_${stage} ${arg_DEPENDS})
+endfunction()
+
+# The stages in data-flow order; each names only its direct dependencies. Keep in step with the
+# table in docs/architecture.md (the stages.include_graph test compares them).
+defender_stage(util)
+defender_stage(collect DEPENDS util)
+defender_stage(report DEPENDS collect)
+defender_stage(custom DEPENDS report)
+defender_stage(encode DEPENDS report LIBRARIES nlohmann_json::nlohmann_json)
+defender_stage(validate DEPENDS encode)
+defender_stage(transport DEPENDS util)
+defender_stage(ipc DEPENDS transport LIBRARIES nlohmann_json::nlohmann_json)
+defender_stage(agent DEPENDS custom encode transport LIBRARIES nlohmann_json::nlohmann_json)
+defender_stage(service DEPENDS validate transport)
+# Self-hosted Detect (issue #15): profiles, validation, the evaluator over decoded reports.
+defender_stage(detect DEPENDS encode LIBRARIES nlohmann_json::nlohmann_json)
+
+# The stage graph as CMake declares it, one "<stage>: <dependency>..." line per stage, for the
+# stages.include_graph test.
+get_property(stages GLOBAL PROPERTY DEFENDER_STAGES)
+set(graph "")
+foreach(stage ${stages})
+  get_property(dependencies GLOBAL PROPERTY DEFENDER_STAGE_DEPENDS_${stage})
+  list(JOIN dependencies " " dependencies)
+  string(APPEND graph "${stage}: ${dependencies}\n")
+endforeach()
+file(CONFIGURE OUTPUT ${PROJECT_BINARY_DIR}/stage_graph.txt CONTENT "${graph}")

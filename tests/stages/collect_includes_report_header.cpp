@@ -1,0 +1,3 @@
+// Built in the include context of src/collect/: must NOT build, since defender/report.hpp is a
+// public header of the later stage report (tests/stages/wrong_way_include_test.sh).
+#include "defender/report.hpp"
