@@ -63,6 +63,8 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "${DEFENDER_PACKAGE_HOMEPAGE}")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME defender)
+# The unit's ExecReload= runs /bin/kill, from procps (not Essential: minimal systems lack it).
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "procps")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_RUNTIME_DESCRIPTION "Collects socket and traffic metrics on Linux, encodes Device Defender v1.0
 reports in JSON or CBOR and publishes them to AWS IoT over MQTT with mutual
