@@ -22,7 +22,7 @@ install(CODE [[
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT Runtime)
 
 # Who publishes the packages: placeholders until a publisher sets them (docs/install.md).
-set(DEFENDER_PACKAGE_MAINTAINER "defender developers <defender@localhost>" CACHE STRING
+set(DEFENDER_PACKAGE_MAINTAINER "defender developers <defender@example.org>" CACHE STRING
   "Maintainer field of the Debian packages (Name <email>)")
 set(DEFENDER_PACKAGE_HOMEPAGE "https://github.com/defender/defender" CACHE STRING
   "Homepage field of the Debian packages, and Source of their copyright file")
@@ -59,10 +59,23 @@ set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_ALL Runtime Development)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
+# Debian policy 12.7: a package that is not native has /usr/share/doc/<package>/changelog.Debian.gz
+# (lintian: no-changelog). One entry for the version built; the date honours SOURCE_DATE_EPOCH.
+set(defender_deb_version "${PROJECT_VERSION}-${CPACK_DEBIAN_PACKAGE_RELEASE}")
+string(TIMESTAMP defender_changelog_date "%a, %d %b %Y %H:%M:%S +0000" UTC)
+configure_file(packaging/debian/changelog.in changelog.Debian @ONLY)
+execute_process(COMMAND gzip -9 -n -c ${CMAKE_CURRENT_BINARY_DIR}/changelog.Debian
+  OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/changelog.Debian.gz COMMAND_ERROR_IS_FATAL ANY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/changelog.Debian.gz
+  DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/defender COMPONENT Runtime)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/changelog.Debian.gz
+  DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/defender-dev COMPONENT Development)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "${DEFENDER_PACKAGE_HOMEPAGE}")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME defender)
+# The unit's ExecReload= runs /bin/kill, from procps (not Essential: minimal systems lack it).
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "procps")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_RUNTIME_DESCRIPTION "Collects socket and traffic metrics on Linux, encodes Device Defender v1.0
 reports in JSON or CBOR and publishes them to AWS IoT over MQTT with mutual

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README command 2: install what is missing, build, and run the whole test suite:
-# the CTest suite, then every stage in scripts/ci-stages/ (fuzzers, sanitizers, packages, ...).
+# the CTest suite, then every stage in scripts/ci-stages/ in order (format check, sanitizers and
+# fuzzers, packages, the service under a real systemd, cross-builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --tests

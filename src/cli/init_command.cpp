@@ -315,15 +315,19 @@ int install(const InitArgs& args, const CLI::App& root, bool for_service) {
 }
 
 int start_service() {
-    spdlog::info("enabling and starting {}", kServiceUnit);
+    // A running agent (an earlier set-up) must read the new files: it is restarted. One that
+    // is not running is only started (restarting it right after its start would throw away
+    // its first connection and report).
+    const bool running =
+        run_for({"/bin/systemctl", "is-active", "--quiet", kServiceUnit}, 120s) == 0;
+    spdlog::info("enabling and {} {}", running ? "restarting" : "starting", kServiceUnit);
     const auto code = run_for({"/bin/systemctl", "enable", "--now", kServiceUnit}, 120s);
     if (code != 0) {
         spdlog::error("init: systemctl enable --now {} failed; `systemctl status {}` says why",
                       kServiceUnit, kServiceUnit);
         return kExitCannotRun;
     }
-    // A running agent (an earlier set-up) must read the new files.
-    run_for({"/bin/systemctl", "try-restart", kServiceUnit}, 120s);
+    if (running) run_for({"/bin/systemctl", "try-restart", kServiceUnit}, 120s);
     spdlog::info(
         "started: `systemctl status {}` and `defender status` show how it goes (its first "
         "report may be throttled, coming less than 5 min after the check's; the next one "
