@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # CPU of the agent's own thread per report cycle (schedstat, ns), at a short interval: the
 # quick before/after check behind the "what changed" figures in docs/performance.md.
 # Starts mosquitto with client certificates, `defender emulate` and `defender agent`

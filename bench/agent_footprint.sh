@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The agent between reports: `defender agent` connected with mutual TLS (or, with
 # MODE=websocket, over WebSocket with SigV4) to a local mosquitto, answered by
 # `defender emulate --min-interval 0`, publishing every INTERVAL seconds while

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Size of the stripped `defender` binary and its shared libraries, each with its Debian package.
 # Prints markdown to standard output. Usage: bench/binary_footprint.sh [path/to/defender]
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The agent's resident memory under a hostile broker's flood (docs/reliability.md, "Hostile
 # inputs"). Starts the test suite's hostile broker (tests/support/hostile_broker.hpp: TLS,
 # answers CONNECT and SUBSCRIBE, never acknowledges a report, floods the accepted topic with

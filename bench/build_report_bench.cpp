@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // build_report: deduplication, interface names and sampling of a collected snapshot.
 #include <benchmark/benchmark.h>
 

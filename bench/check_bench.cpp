@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // validate_reports, what `defender check` does with what it read: concatenated reports from
 // 100 KB to 10 MB (time per byte must stay flat), and hostile documents (as wide and as deep
 // as the limits let through, and beyond).

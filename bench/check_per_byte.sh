@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Time per byte of the whole `defender check` process (read, split, parse, validate) on
 # concatenated reports of 100 KB, 1 MB and 10 MB (compact JSON, pretty JSON, CBOR), then on
 # hostile inputs. Each figure is the median wall time of RUNS runs (default 7) after one

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Whole-process comparison: `defender collect --format json > /dev/null` against `ss -tan` and
 # `ss -uan`, with N established loopback TCP sockets held open by bench/hold_sockets.py.
 # Prints one markdown table (wall time, time per socket, peak RSS) to standard output;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Detect's evaluator: reports per second for a 10-behavior profile (windowed sums, last-value
 // counts, per-report counts, a port set, a CIDR set, a custom metric) over a fleet of things
 // reporting every 300 s, so windows close as they would; and the memory one thing's state

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // encode() in JSON and CBOR, long and short names, of sampled (50) and unsampled reports;
 // encode_within_limits of an unsampled report with 50 000 connections.
 #include <benchmark/benchmark.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Holds established loopback TCP connections open until SIGTERM/SIGINT or its parent exits.
 
 Opens one listener on 127.0.0.1 (a free port) and CONNECTIONS connections to it, keeping

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // InterfaceIndex::find: which interface owns the local address of every socket.
 #include <benchmark/benchmark.h>
 

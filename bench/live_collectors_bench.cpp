@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The live collectors on this machine, with whatever sockets it has at the time
 // (run bench/hold_sockets.py first for a known count). items = sockets in the snapshot.
 #include <benchmark/benchmark.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Parsing /proc/net/dev text held in memory.
 #include <benchmark/benchmark.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Parsing /proc/net/{tcp,tcp6,udp} text held in memory (no kernel, no I/O).
 #include <benchmark/benchmark.h>
 

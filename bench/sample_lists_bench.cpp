@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sample_lists alone: uniform sampling of an unsampled report's lists down to 50 entries.
 #include <benchmark/benchmark.h>
 

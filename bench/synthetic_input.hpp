@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Synthetic but realistic inputs for the benchmarks, in the kernel's exact text formats
 // (Linux 6.x: /proc/net/tcp lines padded to 149 characters, udp to 127, tcp6/udp6 unpadded).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # mbed TLS 2.28 (Debian 12: libmbedtls-dev) ships no CMake package: find its three libraries.
 # Defines MbedTLS::mbedtls (which brings MbedTLS::mbedx509 and MbedTLS::mbedcrypto).
 find_path(MbedTLS_INCLUDE_DIR mbedtls/ssl.h)

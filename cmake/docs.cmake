@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # `cmake --build build --target docs`: the Doxygen API reference of include/defender/ in
 # build/docs/api/html. Any Doxygen warning fails the target (docs/Doxyfile.in).
 set(DEFENDER_DOCS_OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/docs/api)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # `cmake --install`: the executable, its MQTT module, the static libraries with their public
 # headers, a CMake package (find_package(Defender) -> Defender::defender, Defender::mqtt) and
 # pkg-config files (defender, defender-mqtt). See docs/install.md.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Service files and Debian packages (CPack DEB). `cpack -G DEB` in a build dir makes
 #   defender_<version>-1_<arch>.deb      the executable, its MQTT module, the systemd unit, the
 #                                        sample /etc/defender/agent.conf (a conffile), docs

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The library's stages (docs/architecture.md, "Stages the build enforces"): one OBJECT library
 # per folder of src/, each allowed to include only its own folder, the folders of the stages it
 # depends on, and the public headers those stages provide. The installed `defender` library is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `--config FILE`: any bytes as the config file of each subcommand, parsed by the same
 // CLI11 set-up as the executable (src/cli/main.cpp). Parse errors are expected; any other
 // escape or a sanitizer report is a bug. The commands themselves do not run.

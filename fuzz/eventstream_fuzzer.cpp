@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the event-stream decoder: whole messages and the streaming decoder fed
 // in pieces must agree, never crash, and every decoded message must re-encode to its bytes.
 

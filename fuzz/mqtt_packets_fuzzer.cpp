@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The MQTT packet reader: any bytes, fed in chunks whose sizes the input chooses, and every
 // packet that can be re-encoded read back the same.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // /proc/net/{tcp,tcp6,udp,udp6} parser: any bytes, as TCP and as UDP tables.
 #include <cstddef>
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // /proc/stat `cpu ` line parser: any bytes.
 #include <cstddef>
 #include <cstdint>

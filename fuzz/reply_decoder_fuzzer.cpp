@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The accepted/rejected reply decoder: any bytes, as JSON and as CBOR.
 #include <cstddef>
 #include <cstdint>

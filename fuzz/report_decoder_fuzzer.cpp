@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The report decoder and the `check` validator: any bytes, as JSON, CBOR or a stream of them.
 // A report that `check` passes and the decoder reads must re-encode (JSON and CBOR) and decode
 // to the same report id. (The decoder alone is lenient: it reads a NaN custom metric from CBOR,

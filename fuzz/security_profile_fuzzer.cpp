@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The security-profile parser and ValidateSecurityProfileBehaviors: any bytes. A profile that
 // parses must make an evaluator, survive a few reports and the passing of days, and its
 // behaviors written back as JSON must parse to the same behaviors (writer and parser agree).

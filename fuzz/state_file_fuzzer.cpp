@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's state file: any bytes load as a state or as an error, never a crash; a state
 // that loads survives a round trip.
 #include <cstddef>

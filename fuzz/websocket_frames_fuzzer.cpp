@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The WebSocket frame decoder: any bytes, fed in chunks whose sizes the input chooses. It must
 // never hold more than a header and a control payload, never hand on more data than it was fed,
 // and an error must stick.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The local end-to-end demo, no AWS account needed: a throw-away CA and certificates, mosquitto
 # on 127.0.0.1 requiring client certificates, `defender emulate` standing in for Device
 # Defender, and `defender agent` publishing until three reports are accepted.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs every libFuzzer target in fuzz/ (built with clang 14, ASan + UBSan) for a bounded time
 # from its committed seed corpus (fuzz/corpus/<name>/). A crash fails the run.
 # Usage: scripts/fuzz.sh [build dir]   (default build-san, as scripts/ci-stages/20-sanitizers.sh

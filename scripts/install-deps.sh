@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian 12 packages needed to build and demo defender (as root).
 # With --tests, also those the whole test suite needs: one list per concern in scripts/deps/.
 set -euo pipefail

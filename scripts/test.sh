@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # README command 2: install what is missing, build, and run the whole test suite:
 # the CTest suite, then every stage in scripts/ci-stages/ in order (format check, sanitizers and
 # fuzzers, packages, the service under a real systemd, cross-builds).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Regenerates the files made from the option table of the `defender` executable:
 # packaging/agent.conf, packaging/defender.1 and the option tables in docs/configuration.md.
 # Run after changing an option; tests/docs/generated_docs_test.sh fails until you do.

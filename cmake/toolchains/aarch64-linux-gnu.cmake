@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Cross-compiling for Debian arm64 with Debian's cross toolchain and multiarch -dev packages:
 #   apt-get install g++-aarch64-linux-gnu qemu-user-static
 #   dpkg --add-architecture arm64 && apt-get update

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Cross-compiling for Debian armhf with Debian's cross toolchain and multiarch -dev packages:
 #   apt-get install g++-arm-linux-gnueabihf qemu-user-static
 #   dpkg --add-architecture armhf && apt-get update

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A custom agent in a few lines: collect the system once, add a metric of our own, build a
 // Device Defender report and print it as JSON. A real agent would publish the bytes with
 // Defender::mqtt (defender/mqtt_transport.hpp) or run defender::Agent (defender/agent.hpp).

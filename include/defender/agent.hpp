@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file agent.hpp
 /// The agent loop: collect on a fixed schedule, publish, match replies, keep report ids and

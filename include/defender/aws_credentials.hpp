@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file aws_credentials.hpp
 /// AWS credentials from the usual chain, in the order the AWS SDKs use:

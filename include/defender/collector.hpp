@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file collector.hpp
 /// Reads the system into a Snapshot.

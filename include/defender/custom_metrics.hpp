@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file custom_metrics.hpp
 /// Custom metrics users define themselves: a name registered in AWS, a type, and where the

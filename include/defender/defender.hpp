@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file defender.hpp
 /// Everything a custom agent needs: collect -> report -> encode, topics and validation.

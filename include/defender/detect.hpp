@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file detect.hpp
 /// Self-hosted Device Defender Detect: security profiles as AWS prints them, their validation

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file encode.hpp
 /// Reports to bytes and back: JSON (compact or pretty) and CBOR, long or short names.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file format.hpp
 /// Wire formats and key styles of Device Defender reports.

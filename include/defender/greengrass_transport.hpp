@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file greengrass_transport.hpp
 /// Publishes through an AWS IoT Greengrass V2 nucleus over its IPC socket (event-stream RPC,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file ip_address.hpp
 /// IPv4/IPv6 addresses as plain values, with RFC 5952 text form.

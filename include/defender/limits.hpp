@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file limits.hpp
 /// Size limits of reports (encode_within_limits in encode.hpp keeps to them).

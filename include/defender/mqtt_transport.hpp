@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file mqtt_transport.hpp
 /// MQTT 3.1.1 to AWS IoT Core (or any MQTT 3.1.1 broker): mutual TLS, or WebSocket with a SigV4

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file reply.hpp
 /// The service's answers on `.../accepted` and `.../rejected`, in the format of the topic.

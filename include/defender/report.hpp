@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file report.hpp
 /// The Device Defender metrics report, version 1.0, as a data model.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file report_builder.hpp
 /// Turns snapshots into reports: listening and established sets, interface names,

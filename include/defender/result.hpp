@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file result.hpp
 /// A small `std::expected`-like result type used inside the library.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file service_emulator.hpp
 /// A local stand-in for the Device Defender service: validates reports arriving on the

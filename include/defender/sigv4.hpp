@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file sigv4.hpp
 /// AWS Signature Version 4 (HMAC-SHA256, on mbed TLS), as needed to reach AWS IoT Core over

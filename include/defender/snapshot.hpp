@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file snapshot.hpp
 /// What a collector read from the system at one moment, as plain values.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file stream_transport.hpp
 /// A transport that writes each published payload to a stream (standard output by default):

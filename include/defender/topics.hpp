@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file topics.hpp
 /// The six Device Defender MQTT topics of a thing:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file transport.hpp
 /// Moves encoded reports to the service and replies back: the interface every transport

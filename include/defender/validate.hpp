@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file validate.hpp
 /// Checks encoded reports against the Device Defender v1.0 schema and data rules.

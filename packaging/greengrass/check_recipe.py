@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Checks packaging/greengrass/recipe.yaml: it parses, and grants exactly what the agent uses.
 
 Run by CTest (greengrass.recipe). Exit 0 when the recipe is right, else 1 with the reasons.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Every C++ file in git is formatted as .clang-format says (clang-format 14, Debian 12's);
 # the failing files and their differences are printed. Fix with:
 #   git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # One clang 14 build with AddressSanitizer and UndefinedBehaviorSanitizer (leaks,
 # out-of-bounds, use-after-free, signed overflow, misaligned access all abort) serves two
 # things: the whole test suite runs under the sanitizers, then every libFuzzer target in fuzz/

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the Debian packages with CPack from the CI build dir and tests them as a user would:
 # apt-get install ./defender_*.deb (dependencies resolved by apt), run the installed defender,
 # verify the installed systemd unit offline, rate its hardening, then remove and purge and check

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs the Debian package under a real systemd, as an operator would: boots Debian 12 in a
 # container (mmdebstrap + systemd-nspawn; the container shares this machine's network), installs
 # an "older" defender package there with apt-get (dependencies from the Debian mirror this

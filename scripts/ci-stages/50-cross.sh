@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Cross-builds defender and its unit tests for arm64 and armhf with Debian's cross toolchains
 # and multiarch -dev packages (cmake/toolchains/), runs the unit tests and the real executable
 # (`defender collect | defender check`) under qemu-user, and prints the stripped sizes.

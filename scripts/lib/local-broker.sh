@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by scripts/demo.sh and bench/agent_footprint.sh: a throw-away CA with server, device
 # and emulator certificates, and mosquitto on a free 127.0.0.1 port requiring client
 # certificates. The caller sets `work` (a directory) and an array `pids` (processes to stop).

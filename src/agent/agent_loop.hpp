@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The agent's loop: what the client loop sees (connections, replies, the time) turned into
 // reports. It joins the report schedule (when), the report maker (what), the delivery ledger

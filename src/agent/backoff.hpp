@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Exponential backoff with jitter for reconnects: about 1 s, 2 s, 4 s ... capped at 2 min.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One client of a broker on one thread: connects with backoff, subscribes at every connection,
 // and hands what arrives to its handler, waiting in between on an injected clock. The agent

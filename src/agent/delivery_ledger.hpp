@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What became of the reports the agent sent: those waiting for a reply, those in doubt (sent,
 // no PUBACK in time), the interface counters the next report's traffic deltas start from, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A thread-safe FIFO the transport threads and the signal thread push into, and the agent's
 // single loop waits on with a deadline.

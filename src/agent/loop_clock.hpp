@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The time a client loop runs on, and how it waits for its next event: the system's clocks in
 // the agent and `defender emulate`; a clock a test moves by hand in unit tests

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What the log says while the agent cannot reach its broker: a warning at the first failure
 // and whenever the cause changes, reminders at growing intervals ("still not connected after

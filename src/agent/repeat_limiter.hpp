@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Keeps a fault that repeats from flooding the log: the first occurrence is a warning, the
 // repeats within `period` are debug lines.

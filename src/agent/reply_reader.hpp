@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Reads a message that came to the agent: a Device Defender reply for its thing and format,
 // or why it is ignored. Pure (no logging, no state), so that

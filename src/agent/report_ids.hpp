@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Report ids: max(epoch seconds, last + 1), so they are unique and strictly increasing even
 // when the wall clock steps back or two reports fall in one second.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // `--log-reports DIR`: the last N reports the agent published, byte for byte, each with what
 // became of it, so a user sees what was sent without subscribing to the metrics topic (which

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Makes one report: collects a snapshot (each collector warning and a failing collection are
 // logged once per change, not once per report), builds the report against a baseline, adds

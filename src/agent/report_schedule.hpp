@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // When reports go out: the first at once, then on a fixed schedule of slots an interval apart
 // that never drifts; slots missed while busy or disconnected are skipped, not queued (no

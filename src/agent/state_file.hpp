@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What the agent keeps across restarts, in one small JSON file written atomically.
 //

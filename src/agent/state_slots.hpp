@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The agent's state file as two slots written in place in turn: each slot is a header line
 // ("#defender-state 1 seq=N bytes=L crc32=XXXXXXXX"), the state's JSON, and padding. A write

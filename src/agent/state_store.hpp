@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The agent's memory across restarts: the state file (written in place, unsynced), the synced
 // report-id reserve, the boot id that ties a saved baseline to its boot, and the totals of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The agent's status as text: the `STATUS=` line a service manager shows (absolute times, so
 // it stays true between reports without wake-ups), and what `defender status` prints, in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "auth/credential_sources.hpp"
 
 #include <nlohmann/json.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The four places the AWS credential chain looks, one function each. A source either finds
 // credentials or says, in a few words and without secrets, why it found none.

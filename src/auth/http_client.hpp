@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A minimal blocking HTTP/1.1 client over plain TCP, for the link-local credential services
 // (container endpoint, EC2 instance metadata): one request per connection, bounded by a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "defender/sigv4.hpp"
 
 #include <mbedtls/md.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `defender agent`: publish reports to AWS IoT Device Defender (AWS's Python `agent.py`).
 
 #include <spdlog/spdlog.h>

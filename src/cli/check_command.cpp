@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `defender check [FILE|-]`: validates reports and prints one line per violation.
 
 #include <fcntl.h>

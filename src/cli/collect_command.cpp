@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `defender collect`: collect and print reports locally (AWS's Python `collector.py`).
 
 #include <spdlog/spdlog.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The subcommands of the `defender` executable. Each registers itself on the app and, when
 // chosen, stores its process exit code in `exit_code`.

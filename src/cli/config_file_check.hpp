@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What --config FILE must be before CLI11 reads it: a regular file of a sane size. CLI11
 // opens the path with a plain ifstream, which blocks forever on a FIFO and reads /dev/zero

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "cli/connection_options.hpp"
 
 #include "cli/mqtt_module.hpp"

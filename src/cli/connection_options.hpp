@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The broker connection options shared by `defender agent` and `defender emulate`.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `defender emulate`: a local stand-in for the Device Defender service on any MQTT broker.
 
 #include <spdlog/spdlog.h>

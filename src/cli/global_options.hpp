@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The options every subcommand shares (--verbosity, --log-format, --config, --version), and the
 // process's command line, kept so that `defender agent` can parse it again on SIGHUP.

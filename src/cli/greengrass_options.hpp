@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // `defender agent` as an AWS IoT Greengrass V2 component: what the nucleus hands the
 // component process in its environment, and the choices made from it.

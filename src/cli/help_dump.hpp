@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // `defender help-dump conf|man|markdown` (hidden): the sample agent.conf, the defender(1) man
 // page and the option tables of docs/configuration.md, generated from the CLI11 option table so

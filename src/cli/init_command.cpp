@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `defender init`: from a new device's credentials to a running agent. Asks for what is missing
 // (on a terminal), checks the settings by publishing one report and waiting for Device
 // Defender's answer, and only then installs the credentials and agent.conf and starts the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "cli/installed_file.hpp"
 
 #include <fcntl.h>

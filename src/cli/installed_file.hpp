@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Files `defender init` puts in place: written whole or not at all (a temporary file renamed
 // over the target), with the mode asked for, never through a symbolic link.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Logging for the command-line tool, on stderr, in the style that fits where stderr goes:
 //   text     `defender: warning: message` (a terminal, a file, a pipe)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Loads the MQTT module (defender-mqtt.so: the own MQTT client on mbed TLS) on first use, from
 // $DEFENDER_MQTT_MODULE, next to the executable (build tree), or in the installed module

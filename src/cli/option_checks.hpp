@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Checks for option values that CLI11's own validators let through: NaN in a range, a
 // scheme or path in a host name, an empty name.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A Collector whose implementation can be replaced while the agent runs (SIGHUP may change
 // --procfs or --custom-metrics).

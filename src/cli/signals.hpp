@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Signal handling for the long-running commands: SIGINT, SIGTERM and SIGHUP are blocked in every
 // thread and a dedicated thread waits for them, so the handlers can do real work safely.

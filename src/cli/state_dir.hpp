@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Where `defender agent` keeps its state, and where `defender status` reads it.
 

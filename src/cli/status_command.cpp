@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `defender status`: what the agent's state file says about it (connection, last report,
 // lifetime totals), and whether its process still runs.
 

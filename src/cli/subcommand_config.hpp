@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // `--config FILE` for subcommand options. CLI11 2.1 reads config files for the main app only;
 // this formatter files the keys of a file without sections under the chosen subcommand, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Help for a command line that did not parse: the nearest known name for a misspelt
 // subcommand or option, and targeted hints for options of AWS's Python sample agent that mean

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The sd_notify protocol, written by hand (no libsystemd): datagrams such as "READY=1" to the
 // Unix socket named by $NOTIFY_SOCKET ('@' = abstract namespace), watchdog pings when

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Reads sockets, interface counters and addresses from the kernel over netlink: much faster
 // than parsing /proc/net with tens of thousands of sockets, and the same Snapshot. Internal:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Runs one netlink dump to its end, streaming messages through a fixed buffer, and repeats it
 // when the kernel reports it inconsistent (NLM_F_DUMP_INTR) or lost messages (ENOBUFS).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The netlink sockets' owner: the project's one file-descriptor wrapper.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "collect/netlink_inet_diag.hpp"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Pure parsing of sock_diag replies (inet_diag_msg) into Snapshot sockets, and the dump request.
 

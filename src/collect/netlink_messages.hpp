@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Pure framing of netlink datagrams: splits a received datagram into messages, recognises the end
 // of a dump (NLMSG_DONE, NLMSG_ERROR) and walks route attributes. No I/O.

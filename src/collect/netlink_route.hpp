@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Pure parsing of rtnetlink link and address dumps, and their requests.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A netlink socket connected to the kernel: open, send one request, receive datagrams.
 

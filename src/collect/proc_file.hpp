@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Reading procfs files: whole (small files) or line by line in fixed-size chunks (large ones),
 // with open/read and no stdio buffering.

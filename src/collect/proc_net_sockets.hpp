@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Parser for the socket tables /proc/net/{tcp,tcp6,udp,udp6}.
 

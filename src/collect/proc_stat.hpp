@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Parser for the aggregate `cpu ` line of /proc/stat.
 

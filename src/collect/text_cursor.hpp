@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A forward-only cursor over one line of procfs text, with hand-written hex and decimal
 // parsing (no sscanf, iostreams or regex: these run once per socket on large tables).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "custom/builtin_metrics.hpp"
 
 #include <sys/statvfs.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The built-in custom metrics: readings of procfs, statvfs(3) and the interface addresses.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Runs a custom metric's command and returns what it printed, bounded in time and size.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Splits the `command=` text of a custom-metric definition into arguments, without a shell.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The command-line form of a custom-metric definition, and the checks every definition passes.
 
 #include <cctype>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Text a command printed or a file holds, as a custom-metric value.
 
 #include <charconv>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Device Defender's data rules (spec §2.4) applied to one custom-metric value.
 
 #include <type_traits>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "custom/source_file.hpp"
 
 #include "util/bounded_file.hpp"

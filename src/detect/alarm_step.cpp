@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "detect/alarm_step.hpp"
 
 namespace defender::detect {

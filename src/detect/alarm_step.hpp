@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Consecutive datapoints: an alarm goes on after `to_alarm` violating datapoints in a row and
 // off after `to_clear` conforming ones in a row (or at once, for an empty list).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What a behavior's values mean, checked against the metric it names: the service's
 // ValidateSecurityProfileBehaviors, worded as the service words it ("Behavior <name> is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // CIDR blocks of `cidrs` (IPv4 and IPv6) and membership of an address.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A behavior made ready for evaluation: its metric's source and kind, its threshold in a form
 // that compares fast (sorted sets, parsed CIDRs), its window length under the time scale.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Whether a datapoint conforms to a behavior's criteria. A criterion describes normal
 // behavior: a datapoint violates when the comparison is false. Sets: `in-*` means every

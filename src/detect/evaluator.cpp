@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The evaluator over all things. Per thing and behavior the work is a pure step (extract the
 // metric, compare, count the datapoint); what is shared is time: advance() closes every window
 // that ended (statistical ones together, over the profile's population) and invalidates alarms

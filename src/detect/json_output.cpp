@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // JSON of the Detect values: behaviors, violation records and validation answers with AWS's
 // member names and order (what the AWS CLI prints), and the thing state the store keeps.
 #include <nlohmann/json.hpp>

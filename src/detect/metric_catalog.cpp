@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "detect/metric_catalog.hpp"
 
 #include <array>

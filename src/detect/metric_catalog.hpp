@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The metrics a behavior may name: the device-side ones (where a report carries them, their
 // value kind, their durations), the cloud-side ones (valid, never in a device report), and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The value of a behavior's metric in one decoded report (docs/detect.md, "Metrics"): counts
 // from `network_stats` and the lists' `total`, port numbers, the addresses of established

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Operator and event-type spellings: AWS's, exactly.
 #include <array>
 #include <utility>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // parse_security_profile and validate_security_profile_behaviors: the parser's shape checks,
 // then the meaning of each well-formed behavior, then the profile as a whole.
 #include <utility>

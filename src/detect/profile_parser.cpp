@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "detect/profile_parser.hpp"
 
 #include <initializer_list>

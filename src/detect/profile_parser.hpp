@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // JSON -> profile model. Shape problems (missing, unknown or mistyped members) are worded as
 // the AWS CLI words them for the same input ("Missing required parameter in ...", "Unknown

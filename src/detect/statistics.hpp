@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Statistical thresholds: the `statistic` names and the percentile of a population.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // `targets` of a profile (our extension): thing names or globs where `*` matches any run of
 // characters; no targets means every thing.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "detect/violation_id.hpp"
 
 #include "detect/compiled_behavior.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // violationId: 32 hex digits, derived from what makes an alarm unique (thing, profile,
 // behavior, the behavior's alarm count for that thing, start time), so evaluation stays pure.

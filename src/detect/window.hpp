@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Time arithmetic of the evaluator in epoch milliseconds, under the time scale: window
 // lengths, their alignment, and the silence after which alarms are invalidated.

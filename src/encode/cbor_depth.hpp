@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A guard for the CBOR decoder, which recurses once per nesting level: a few kilobytes of
 // nested arrays would overflow the stack. Reports nest 6 levels deep.

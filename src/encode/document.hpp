@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Encoded bytes <-> generic documents (nlohmann::ordered_json), shared by the report decoder,
 // the validator (`check`, the emulator, the Detect intake) and reply handling.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Where a JSON value ends, found without parsing it: how concatenated JSON texts are split, and
 // the nesting guard that runs before anything recursive or costly sees the value.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Report <-> generic document, with long or short keys from the one name table.
 

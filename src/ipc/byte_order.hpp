@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Big-endian integers in byte strings (event-stream is big-endian throughout).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file eventstream.hpp
 /// AWS event-stream framing (the wire format of Greengrass IPC), written from the

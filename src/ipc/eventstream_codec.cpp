@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Event-stream messages to bytes and back (one whole message at a time).
 
 #include <cstring>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Event-stream messages from a byte stream that arrives in arbitrary pieces.
 
 #include "ipc/eventstream.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The two steps of decoding shared by decode_message() and StreamDecoder: trust the prelude,
 // then check and parse the whole message.

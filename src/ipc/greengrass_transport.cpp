@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Greengrass IPC transport: one connection to the nucleus, one stream per operation,
 // a reader thread that answers waiting operations and turns subscription events into
 // IncomingMessage. Never sends Ping (nucleus lite closes the connection on it).

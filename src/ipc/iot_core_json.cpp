@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "ipc/iot_core_json.hpp"
 
 #include <nlohmann/json.hpp>

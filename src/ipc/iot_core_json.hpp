@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The JSON payloads of PublishToIoTCore and SubscribeToIoTCore (Greengrass IPC model).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The event-stream RPC layer of Greengrass IPC (protocol version 0.1.0): the reserved headers,
 // message types and flags, and the messages a client sends.

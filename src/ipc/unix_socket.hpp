@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A connected AF_UNIX stream socket with deadline-bounded reads.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The entry point of the MQTT module (defender-mqtt.so) that the `defender` executable loads
 // when it publishes. Both sides are built together, so C++ types may cross the boundary; the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Rules for custom-metric names and values (spec §2.4). Device Defender accepts reports that
 // break the value rules but silently drops the data, so they are checked on the device.

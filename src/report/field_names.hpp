@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The one table of long and short report keys, shared by encoder, decoder and validator.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Which interface owns a local address: an O(1) lookup built once per report.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Uniform sampling of a report's ports and connections lists: how encode_within_limits brings
 // a report under kMaxPayloadBytes.

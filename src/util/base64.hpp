@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Standard base64 with padding (RFC 4648 §4): how Greengrass IPC carries MQTT payloads in
 // JSON, and the user:password of a proxy's Basic authentication.

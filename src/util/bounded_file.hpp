@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Reads a small file whole without ever blocking on it or reading it without end: FIFOs,
 // devices and directories are refused, and reading stops past a size limit.

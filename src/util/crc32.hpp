@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // CRC-32 of zlib/gzip (ISO-HDLC): reflected polynomial 0xEDB88320, init and final XOR ~0. It
 // checks event-stream frames (Greengrass IPC) and the agent's state file.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Words for file modes that let other users in: one wording for every file the program
 // checks (private key, configuration, custom-metric programs).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Text from peers (brokers, reports, replies) made safe for a log line or an output line:
 // no control character reaches a terminal or starts a forged line.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "validate/custom_metrics_checker.hpp"
 
 #include <functional>

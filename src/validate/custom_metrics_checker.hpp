@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The `custom_metrics` / `cmet` block: `"<name>": [ { "<value key>": <value> } ]`.
 

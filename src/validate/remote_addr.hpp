@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The `remote_addr` of an established connection: `a.b.c.d:port` or `[ipv6]:port`.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "defender/validate.hpp"
 
 #include "defender/encode.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Type and range checks of single document values, shared by the report and custom-metric
 // checkers. Each records a violation at `path` and returns false when the value is wrong.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "validate/violation_list.hpp"
 
 #include "encode/document.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Where a value sits in a document (JSON pointer plus its position, for ordering) and the list
 // of violations found so far.

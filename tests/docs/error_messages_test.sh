@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Every error and warning message the program can print is explained in
 # docs/troubleshooting.md: the fixed text at the start of each message (up to the first
 # inserted value) of Error{...}, spdlog::error/warn/critical and the agent's warn/error log

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The committed files generated from the option table match what the executable generates
 # (scripts/update-generated-docs.sh), the sample agent.conf with every setting uncommented is
 # accepted by `defender agent --config`, and the man page renders without warnings.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Every example report in docs/*.md and README.md is valid: each ```json block holding a
 report header ("header" or "hed") passes `defender check`, so the docs never show a report
 the service would reject.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The official AWS IoT Device SDK for JavaScript v2 (its bundled CRT event-stream client) as an
 // independent Greengrass IPC client of defender's fake nucleus. Reads SVCUID and
 // AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT like any component.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs defender into a temporary prefix and uses it as users do: builds
 # examples/custom-agent with find_package(Defender), compiles with pkg-config, runs the
 # installed `defender` (which must find its installed MQTT module).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `defender agent` against `defender emulate` through a real mosquitto with mutual TLS.
 
 #include <arpa/inet.h>

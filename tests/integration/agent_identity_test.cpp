@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Who the agent says it is (client id and thing name), what the start line tells, and the
 // set-ups that cannot work, found before any traffic (exit 2).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Runs the real `defender agent` and `defender emulate` against a real mosquitto with mutual
 // TLS, for the end-to-end tests.

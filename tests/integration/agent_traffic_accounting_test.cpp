@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Nothing lost, nothing counted twice: across a 10 s broker outage, the network_stats of the
 // accepted reports add up exactly to the change of the interface counters. The traffic runs on
 // a veth pair into a network namespace the test makes, so no other traffic touches the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ALPN x-amzn-mqtt-ca: an `openssl s_server -alpn x-amzn-mqtt-ca` probe on 127.0.0.1 shows
 // what `defender agent` offers: automatically on port 443, with --alpn always on any port,
 // never over WebSocket (AlpnDecision). mosquitto ignores ALPN, so the agent reaches it with

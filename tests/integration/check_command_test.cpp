@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs the built `defender check` on files and standard input.
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `defender collect` as users run it: live and on fixture trees, every output valid for
 // `defender check`.
 

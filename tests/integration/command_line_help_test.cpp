@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A command line that does not parse gets help: the usage when no subcommand is given, the
 // nearest name for a typo, targeted hints for AWS's Python sample options, and a clear line
 // for a configuration file that cannot be read.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Each built-in custom metric against an independent reading of the same thing.
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `--custom-metric` in `defender agent` and `defender collect`: all four types accepted by the
 // emulator in JSON and CBOR, bad values left out with one warning, bad definitions exit 2.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the agent keeps across restarts: report ids that never repeat or go down through 200
 // SIGKILLs at random moments, a state file that always loads, network deltas that continue
 // from the saved baseline on the same boot and start afresh on a new one, and a state

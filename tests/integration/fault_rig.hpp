@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Shared by the fault-matrix, durability and soak tests: log line counts, the agent's command
 // line through another port, and the traffic the accepted reports account for.

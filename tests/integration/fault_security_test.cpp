@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Security properties of the running agent: no key material in any log at the highest
 // verbosity (through connects, replies, rejections and failed starts), a warning at start-up
 // for a private key others can read, and collection without root.

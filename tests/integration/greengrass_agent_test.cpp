@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `defender agent` as a Greengrass component: the real binary against the fake nucleus.
 
 #include <gtest/gtest.h>

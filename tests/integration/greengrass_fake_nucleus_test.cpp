@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The fake nucleus itself, driven with the byte-exact vectors over a raw Unix socket: its
 // answers must be the vectors' bytes, and strict mode must close where nucleus lite does.
 

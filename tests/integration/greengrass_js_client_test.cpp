@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An independent client for the fake nucleus: the official AWS IoT Device SDK for JavaScript v2
 // (npm aws-iot-device-sdk-v2, bundling the real CRT event-stream client). Skipped with a message
 // when node or npm is missing or the npm registry cannot be reached.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Greengrass IPC transport against the fake nucleus on a real Unix socket.
 
 #include <gtest/gtest.h>

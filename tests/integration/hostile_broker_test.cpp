@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hostile inputs: a broker that floods the agent (tests/support/hostile_broker.hpp). Whatever
 // it sends, and however fast, the agent's resident memory stays bounded, it stays up, and it
 // connects again when the broker drops it. 32 MiB is a sanity bound for the test (the agent

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hostile or careless local conditions around the agent (issue #19): what custom-metric
 // commands may see and leave behind, signals while they run, a log reader that goes away, and
 // configuration files that are FIFOs, devices or writable by others.

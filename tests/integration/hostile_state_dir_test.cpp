@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hostile state directories (issue #19 items 2, 7 and 13): the real `defender agent` (against
 // mosquitto and the emulator; a dry run keeps no state) with symbolic links planted at the
 // names it writes, FIFOs where its files belong, a state directory anyone can write, and

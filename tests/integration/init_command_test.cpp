@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `defender init` against mosquitto and the emulator: it checks the settings by publishing one
 // report, installs the credentials and agent.conf only when the check passed, and the agent
 // then runs from what it wrote.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // MqttTransport (own MQTT 3.1.1 client on mbed TLS) against a real mosquitto with mutual TLS on
 // 127.0.0.1: what this client promises beyond the basics of mqtt_transport_test.cpp (quiet I/O
 // thread, keep-alive, persistent-session resend, proxy tunnel).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The lean transport's TLS layer (mbed TLS) against mosquitto and openssl s_server on
 // 127.0.0.1: handshakes, the failure texts users see, ALPN, timeouts, and the file checks.
 

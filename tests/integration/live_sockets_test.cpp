@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The /proc collector against the live kernel, with `ss` (iproute2) as an independent oracle.
 
 #include <arpa/inet.h>

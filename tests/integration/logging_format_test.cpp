@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Log lines fit where standard error goes: `defender: level: message` by default, syslog
 // priority prefixes without program name when JOURNAL_STREAM names standard error (journald),
 // one JSON object per line with --log-format json.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // MqttTransport and check_tls_files against a real mosquitto with mutual TLS on 127.0.0.1.
 
 #include <gtest/gtest.h>

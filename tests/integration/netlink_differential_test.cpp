@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // NetlinkCollector and ProcCollector read the same kernel: with hundreds of sockets of every kind
 // open, both must report exactly the sockets this test holds, and the same interfaces and
 // addresses as getifaddrs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // make_collector: netlink for this process's own procfs, the /proc reader otherwise, and the
 // /proc reader for good once the kernel refuses netlink.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // When the kernel refuses netlink (here: a seccomp filter failing connect(2) with EACCES, as an
 // LSM policy would), NetlinkCollector fails with one line and says it was a permission error.
 // Runs in a death-test child so the filter never touches the test process.

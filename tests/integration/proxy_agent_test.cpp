@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `defender agent` through an HTTP CONNECT proxy (tests/support ConnectProxy) in each mode:
 // mutual TLS, mutual TLS with ALPN, and WebSocket with SigV4; the proxy given by flags, or by
 // HTTPS_PROXY with basic authentication; NO_PROXY; a refusing proxy; no secrets in the logs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which proxy a connection uses (effective_proxy): explicit settings, HTTPS_PROXY/https_proxy
 // (HTTP_PROXY for plain ws), NO_PROXY matching, user-info, malformed values. Pure functions.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SIGHUP makes `defender agent` read its --config file again and apply interval, format, short
 // names and custom metrics from the next report on, without reconnecting.
 

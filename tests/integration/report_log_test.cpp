@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `defender agent --log-reports DIR`: the last reports, byte for byte as the service received
 // them, each with its outcome; older ones removed.
 

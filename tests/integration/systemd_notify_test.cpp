@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Under systemd (Type=notify): the real agent, against mosquitto and `defender emulate`, sends
 // READY=1, STATUS= lines for each change and WATCHDOG=1 pings to a datagram socket at
 // $NOTIFY_SOCKET; `defender status` reads its state directory while it runs and after it ended.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // TLS 1.2 is the floor, set by the transport itself rather than left to the system's
 // configuration: with an OPENSSL_CONF that allows TLS 1.0 at security level 0 (where the
 // openssl tool does negotiate TLS 1.1; the agent's mbed TLS does not read it anyway), the agent

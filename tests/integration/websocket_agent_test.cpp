@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // MQTT over WebSocket with SigV4: `defender agent --use-websocket` against mosquitto's wss
 // listener (which ignores the signed query string), the plain ws transport, and the errors
 // when credentials are missing.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The HTTP sources of the AWS credential chain against a local HTTP server: the container
 // credentials endpoint (with its authorization token) and EC2 instance metadata (IMDSv2:
 // token PUT, then GETs carrying it), their place in the chain, and refresh before expiry.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A broker for the connectivity tests (WebSocket, proxy, ALPN): one mosquitto with a
 // mutual-TLS MQTT listener (where `defender emulate` listens), a plain WebSocket listener and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The fault matrix: the real agent against a real mosquitto while things go wrong. In each
 // case the agent keeps running, recovers by itself, loses no traffic (docs: decisions.md,
 // "Delta baseline": the accepted reports' network_stats add up exactly to the change of the

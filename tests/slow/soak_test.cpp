@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Soak: the agent runs 1 000 report cycles at a 50 ms interval against the local broker and
 // the service emulator; after a warm-up its resident memory and open file count stay flat.
 

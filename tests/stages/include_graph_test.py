@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Compares the include graph of src/ with the stages docs/architecture.md allows.
 
 Usage: include_graph_test.py <source dir> <stage_graph.txt of a build> [<generated include dir>]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A wrong-way include fails the build: compiles probe targets of tests/stages/ (excluded from
 # `all`) in the build dir and expects
 #   stage_probe_report_includes_collect         to build (report may include collect and util)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file blackhole_proxy.hpp
 /// A TCP proxy on 127.0.0.1 that forwards to a target port until told to go silent: then it

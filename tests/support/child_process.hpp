@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file child_process.hpp
 /// Runs a program as a child process for tests: arguments without a shell, stdout and stderr

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file connect_proxy.hpp
 /// A small HTTP CONNECT proxy on 127.0.0.1 for tests: optional basic authentication (407

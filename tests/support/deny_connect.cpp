@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "deny_connect.hpp"
 
 #include <linux/filter.h>

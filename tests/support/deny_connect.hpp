@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file deny_connect.hpp
 /// Makes connect(2) fail with EACCES in the calling process from now on (a seccomp filter), as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file event_recorder.hpp
 /// Collects TransportEvents from a transport's thread so a test can wait for them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file fake_nucleus.hpp
 /// A stand-in for the Greengrass nucleus's IPC server on a Unix socket, for tests: checks the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file fake_procfs.hpp
 /// A procfs root for `--procfs` that a test changes while the agent reads it: socket tables

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file hostile_broker.hpp
 /// A hostile MQTT 3.1.1 broker over TLS (mbed TLS) on 127.0.0.1, for the memory-bound tests and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file http_stub_server.hpp
 /// A tiny HTTP/1.1 server on 127.0.0.1 for tests, standing in for the AWS container

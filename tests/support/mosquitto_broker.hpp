@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file mosquitto_broker.hpp
 /// A real mosquitto broker on 127.0.0.1 for integration tests, with a mutual-TLS listener.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // MqttSettings for a test broker on 127.0.0.1 ("localhost") with the test PKI's CA and client
 // certificate: what every MQTT transport test starts from.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file openssl_server.hpp
 /// `openssl s_server -www` on 127.0.0.1 with the test PKI's localhost certificate, for TLS

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file ports.hpp
 /// Loopback port helpers for network tests (127.0.0.1 only).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file temp_dir.hpp
 /// A throw-away directory for one test, removed with everything in it on destruction.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// @file test_pki.hpp
 /// A throw-away public key infrastructure for TLS tests, made with the openssl command line

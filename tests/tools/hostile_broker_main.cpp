@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // defender-hostile-broker: the test suite's hostile MQTT broker (tests/support/hostile_broker.hpp)
 // as a program, for bench/broker_flood.sh. Prints "port N" once it listens, then one line a
 // second with the flood bytes sent and the connections flooded, until SIGINT or SIGTERM.

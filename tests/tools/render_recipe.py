@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Does what the Greengrass nucleus does with packaging/greengrass/recipe.yaml before it runs
 the component: merges a configuration update into DefaultConfiguration and interpolates
 {artifacts:path} and {configuration:/Key} in Setenv and the Run script. Prints JSON:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real agent loop over a scripted transport on a hand-moved clock: replies accepted,
 // rejected and throttled, no reply, a report in doubt across a reconnect, traffic carried over
 // an outage, the id reserve. Hours of the agent's life in milliseconds, no broker, no sleeps.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's loop over a fake transport: how it reconnects and when it reports on a link that
 // keeps dropping. Real time, in milliseconds; no broker.
 

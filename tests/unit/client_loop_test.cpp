@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The client loop shared by the agent and `defender emulate`: connect, backoff, subscribe,
 // events, on a hand-moved clock with a scripted transport.
 

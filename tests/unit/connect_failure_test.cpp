@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one line a failed connect becomes, for every kind of failure.
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The AWS credential chain's local sources (environment, shared credentials file), their
 // precedence, the error when nothing is found, and expiry handling of the provider. The HTTP
 // sources (container endpoint, IMDSv2) are in tests/integration/websocket_credentials_test.cpp.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Command, file and callback sources of custom metrics: failures never break or delay a
 // reading beyond the timeout, and are noticed once per change of state.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Values of custom metrics: parsing the text of commands and files, and the data rules.
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What became of each report and where the next report's traffic deltas start: accepted,
 // rejected, unanswered, in doubt. Hand-made times.
 

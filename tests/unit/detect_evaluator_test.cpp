@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The evaluator with an injected clock: every operator, the set rules, windows, consecutive
 // counters, statistics, invalidation, suppressed alerts, custom metrics, state round trips, and
 // the AWS IoT Device Client's scenario (docs/detect.md).

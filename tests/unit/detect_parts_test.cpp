@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The evaluator's parts: CIDRs, target globs, percentiles, windows, violation ids, the
 // consecutive-datapoint counter.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Security profiles: loading what the AWS CLI prints, and ValidateSecurityProfileBehaviors with
 // the service's wording (AWS CLI examples iot/validate-security-profile-behaviors).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Helpers of the Detect tests: profiles from JSON text, reports built field by field, times.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hostile inputs for the shared decoder (`check`, `emulate`, the Detect intake): nesting
 // depth, members per object, duplicate keys, document size, and how concatenated documents
 // are split.

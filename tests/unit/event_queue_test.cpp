@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's event queue (src/agent/event_queue.hpp) and the agent behind it under a flood of
 // broker messages: the messages are bounded, lifecycle events and the newest reply get
 // through, and the drops are one warning.

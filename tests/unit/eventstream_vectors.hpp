@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The conformance vectors of tests/fixtures/eventstream (copied from the shared spec).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A LoopClock a test moves by hand: a loop that waits jumps to its deadline at once, or to the
 // next action the test scheduled with at(), which then runs on the loop's thread. A whole day

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // MqttSession over a socketpair, with a clock the test moves: keep-alive, PINGRESP deadline,
 // PUBACK and SUBACK waits, the broker closing, and a lost connection reported once. No broker
 // and no sleeping: each test runs in milliseconds.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the agent logs while it cannot connect, driven by hand-made times.
 
 #include <gtest/gtest.h>

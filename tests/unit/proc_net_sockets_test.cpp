@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "collect/proc_net_sockets.hpp"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "collect/proc_stat.hpp"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the agent makes of a message: a reply for its thing and format, or why it is ignored.
 
 #include "agent/reply_reader.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // When reports go out: fixed slots, no back-fill, a full interval after Throttled, one report on
 // a reconnect after a missed slot. Hand-made times.
 

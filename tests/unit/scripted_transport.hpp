@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A Transport for tests on a ManualClock, driven from the loop's own thread: connects at once
 // (or refuses), acknowledges publishes (or lets one time out, still in flight), and hands each

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The presigned AWS IoT MQTT-over-WebSocket URL, checked against an independent computation
 // by python3's hmac, hashlib and urllib (run as a child process), with fixed keys and time.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SigV4 against cases of the public AWS Signature Version 4 test suite
 // (docs.aws.amazon.com/general/latest/gr/signature-v4-test-suite.html): credentials
 // AKIDEXAMPLE, region us-east-1, service "service", 2015-08-30T12:36:00Z. Each case checks the

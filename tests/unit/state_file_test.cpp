@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's state file: round trip, and every kind of damage gives an error, never a crash.
 
 #include "agent/state_file.hpp"

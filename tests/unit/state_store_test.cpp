@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the agent keeps across restarts: report ids, the synced id reserve, the baseline of this
 // boot, the totals of earlier runs. Real files in a temporary directory; a hand-moved clock.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's status as text: systemd's STATUS= line, `defender status` in words and JSON, and
 // the status record in the state file.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The encodings of src/util/ that Greengrass IPC, proxy authentication and the state file share.
 #include <gtest/gtest.h>
 

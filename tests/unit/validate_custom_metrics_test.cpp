@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The custom_metrics / cmet block of validate_report, in both key styles and both formats.
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Schema rules of validate_report, each checked in both key styles and both formats.
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // MQTT over WebSocket without a broker: the RFC 6455 frame codec (pure), the upgrade's request
 // and answer checks, and WebSocketStream over a socketpair whose other end plays the server.
 

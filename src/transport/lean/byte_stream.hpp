@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The byte stream under an MQTT session, after coreMQTT's transport interface: non-blocking
 // reads and writes, an orderly close, and a file descriptor to poll. TLS over TCP, plain TCP,

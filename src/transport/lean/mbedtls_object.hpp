@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One mbed TLS object with its init/free pair: constructed initialized, freed on destruction,
 // never copied nor moved (mbed TLS objects hold pointers to each other).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Everything from nothing to an accepted MQTT session: TCP (through a proxy, if any), TLS,
 // the WebSocket upgrade (WebSocket mode), CONNECT, CONNACK; bounded by one deadline.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // MQTT 3.1.1 packets, as far as a device client needs them: encoders for what it sends and an
 // incremental reader for what a broker sends it. Pure functions over bytes, no I/O.

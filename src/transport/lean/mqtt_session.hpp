@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One MQTT connection after CONNACK: its I/O thread, keep-alive, and the packets waited for.
 // The thread sleeps in poll() until the broker sends something, the keep-alive is due or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // An HTTP CONNECT tunnel through a proxy, on an already connected non-blocking socket.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A ByteStream straight over a socket: plain ws:// to a local test broker, and the unit tests'
 // socketpairs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Why one step of a connect attempt (TCP, proxy tunnel, TLS, MQTT) did not complete.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "transport/lean/tcp_connect.hpp"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A non-blocking TCP connection to host:port, bounded by a deadline.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // TlsConnection: the handshake over a non-blocking socket, then reads and writes that never
 // block.
 

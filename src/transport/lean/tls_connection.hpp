@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // TLS 1.2 client connections on mbed TLS: the device's credentials loaded once, then one
 // handshake per connection over an already connected, non-blocking TCP socket.

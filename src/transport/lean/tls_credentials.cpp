@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // TlsCredentials::load: trust anchors, device certificate and key, random generator and the
 // TLS 1.2 client configuration every connection shares.
 

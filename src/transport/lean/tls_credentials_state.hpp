@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What TlsCredentials holds: shared, read-only after load(), by every connection made from it.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One-line texts for mbed TLS failures: error codes, certificate verification flags, alerts.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // check_tls_files: the TLS files checked before any network traffic, loaded as the transport
 // loads them (mbed TLS).
 

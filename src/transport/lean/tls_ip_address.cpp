@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "transport/lean/tls_ip_address.hpp"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // IP literals as server names: mbed TLS 2.28 checks only DNS names, so the iPAddress
 // subjectAltName check is ours.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "transport/lean/tls_pem_files.hpp"
 
 #include "transport/mqtt_common/credential_file.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Reading and parsing the PEM files of mutual TLS, with one-line errors naming the file by its
 // role ("root CA", "certificate", "private key") and never quoting key material.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "transport/lean/tls_socket_io.hpp"
 
 #include <mbedtls/net_sockets.h>

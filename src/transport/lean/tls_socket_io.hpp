@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // mbed TLS bio callbacks on a non-blocking socket: `context` points to the int file descriptor.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // RFC 6455 framing for a WebSocket client carrying MQTT, pure (no I/O): the client's masked
 // frames, and a streaming decoder of the server's frames. The decoder holds at most one frame

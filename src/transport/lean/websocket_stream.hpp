@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // MQTT over WebSocket (RFC 6455) as a ByteStream over another one (TLS for wss, the socket for
 // ws): the HTTP/1.1 Upgrade with the `mqtt` subprotocol, then masked binary frames out, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "transport/mqtt_common/connect_failure.hpp"
 
 #include <array>

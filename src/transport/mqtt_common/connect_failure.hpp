@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Turns what the steps of a failed connect (TCP, proxy, TLS, WebSocket upgrade, CONNACK)
 // report into one line that says what failed. Pure, so the wording can be tested without a

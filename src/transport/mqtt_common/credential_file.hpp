@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Reading the PEM files of a connection (root CA, device certificate, key) for either TLS
 // library, with the errors both stacks print.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which proxy a connection uses: the explicit one, or the environment's, with NO_PROXY.
 #include <algorithm>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "transport/mqtt_common/suback.hpp"
 
 namespace defender::mqtt_transport {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Reads a SUBACK: one return code per topic filter, the granted QoS (0..2) or 0x80 for a
 // refusal. A lower granted QoS than asked for is accepted (the broker's right in MQTT).
