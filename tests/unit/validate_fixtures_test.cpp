@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The report corpus in tests/fixtures/reports: every valid file passes, every invalid file is
 // rejected for exactly the reason listed in invalid/EXPECTED.
 
