@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// @file detect_store.hpp
+/// Where `defender detect` keeps what it must not lose: each thing's evaluator state, the
+/// datapoints of its reports, violation events (with an outbox for their MQTT publication),
+/// active violations and verification states. One interface, so that a later detector can
+/// share a database with others; today one implementation, SQLite in WAL mode.
+/// Target: Defender::defender (stage store).
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "defender/detect.hpp"
+#include "defender/result.hpp"
+
+namespace defender::detect {
+
+/// `verificationState`: what a person decided about a violation.
+enum class VerificationState {
+    unknown,          ///< `UNKNOWN`
+    false_positive,   ///< `FALSE_POSITIVE`
+    benign_positive,  ///< `BENIGN_POSITIVE`
+    true_positive,    ///< `TRUE_POSITIVE`
+};
+/// AWS's spelling of a verification state.
+const char* to_string(VerificationState state);
+/// The verification state of AWS's spelling; nullopt for anything else.
+std::optional<VerificationState> parse_verification_state(std::string_view text);
+
+/// A person's verdict on one violation (all its events share it).
+struct Verification {
+    VerificationState state = VerificationState::unknown;  ///< `verificationState`
+    std::string description;  ///< `verificationStateDescription`, may be empty
+    friend bool operator==(const Verification&, const Verification&) = default;
+};
+
+/// One report's datapoints as kept for views and history: when, and the metric values.
+struct Datapoint {
+    std::string thing_name;  ///< the reporting thing
+    Time time{};             ///< when the report was evaluated
+    std::string metrics;     ///< JSON object: metric name -> MetricValue as AWS writes it
+    friend bool operator==(const Datapoint&, const Datapoint&) = default;
+};
+
+/// A violation event as stored: the event, its row id (outbox order) and its verdict.
+struct StoredEvent {
+    std::int64_t id = 0;                       ///< row id, increasing in recording order
+    ViolationEvent event;                      ///< the event
+    std::optional<Verification> verification;  ///< set by put_verification_state
+    bool published = false;                    ///< acknowledged by the broker
+};
+
+/// An active violation as stored, with its verdict.
+struct StoredActiveViolation {
+    ActiveViolation violation;                 ///< the alarm that is on
+    std::optional<Verification> verification;  ///< set by put_verification_state
+};
+
+/// What one evaluated report (or the passing of time) changed, written in one transaction.
+struct Evaluation {
+    /// Things whose state changed, with their new state.
+    std::vector<std::pair<std::string, ThingState>> states;
+    /// The report's datapoints, if a report was evaluated.
+    std::optional<Datapoint> datapoint;
+    /// New events, to be published (those with `notify` false are recorded as published).
+    std::vector<ViolationEvent> events;
+    /// For each thing in `states`, its alarms that are on now (replacing the stored ones).
+    std::vector<ActiveViolation> active;
+};
+
+/// Filters of list-violation-events (times inclusive, epoch ms).
+struct EventQuery {
+    Time start_time{};                              ///< `--start-time`
+    Time end_time{};                                ///< `--end-time`
+    std::optional<std::string> thing_name;          ///< `--thing-name`
+    std::optional<std::string> profile_name;        ///< `--security-profile-name`
+    std::optional<VerificationState> verification;  ///< `--verification-state`
+    std::size_t limit = 0;                          ///< at most this many (0: all), newest first
+};
+
+/// Filters of list-active-violations.
+struct ActiveQuery {
+    std::optional<std::string> thing_name;          ///< `--thing-name`
+    std::optional<std::string> profile_name;        ///< `--security-profile-name`
+    std::optional<VerificationState> verification;  ///< `--verification-state`
+};
+
+/// Retention of history (AWS keeps metrics 14 days, violations 30).
+struct StoreOptions {
+    std::int64_t datapoint_days = 14;  ///< datapoints older than this are pruned
+    std::int64_t event_days = 30;      ///< violation events older than this are pruned
+    bool read_only = false;            ///< for queries: never creates, migrates or writes
+};
+
+/// The detector's store. Every method is one transaction: after a crash at any point, each
+/// call either happened or did not.
+class Store {
+public:
+    virtual ~Store() = default;
+
+    /// Every thing's saved evaluator state, to restore after a restart.
+    virtual Result<std::vector<std::pair<std::string, ThingState>>> load_states() = 0;
+    /// Records one evaluation: states, datapoint, events (into the outbox) and active alarms.
+    virtual Status record(const Evaluation& evaluation) = 0;
+    /// Events not yet acknowledged by the broker, oldest first, at most `limit`.
+    virtual Result<std::vector<StoredEvent>> unpublished(std::size_t limit) = 0;
+    /// The broker acknowledged the event with this row id.
+    virtual Status mark_published(std::int64_t id) = 0;
+
+    /// list-active-violations.
+    virtual Result<std::vector<StoredActiveViolation>> active_violations(
+        const ActiveQuery& query) = 0;
+    /// list-violation-events.
+    virtual Result<std::vector<StoredEvent>> violation_events(const EventQuery& query) = 0;
+    /// put-verification-state-on-violation; fails when no event has this violation id.
+    virtual Status put_verification_state(std::string_view violation_id,
+                                          const Verification& verification) = 0;
+    /// A thing's datapoints in [from, to], oldest first.
+    virtual Result<std::vector<Datapoint>> datapoints(std::string_view thing, Time from,
+                                                      Time to) = 0;
+    /// Things with a stored state, in name order.
+    virtual Result<std::vector<std::string>> things() = 0;
+
+    /// Drops datapoints and events older than the retention, as of `now`.
+    virtual Status prune(Time now) = 0;
+};
+
+/// The event as `aws iot list-violation-events` prints it (with its verdict, if any).
+std::string to_json(const StoredEvent& event);
+/// The violation as `aws iot list-active-violations` prints it (with its verdict, if any).
+std::string to_json(const StoredActiveViolation& violation);
+
+/// Opens (creating and migrating unless read-only) the SQLite store at `path`.
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& path,
+                                                 StoreOptions options = {});
+
+}  // namespace defender::detect
