@@ -95,8 +95,8 @@ set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEVELOPMENT_DESCRIPTION "Development files: headers, static libraries, a CMake package
 (find_package(Defender)) and pkg-config files to build custom Device Defender
 agents.")
-# The CMake package finds mbed TLS for Defender::mqtt.
-set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_DEPENDS "libmbedtls-dev")
+# The CMake package finds mbed TLS for Defender::mqtt, and SQLite for the Detect store.
+set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_DEPENDS "libmbedtls-dev, libsqlite3-dev")
 set(CPACK_COMPONENT_DEVELOPMENT_DEPENDS Runtime)
 set(CPACK_DEBIAN_ENABLE_COMPONENT_DEPENDS ON)
 include(CPack)

@@ -161,6 +161,12 @@ std::string to_json(const ViolationEvent& event);
 /// The active violation with AWS's field names; times in epoch seconds (fractional).
 std::string to_json(const ActiveViolation& violation);
 
+/// The metrics of one decoded report as the store keeps them (`Datapoint::metrics`): a JSON
+/// object of metric name (`aws:all-bytes-in`, ..., `aws:destination-ip-addresses`, and custom
+/// metrics by their own names) to the MetricValue AWS would record (`count`, `ports`, `cidrs`,
+/// `number`, `numbers`, `strings`); metrics the report does not carry are left out.
+std::string metrics_json(const Report& report);
+
 /// A datapoint value kept in the state: none, a count, a number, ports, addresses or strings,
 /// or numbers.
 using StoredValue = std::variant<std::monostate, std::uint64_t, double, std::vector<std::uint16_t>,
