@@ -208,6 +208,8 @@ struct ProfileState {
 struct ThingState {
     std::optional<Time> last_report;     ///< when its last report was evaluated
     std::vector<ProfileState> profiles;  ///< one per profile that applies to it
+    /// The ids of its last reports (at most 4): a report that reuses one is a duplicate.
+    std::vector<std::uint64_t> recent_report_ids;
     friend bool operator==(const ThingState&, const ThingState&) = default;
 };
 
@@ -252,6 +254,10 @@ public:
     /// Lets time pass: closes windows that ended by `now` (statistics over the population) and
     /// invalidates the alarms of things silent for 2 days (scaled).
     std::vector<ViolationEvent> advance(Time now);
+    /// Whether `thing` already sent a report with this id (a resend): not to be evaluated.
+    bool is_duplicate(std::string_view thing, std::uint64_t report_id) const;
+    /// Names of the things whose state changed since the last call, in order (to persist).
+    std::vector<std::string> take_changed();
     /// When advance() has work next (a window end or an invalidation); nullopt: nothing pending.
     std::optional<Time> next_deadline() const;
 
