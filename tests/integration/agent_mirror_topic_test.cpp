@@ -18,10 +18,13 @@ using namespace std::chrono_literals;
 
 constexpr const char* kMirrorPrefix = "dt/defender/mirror-1/metrics/json ";
 
-// mosquitto_sub on the mirror topics: -d prints the SUBACK (so the test knows it listens) and
-// -C stops it after `count` messages.
+// mosquitto_sub on the mirror topics, line-buffered: -d prints the SUBACK (so the test knows it
+// listens) and -C stops it after `count` messages.
 ChildProcess mirror_subscriber(AgentRig& rig, int count) {
-    std::vector<std::string> argv{"mosquitto_sub",
+    // stdbuf: mosquitto_sub's standard output is a file here, fully buffered otherwise.
+    std::vector<std::string> argv{"stdbuf",
+                                  "-oL",
+                                  "mosquitto_sub",
                                   "-h",
                                   "localhost",
                                   "-p",

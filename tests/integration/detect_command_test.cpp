@@ -68,7 +68,7 @@ public:
         return path;
     }
 
-    std::vector<std::string> connection_args() const {
+    std::vector<std::string> connection_args() {
         return {"-e", "localhost",
                 "-p", std::to_string(rig_.broker().port()),
                 "-r", rig_.pki().ca_cert().string(),
