@@ -30,6 +30,7 @@ const std::map<std::string, std::string> kExamples = {
     {"procfs", R"("/proc")"},
     {"state-dir", R"("/var/lib/defender")"},
     {"log-format", R"("auto")"},
+    {"mirror-topic", R"("dt/defender/{thingName}/metrics/{format}")"},
     {"profile", R"(["/etc/defender/profiles"])"},
     {"reports-topic", R"(["dt/defender/{thingName}/metrics/{format}"])"},
     {"store", R"("/var/lib/defender-detect/detect.db")"},
