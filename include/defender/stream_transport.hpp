@@ -3,7 +3,7 @@
 /// @file stream_transport.hpp
 /// A transport that writes each published payload to a stream (standard output by default):
 /// the agent's `--dry-run`. Always "connected"; never receives replies.
-/// Target: Defender::defender (stage transport).
+/// Target: Defender::defender (stage stream).
 
 #include <iosfwd>
 

@@ -28,7 +28,7 @@
 #include "defender/limits.hpp"
 #include "defender/stream_transport.hpp"
 #include "defender/topics.hpp"
-#include "ipc/eventstream.hpp"
+#include "transport/greengrass/eventstream.hpp"
 
 namespace defender::cli {
 namespace {
