@@ -17,4 +17,8 @@ Status StreamTransport::publish(const std::string&, const std::string& payload,
     return Done{};
 }
 
+std::unique_ptr<Transport> make_stream_transport(StreamSettings settings) {
+    return std::make_unique<StreamTransport>(*settings.out, settings.newline_after_payload);
+}
+
 }  // namespace defender
