@@ -90,6 +90,10 @@ endfunction()
 # The stages in data-flow order; each names only its direct dependencies. Keep in step with the
 # table in docs/architecture.md (the stages.include_graph test compares them).
 defender_stage(util)
+# Sockets below the transports: resolver, TCP connect with a deadline, HTTP CONNECT.
+defender_stage(net DEPENDS util)
+# Waits on I/O, and its pages are the MQTT module's (as Defender::mqtt, CMakeLists.txt): -Os.
+target_compile_options(defender_net PRIVATE $<$<NOT:$<CONFIG:Debug>>:-Os>)
 defender_stage(collect DEPENDS util)
 defender_stage(report DEPENDS collect)
 defender_stage(custom DEPENDS report)

@@ -63,8 +63,8 @@ public:
         {
             std::lock_guard lock(mutex_);
             socket_ = std::move(*socket);
-            wake_read_ = ipc::UnixSocket(pipe_fds[0]);
-            wake_write_ = ipc::UnixSocket(pipe_fds[1]);
+            wake_read_ = util::UniqueFd(pipe_fds[0]);
+            wake_write_ = util::UniqueFd(pipe_fds[1]);
             connected_ = true;
             closing_ = false;
             next_stream_id_ = 1;
@@ -224,7 +224,7 @@ private:
         if (lost.empty() && first_error)
             lost = "malformed message from the nucleus: " + first_error->message;
         while (lost.empty()) {
-            pollfd fds[2] = {{socket_.fd(), POLLIN, 0}, {wake_read_.fd(), POLLIN, 0}};
+            pollfd fds[2] = {{socket_.fd(), POLLIN, 0}, {wake_read_.get(), POLLIN, 0}};
             if (::poll(fds, 2, -1) < 0) {
                 if (errno == EINTR) continue;
                 lost = "poll failed";
@@ -327,15 +327,15 @@ private:
 
     void close_connection() {
         if (reader_.joinable()) {
-            if (wake_write_.is_open()) (void)!::write(wake_write_.fd(), "x", 1);
+            if (wake_write_.valid()) (void)!::write(wake_write_.get(), "x", 1);
             reader_.join();
         }
         std::lock_guard lock(mutex_);
         connected_ = false;
         changed_.notify_all();
         socket_.close();
-        wake_read_.close();
-        wake_write_.close();
+        wake_read_.reset();
+        wake_write_.reset();
     }
 
     GreengrassSettings settings_;
@@ -343,8 +343,8 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable changed_;
     ipc::UnixSocket socket_;
-    ipc::UnixSocket wake_read_;
-    ipc::UnixSocket wake_write_;
+    util::UniqueFd wake_read_;
+    util::UniqueFd wake_write_;
     std::thread reader_;
     bool connected_ = false;
     bool closing_ = false;

@@ -11,25 +11,6 @@
 
 namespace defender::ipc {
 
-UnixSocket& UnixSocket::operator=(UnixSocket&& other) noexcept {
-    if (this != &other) {
-        close();
-        fd_ = other.release();
-    }
-    return *this;
-}
-
-void UnixSocket::close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-}
-
-int UnixSocket::release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-}
-
 Result<UnixSocket> UnixSocket::connect(const std::string& path) {
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
@@ -46,7 +27,7 @@ Result<UnixSocket> UnixSocket::connect(const std::string& path) {
 
 Status UnixSocket::send_all(std::string_view bytes) const {
     while (!bytes.empty()) {
-        const ssize_t sent = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+        const ssize_t sent = ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
         if (sent < 0) {
             if (errno == EINTR) continue;
             return Error{std::string("send: ") + std::strerror(errno)};
@@ -62,7 +43,7 @@ Result<std::optional<std::string>> UnixSocket::receive(
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         if (left.count() < 0) return std::optional<std::string>{};
-        pollfd poll_fd{fd_, POLLIN, 0};
+        pollfd poll_fd{fd_.get(), POLLIN, 0};
         const int ready = ::poll(&poll_fd, 1, static_cast<int>(left.count()) + 1);
         if (ready < 0) {
             if (errno == EINTR) continue;
@@ -70,7 +51,7 @@ Result<std::optional<std::string>> UnixSocket::receive(
         }
         if (ready == 0) continue;
         std::string buffer(max, '\0');
-        const ssize_t got = ::recv(fd_, buffer.data(), buffer.size(), 0);
+        const ssize_t got = ::recv(fd_.get(), buffer.data(), buffer.size(), 0);
         if (got < 0) {
             if (errno == EINTR || errno == EAGAIN) continue;
             if (errno == ECONNRESET) return std::optional<std::string>{std::string()};

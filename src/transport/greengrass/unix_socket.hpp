@@ -7,6 +7,7 @@
 #include <string>
 
 #include "defender/result.hpp"
+#include "util/unique_fd.hpp"
 
 namespace defender::ipc {
 
@@ -14,20 +15,14 @@ class UnixSocket {
 public:
     UnixSocket() = default;
     explicit UnixSocket(int fd) : fd_(fd) {}
-    ~UnixSocket() { close(); }
-    UnixSocket(UnixSocket&& other) noexcept : fd_(other.release()) {}
-    UnixSocket& operator=(UnixSocket&& other) noexcept;
-    UnixSocket(const UnixSocket&) = delete;
-    UnixSocket& operator=(const UnixSocket&) = delete;
 
     /// Connects to `path` as given (relative paths resolve from the working directory, which
     /// is how the Java nucleus hands out long socket paths).
     static Result<UnixSocket> connect(const std::string& path);
 
-    int fd() const { return fd_; }
-    bool is_open() const { return fd_ >= 0; }
-    void close();
-    int release();
+    int fd() const { return fd_.get(); }
+    bool is_open() const { return fd_.valid(); }
+    void close() { fd_.reset(); }
 
     /// Writes everything (no SIGPIPE).
     Status send_all(std::string_view bytes) const;
@@ -36,7 +31,7 @@ public:
                                                std::size_t max = 65536) const;
 
 private:
-    int fd_ = -1;
+    util::UniqueFd fd_;  // the project's one file-descriptor owner
 };
 
 }  // namespace defender::ipc

@@ -5,9 +5,9 @@
 
 #include <array>
 
+#include "net/tcp_connect.hpp"
 #include "transport/mqtt/proxy_tunnel.hpp"
 #include "transport/mqtt/socket_stream.hpp"
-#include "transport/mqtt/tcp_connect.hpp"
 
 namespace defender::mqtt {
 namespace {
@@ -28,7 +28,8 @@ Status write_all(ByteStream& connection, const std::string& bytes, Clock::time_p
         if (outcome.kind == IoOutcome::Kind::Transferred) {
             written += outcome.bytes;
         } else if (outcome.kind == IoOutcome::Kind::WouldBlock) {
-            if (!wait_ready(connection.fd(), outcome.wants_write ? POLLOUT : POLLIN, deadline)) {
+            if (!net::wait_ready(connection.fd(), outcome.wants_write ? POLLOUT : POLLIN,
+                                 deadline)) {
                 timed_out = true;
                 return Error{""};
             }
@@ -61,7 +62,8 @@ HandshakeOutcome await_connack(std::unique_ptr<ByteStream> connection, Clock::ti
             reader.feed(std::string_view(buffer.data(), outcome.bytes));
         } else if (outcome.kind == IoOutcome::Kind::WouldBlock) {
             if (connection->pending() == 0 &&
-                !wait_ready(connection->fd(), outcome.wants_write ? POLLOUT : POLLIN, deadline)) {
+                !net::wait_ready(connection->fd(), outcome.wants_write ? POLLOUT : POLLIN,
+                                 deadline)) {
                 return failed(true, "");
             }
         } else {
@@ -97,8 +99,8 @@ HandshakeOutcome mqtt_handshake(const MqttSettings& settings,
         credentials = std::move(*loaded);
     }
 
-    auto tcp = proxy ? tcp_connect(proxy->host, proxy->port, deadline)
-                     : tcp_connect(settings.endpoint, settings.port, deadline);
+    auto tcp = proxy ? net::tcp_connect(proxy->host, proxy->port, deadline)
+                     : net::tcp_connect(settings.endpoint, settings.port, deadline);
     if (auto* failure = std::get_if<StepFailure>(&tcp)) {
         if (proxy && !failure->timed_out) {
             return failed(false, "proxy " + describe_proxy(*proxy) + ": " + failure->reason);

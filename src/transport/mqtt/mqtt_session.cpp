@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <variant>
 
-#include "transport/mqtt/tcp_connect.hpp"
+#include "net/tcp_connect.hpp"
 
 namespace defender::mqtt {
 namespace {
@@ -101,8 +101,8 @@ Status MqttSession::write_locked(const std::string& packet, Clock::time_point de
                 written += outcome.bytes;
                 break;
             case IoOutcome::Kind::WouldBlock:
-                if (!wait_ready(connection_->fd(), outcome.wants_write ? POLLOUT : POLLIN,
-                                deadline)) {
+                if (!net::wait_ready(connection_->fd(), outcome.wants_write ? POLLOUT : POLLIN,
+                                     deadline)) {
                     return Error{"the broker took no data for too long"};
                 }
                 break;

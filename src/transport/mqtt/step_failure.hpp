@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-// Why one step of a connect attempt (TCP, proxy tunnel, TLS, MQTT) did not complete.
+// The connect steps' failure (net/step_failure.hpp), by its name in the MQTT transport.
 
-#include <string>
+#include "net/step_failure.hpp"
 
 namespace defender::mqtt {
 
-struct StepFailure {
-    bool timed_out = false;  ///< the attempt's deadline passed first
-    std::string reason;      ///< one line; empty when timed_out
-};
+using net::StepFailure;
 
 }  // namespace defender::mqtt

@@ -74,7 +74,7 @@ std::optional<std::string> set_up(TlsConnection::State& state, const TlsOptions&
     if (options.host.empty()) {
         return "TLS handshake failed: no server name to verify";
     }
-    state.ip_endpoint = parse_ip_literal(options.host);
+    state.ip_endpoint = IpAddress::parse(options.host);
     // An IP literal is not sent as SNI (RFC 6066 3) and mbed TLS cannot match it: no name
     // for mbed TLS, and check_ip_san instead.
     const int named =

@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <random>
 
-#include "transport/mqtt/tcp_connect.hpp"
+#include "net/tcp_connect.hpp"
 #include "util/base64.hpp"
 #include "util/printable.hpp"
 
@@ -93,7 +93,7 @@ Status write_all(ByteStream& stream, std::string_view bytes,
         if (outcome.kind == IoOutcome::Kind::Transferred) {
             written += outcome.bytes;
         } else if (outcome.kind == IoOutcome::Kind::WouldBlock) {
-            if (!wait_ready(stream.fd(), outcome.wants_write ? POLLOUT : POLLIN, deadline)) {
+            if (!net::wait_ready(stream.fd(), outcome.wants_write ? POLLOUT : POLLIN, deadline)) {
                 timed_out = true;
                 return Error{""};
             }
@@ -212,7 +212,7 @@ std::variant<std::unique_ptr<ByteStream>, StepFailure> websocket_connect(
             answer.append(buffer.data(), outcome.bytes);
         } else if (outcome.kind == IoOutcome::Kind::WouldBlock) {
             if (inner->pending() == 0 &&
-                !wait_ready(inner->fd(), outcome.wants_write ? POLLOUT : POLLIN, deadline)) {
+                !net::wait_ready(inner->fd(), outcome.wants_write ? POLLOUT : POLLIN, deadline)) {
                 return StepFailure{true, ""};
             }
         } else {

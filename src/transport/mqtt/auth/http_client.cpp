@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "transport/mqtt/auth/http_client.hpp"
 
-#include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -9,72 +8,23 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <variant>
+
+#include "net/tcp_connect.hpp"
+#include "util/unique_fd.hpp"
 
 namespace defender::auth {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-class Socket {
-public:
-    explicit Socket(int fd) : fd_(fd) {}
-    ~Socket() {
-        if (fd_ >= 0) ::close(fd_);
+Result<util::UniqueFd> connect_to(const HttpUrl& url, Clock::time_point deadline) {
+    auto connected = net::tcp_connect(url.host, url.port, deadline);
+    if (auto* failure = std::get_if<net::StepFailure>(&connected)) {
+        return Error{"cannot connect to " + url.host + ":" + std::to_string(url.port) + ": " +
+                     (failure->timed_out ? std::string("timed out") : failure->reason)};
     }
-    Socket(const Socket&) = delete;
-    Socket& operator=(const Socket&) = delete;
-    int fd() const { return fd_; }
-
-private:
-    int fd_;
-};
-
-int remaining_ms(Clock::time_point deadline) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    return left > 0 ? static_cast<int>(left) : 0;
-}
-
-bool wait_for(int fd, short events, Clock::time_point deadline) {
-    pollfd entry{fd, events, 0};
-    for (;;) {
-        const int ready = ::poll(&entry, 1, remaining_ms(deadline));
-        if (ready < 0 && errno == EINTR) continue;
-        return ready > 0;
-    }
-}
-
-Result<int> connect_to(const HttpUrl& url, Clock::time_point deadline) {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* found = nullptr;
-    const std::string port = std::to_string(url.port);
-    if (const int rc = ::getaddrinfo(url.host.c_str(), port.c_str(), &hints, &found); rc != 0) {
-        return Error{"cannot resolve " + url.host + ": " + ::gai_strerror(rc)};
-    }
-    std::string last_error = "no address";
-    for (addrinfo* address = found; address != nullptr; address = address->ai_next) {
-        const int fd =
-            ::socket(address->ai_family, address->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0) continue;
-        if (::connect(fd, address->ai_addr, address->ai_addrlen) == 0 ||
-            (errno == EINPROGRESS && wait_for(fd, POLLOUT, deadline))) {
-            int error = 0;
-            socklen_t length = sizeof error;
-            ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
-            if (error == 0) {
-                ::freeaddrinfo(found);
-                return fd;
-            }
-            last_error = std::strerror(error);
-        } else {
-            last_error = errno == EINPROGRESS ? "timed out" : std::strerror(errno);
-        }
-        ::close(fd);
-    }
-    ::freeaddrinfo(found);
-    return Error{"cannot connect to " + url.host + ":" + port + ": " + last_error};
+    return std::move(std::get<util::UniqueFd>(connected));
 }
 
 Result<HttpResponse> parse_response(const std::string& raw) {
@@ -138,9 +88,9 @@ Result<HttpResponse> http_request(const std::string& method, const HttpUrl& url,
                                   const std::vector<std::pair<std::string, std::string>>& headers,
                                   std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
-    auto fd = connect_to(url, deadline);
-    if (!fd) return fd.error();
-    Socket socket(*fd);
+    auto connected = connect_to(url, deadline);
+    if (!connected) return connected.error();
+    const util::UniqueFd socket = std::move(*connected);
     const bool ipv6 = url.host.find(':') != std::string::npos;
     const std::string authority =
         (ipv6 ? "[" + url.host + "]" : url.host) + ":" + std::to_string(url.port);
@@ -150,13 +100,9 @@ Result<HttpResponse> http_request(const std::string& method, const HttpUrl& url,
         request += name + ": " + value + "\r\n";
     if (method == "PUT" || method == "POST") request += "Content-Length: 0\r\n";
     request += "\r\n";
-    for (std::size_t sent = 0; sent < request.size();) {
-        if (!wait_for(socket.fd(), POLLOUT, deadline)) return Error{"timed out sending request"};
-        const ssize_t n =
-            ::send(socket.fd(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-        if (n < 0 && errno != EAGAIN && errno != EINTR)
-            return Error{std::string("send failed: ") + std::strerror(errno)};
-        if (n > 0) sent += static_cast<std::size_t>(n);
+    if (auto failure = net::send_all(socket.get(), request, deadline)) {
+        if (failure->timed_out) return Error{"timed out sending request"};
+        return Error{"send failed: " + failure->reason};
     }
     std::string raw;
     constexpr std::size_t kMaxAnswer = 64 * 1024;
@@ -170,10 +116,10 @@ Result<HttpResponse> http_request(const std::string& method, const HttpUrl& url,
             }
         }
         if (raw.size() > kMaxAnswer) return Error{"HTTP answer larger than 64 KiB"};
-        if (!wait_for(socket.fd(), POLLIN, deadline))
+        if (!net::wait_ready(socket.get(), POLLIN, deadline))
             return Error{"no complete answer within " + std::to_string(timeout.count()) + " ms"};
         char buffer[4096];
-        const ssize_t n = ::recv(socket.fd(), buffer, sizeof buffer, 0);
+        const ssize_t n = ::recv(socket.get(), buffer, sizeof buffer, 0);
         if (n == 0) break;
         if (n < 0) {
             if (errno == EAGAIN || errno == EINTR) continue;

@@ -1,23 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "transport/mqtt/tcp_connect.hpp"
+#include "net/tcp_connect.hpp"
 
-#include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <memory>
 
-namespace defender::mqtt {
+#include "net/resolver.hpp"
+
+namespace defender::net {
 namespace {
-
-struct AddrInfoFree {
-    void operator()(addrinfo* info) const { freeaddrinfo(info); }
-};
 
 int milliseconds_until(std::chrono::steady_clock::time_point deadline) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -26,9 +22,11 @@ int milliseconds_until(std::chrono::steady_clock::time_point deadline) {
 }
 
 // "" when connected; otherwise why not ("timed out" when the deadline passed).
-std::string connect_one(int fd, const addrinfo& address,
+std::string connect_one(int fd, const SocketAddress& address,
                         std::chrono::steady_clock::time_point deadline) {
-    if (::connect(fd, address.ai_addr, address.ai_addrlen) == 0) return "";
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address.address), address.length) == 0) {
+        return "";
+    }
     if (errno != EINPROGRESS) return std::strerror(errno);
     if (!wait_ready(fd, POLLOUT, deadline)) return "timed out";
     int error = 0;
@@ -49,28 +47,37 @@ bool wait_ready(int fd, short events, std::chrono::steady_clock::time_point dead
     }
 }
 
+std::optional<StepFailure> send_all(int fd, const std::string& bytes,
+                                    std::chrono::steady_clock::time_point deadline) {
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {
+        const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+        if (n > 0) {
+            sent += static_cast<std::size_t>(n);
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            if (!wait_ready(fd, POLLOUT, deadline)) return StepFailure{true, ""};
+        } else {
+            return StepFailure{false, std::strerror(errno)};
+        }
+    }
+    return std::nullopt;
+}
+
 std::variant<util::UniqueFd, StepFailure> tcp_connect(
     const std::string& host, std::uint16_t port, std::chrono::steady_clock::time_point deadline) {
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_ADDRCONFIG;
-    addrinfo* found = nullptr;
-    const int resolved = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found);
-    if (resolved != 0) {
-        return StepFailure{false, "cannot resolve host " + host + ": " + gai_strerror(resolved)};
-    }
-    std::unique_ptr<addrinfo, AddrInfoFree> addresses(found);
+    auto addresses = resolve_tcp(host, port);
+    if (!addresses) return StepFailure{false, addresses.error().message};
     std::string problem = "no address";
-    for (const addrinfo* address = found; address != nullptr; address = address->ai_next) {
+    for (const SocketAddress& address : *addresses) {
         util::UniqueFd socket(
-            ::socket(address->ai_family, address->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+            ::socket(address.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
         if (!socket.valid()) {
             problem = std::strerror(errno);
             continue;
         }
-        problem = connect_one(socket.get(), *address, deadline);
+        problem = connect_one(socket.get(), address, deadline);
         if (problem.empty()) {
-            const int on = 1;  // MQTT packets are small and answered: send them at once
+            const int on = 1;  // small messages that are answered: send them at once
             ::setsockopt(socket.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
             return socket;
         }
@@ -79,4 +86,4 @@ std::variant<util::UniqueFd, StepFailure> tcp_connect(
     return StepFailure{false, "TCP connection failed: " + problem};
 }
 
-}  // namespace defender::mqtt
+}  // namespace defender::net
