@@ -109,6 +109,8 @@ defender_stage(agent DEPENDS custom encode transport LIBRARIES nlohmann_json::nl
 defender_stage(emulator DEPENDS validate transport)
 # Self-hosted Detect (issue #15): profiles, validation, the evaluator over decoded reports.
 defender_stage(detect DEPENDS encode LIBRARIES nlohmann_json::nlohmann_json)
+# The Detect store: evaluator state, datapoints, violations and their outbox, in SQLite.
+defender_stage(store DEPENDS detect LIBRARIES SQLite::SQLite3 nlohmann_json::nlohmann_json)
 
 # The stage graph as CMake declares it, one "<stage>: <dependency>..." line per stage, for the
 # stages.include_graph test.
