@@ -111,6 +111,8 @@ defender_stage(emulator DEPENDS validate transport)
 defender_stage(detect DEPENDS encode LIBRARIES nlohmann_json::nlohmann_json)
 # The Detect store: evaluator state, datapoints, violations and their outbox, in SQLite.
 defender_stage(store DEPENDS detect LIBRARIES SQLite::SQLite3 nlohmann_json::nlohmann_json)
+# The detector between broker and store: report topics, checks, evaluation, one write per report.
+defender_stage(detect_service DEPENDS store validate)
 
 # The stage graph as CMake declares it, one "<stage>: <dependency>..." line per stage, for the
 # stages.include_graph test.
