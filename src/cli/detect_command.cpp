@@ -62,6 +62,10 @@ private:
 };
 
 int run_detect(const DetectArgs& args) {
+    // The profiles first: a wrong profile is the likelier mistake, and says more.
+    int exit_code = kExitOk;
+    auto detector = Detector::open(args.detector, exit_code);
+    if (!detector) return exit_code;
     ConnectionArgs connection = args.connection;
     if (connection.client_id.empty()) connection.client_id = "defender-detect-" + host_name();
     auto settings = mqtt_settings(connection);
@@ -72,9 +76,6 @@ int run_detect(const DetectArgs& args) {
     // A persistent session keeps the subscriptions, and the reports sent meanwhile, across
     // reconnects, restarts and broker restarts.
     settings->clean_session = false;
-    int exit_code = kExitOk;
-    auto detector = Detector::open(args.detector, exit_code);
-    if (!detector) return exit_code;
     spdlog::info("detect: {} profile file(s), store {}, endpoint {}:{}, client id {}, {}",
                  args.detector.profiles.size(), detector->store_path(), connection.endpoint,
                  settings->port, connection.client_id, describe_transport(connection));
@@ -110,16 +111,21 @@ ClientLoopOptions detector_client_options() {
 }
 
 void add_detector_options(CLI::App& command, DetectorArgs& args, const std::string& prefix) {
-    command.add_option("--" + prefix + "profile", args.profiles,
-                       "A security profile (JSON, as `aws iot describe-security-profile` prints "
-                       "it); repeatable");
-    command.add_option("--" + prefix + "store", args.store,
-                       "The SQLite database of states and violations (default: detect.db in the "
-                       "state directory)");
+    command
+        .add_option("--" + prefix + "profile", args.profiles,
+                    "A security profile (JSON, as `aws iot describe-security-profile` prints it), "
+                    "or a directory of them (*.json); repeatable")
+        ->type_name("FILE");
+    command
+        .add_option("--" + prefix + "store", args.store,
+                    "The SQLite database of states and violations (default: detect.db in the "
+                    "state directory; /var/lib/defender-detect for root)")
+        ->type_name("FILE");
     command
         .add_option("--violations-topic", args.violations_topic,
                     "Where each violation event is published ({thingName}, "
                     "{securityProfileName})")
+        ->type_name("TOPIC")
         ->capture_default_str();
     command
         .add_option("--time-scale", args.time_scale,
@@ -138,7 +144,8 @@ void add_detect_command(CLI::App& app, int& exit_code) {
     add_detector_options(*command, args->detector, "");
     command->add_option("--reports-topic", args->detector.reports_topics,
                         "Also read reports from this topic template, e.g. "
-                        "dt/defender/{thingName}/metrics/{format}; repeatable");
+                        "dt/defender/{thingName}/metrics/{format}; repeatable")
+        ->type_name("TOPIC");
     command
         ->add_option("--datapoint-days", args->detector.datapoint_days,
                      "Keep each report's datapoints this many days")

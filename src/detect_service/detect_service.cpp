@@ -75,7 +75,9 @@ MessageOutcome DetectService::on_message(std::string_view topic, std::string_vie
     ++counters_.received;
     using Kind = MessageOutcome::Kind;
     const auto checked = validate_report(payload);
-    if (!checked.format) {
+    // A document-level problem (not JSON or CBOR, cut short, not an object, too large) makes a
+    // malformed report; a field that breaks a rule, an invalid one.
+    if (!checked.format || (!checked.valid() && checked.violations.front().pointer.empty())) {
         ++counters_.malformed;
         return problem(Kind::malformed, source->thing_name, first_violation(checked));
     }

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -31,7 +32,8 @@ using namespace std::chrono_literals;
 class Listener {
 public:
     Listener() {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        // Close-on-exec: the processes the test starts must not keep it listening.
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_in address{};
         address.sin_family = AF_INET;
         address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -68,7 +70,7 @@ public:
         return path;
     }
 
-    std::vector<std::string> connection_args() const {
+    std::vector<std::string> connection_args() {
         return {"-e", "localhost",
                 "-p", std::to_string(rig_.broker().port()),
                 "-r", rig_.pki().ca_cert().string(),
@@ -189,12 +191,14 @@ TEST(DetectCommand, APortThatOpensRaisesAnAlarmThatClearsWhenItCloses) {
 
     listener.close();
     ASSERT_TRUE(eventually([&] { return rig.published("alarm-cleared") >= 1; }, 30s))
-        << rig.detect().stderr_text();
+        << rig.detect().stderr_text() << agent.stderr_text().substr(0, 4000);
     EXPECT_EQ(
         Json::parse(rig.query({"list-active-violations"}).second).at("activeViolations").size(),
         0u);
     const auto events = rig.events_in_store();
     ASSERT_EQ(events.size(), 2u) << events.dump();
+    EXPECT_EQ(events[0].at("violationEventType"), "alarm-cleared") << "newest first";
+    EXPECT_EQ(events[1].at("violationEventType"), "in-alarm");
     EXPECT_EQ(events[0].at("violationId"), id);
     EXPECT_EQ(events[1].at("violationId"), id);
 
@@ -273,7 +277,9 @@ TEST(DetectCommand, KillDashNineLosesAndDuplicatesNothing) {
     }
     std::set<std::string> in_store;
     std::map<std::string, std::vector<std::string>> per_thing;
-    for (const auto& event : rig.events_in_store()) {
+    auto stored = rig.events_in_store();
+    std::reverse(stored.begin(), stored.end());  // listed newest first
+    for (const auto& event : stored) {
         in_store.insert(event.at("violationId").get<std::string>() + " " +
                         event.at("violationEventType").get<std::string>());
         per_thing[event.at("thingName")].push_back(event.at("violationEventType"));
