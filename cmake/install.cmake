@@ -7,11 +7,10 @@ include(CMakePackageConfigHelpers)
 set(DEFENDER_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/Defender)
 
 set_target_properties(defender_mqtt PROPERTIES EXPORT_NAME mqtt)
-set_target_properties(defender_mqtt_common PROPERTIES EXPORT_NAME mqtt_common)
 install(TARGETS defender-cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT Runtime)
 install(TARGETS defender-mqtt-module LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/defender
   COMPONENT Runtime)
-install(TARGETS defender defender_mqtt_common defender_mqtt EXPORT DefenderTargets
+install(TARGETS defender defender_mqtt EXPORT DefenderTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT Development
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY include/defender DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT Development)

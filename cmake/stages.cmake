@@ -35,14 +35,20 @@ foreach(header ${DEFENDER_PUBLIC_HEADERS})
   endif()
 endforeach()
 
-# defender_folder_view(<folder> <out-var>): a view with only the link to src/<folder> (and its
-# stage's public headers, if any); <out-var> is its directory.
-function(defender_folder_view folder out)
-  set(view ${DEFENDER_STAGE_VIEWS}/${folder})
-  if(NOT EXISTS ${view}/${folder})
+# defender_stage_view(<stage> <folder> <out-var>): the view of a stage, ${DEFENDER_STAGE_VIEWS}/<stage>,
+# with a link <folder> to src/<folder> (a nested folder such as transport/mqtt keeps its path,
+# so "transport/mqtt/x.hpp" resolves and "transport/greengrass/y.hpp" does not) and the stage's
+# public headers; no folder link when <folder> is "". <out-var> is its directory.
+function(defender_stage_view stage folder out)
+  set(view ${DEFENDER_STAGE_VIEWS}/${stage})
+  if(NOT EXISTS ${view}/defender)
     file(MAKE_DIRECTORY ${view}/defender)
-    file(CREATE_LINK ${PROJECT_SOURCE_DIR}/src/${folder} ${view}/${folder} SYMBOLIC)
-    foreach(header ${DEFENDER_STAGE_HEADERS_${folder}})
+    if(folder)
+      get_filename_component(parent ${view}/${folder} DIRECTORY)
+      file(MAKE_DIRECTORY ${parent})
+      file(CREATE_LINK ${PROJECT_SOURCE_DIR}/src/${folder} ${view}/${folder} SYMBOLIC)
+    endif()
+    foreach(header ${DEFENDER_STAGE_HEADERS_${stage}})
       get_filename_component(name ${header} NAME)
       file(CREATE_LINK ${header} ${view}/defender/${name} SYMBOLIC)
     endforeach()
@@ -50,18 +56,33 @@ function(defender_folder_view folder out)
   set(${out} ${view} PARENT_SCOPE)
 endfunction()
 
-# defender_stage(<stage> [DEPENDS <stage>...] [LIBRARIES <target>...]): the OBJECT library
-# defender_<stage> of src/<stage>/*.cpp. DEPENDS are the stages it may use (their views come
-# along, transitively); LIBRARIES are third-party targets it needs privately.
+# defender_stage(<stage> [FOLDER <folder>] [DEPENDS <stage>...] [LIBRARIES <target>...]): the
+# OBJECT library defender_<stage> of src/<folder>/*.cpp (the files directly in it; <folder> is
+# <stage> unless given, "" for a stage of public headers only, which becomes an INTERFACE
+# library). DEPENDS are the stages it may use (their views come along, transitively); LIBRARIES
+# are third-party targets it needs privately.
 function(defender_stage stage)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "DEPENDS;LIBRARIES")
-  defender_folder_view(${stage} view)
-  file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${stage}/*.cpp)
-  add_library(defender_${stage} OBJECT ${sources})
-  set_target_properties(defender_${stage} PROPERTIES POSITION_INDEPENDENT_CODE ON)
-  target_include_directories(defender_${stage} PUBLIC ${view})
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "FOLDER" "DEPENDS;LIBRARIES")
+  if(NOT DEFINED arg_FOLDER AND NOT "FOLDER" IN_LIST arg_KEYWORDS_MISSING_VALUES)
+    set(arg_FOLDER ${stage})
+  endif()
+  defender_stage_view(${stage} "${arg_FOLDER}" view)
+  set(sources "")
+  if(arg_FOLDER)
+    file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${arg_FOLDER}/*.cpp)
+  endif()
   list(TRANSFORM arg_DEPENDS PREPEND defender_ OUTPUT_VARIABLE dependencies)
-  target_link_libraries(defender_${stage} PUBLIC ${dependencies} PRIVATE ${arg_LIBRARIES})
+  if(sources)
+    add_library(defender_${stage} OBJECT ${sources})
+    set_target_properties(defender_${stage} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+    target_include_directories(defender_${stage} PUBLIC ${view})
+    target_link_libraries(defender_${stage} PUBLIC ${dependencies} PRIVATE ${arg_LIBRARIES})
+    set_property(GLOBAL APPEND PROPERTY DEFENDER_OBJECT_STAGES ${stage})
+  else()
+    add_library(defender_${stage} INTERFACE)
+    target_include_directories(defender_${stage} INTERFACE ${view})
+    target_link_libraries(defender_${stage} INTERFACE ${dependencies})
+  endif()
   set_property(GLOBAL APPEND PROPERTY DEFENDER_STAGES ${stage})
   set_property(GLOBAL PROPERTY DEFENDER_STAGE_DEPENDS_${stage} ${arg_DEPENDS})
 endfunction()
@@ -69,15 +90,23 @@ endfunction()
 # The stages in data-flow order; each names only its direct dependencies. Keep in step with the
 # table in docs/architecture.md (the stages.include_graph test compares them).
 defender_stage(util)
+# Sockets below the transports: resolver, TCP connect with a deadline, HTTP CONNECT.
+defender_stage(net DEPENDS util)
+# Waits on I/O, and its pages are the MQTT module's (as Defender::mqtt, CMakeLists.txt): -Os.
+target_compile_options(defender_net PRIVATE $<$<NOT:$<CONFIG:Debug>>:-Os>)
 defender_stage(collect DEPENDS util)
 defender_stage(report DEPENDS collect)
 defender_stage(custom DEPENDS report)
 defender_stage(encode DEPENDS report LIBRARIES nlohmann_json::nlohmann_json)
 defender_stage(validate DEPENDS encode)
-defender_stage(transport DEPENDS util)
-defender_stage(ipc DEPENDS transport LIBRARIES nlohmann_json::nlohmann_json)
+# The transport family (src/transport/<name>/): the interface, then one stage per transport in
+# this library (the MQTT transport is Defender::mqtt, CMakeLists.txt).
+defender_stage(transport FOLDER "" DEPENDS util)
+defender_stage(stream FOLDER transport/stream DEPENDS transport)
+defender_stage(greengrass FOLDER transport/greengrass DEPENDS transport
+  LIBRARIES nlohmann_json::nlohmann_json)
 defender_stage(agent DEPENDS custom encode transport LIBRARIES nlohmann_json::nlohmann_json)
-defender_stage(service DEPENDS validate transport)
+defender_stage(emulator DEPENDS validate transport)
 # Self-hosted Detect (issue #15): profiles, validation, the evaluator over decoded reports.
 defender_stage(detect DEPENDS encode LIBRARIES nlohmann_json::nlohmann_json)
 # The Detect store: evaluator state, datapoints, violations and their outbox, in SQLite.

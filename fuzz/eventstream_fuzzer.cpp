@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ipc/eventstream.hpp"
+#include "transport/greengrass/eventstream.hpp"
 
 using namespace defender::eventstream;
 

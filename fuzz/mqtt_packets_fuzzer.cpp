@@ -7,14 +7,14 @@
 #include <string_view>
 #include <variant>
 
-#include "transport/lean/mqtt_packets.hpp"
+#include "transport/mqtt/mqtt_packets.hpp"
 
 namespace {
 
-using defender::lean::IncomingPacket;
-using defender::lean::IncomingPublish;
-using defender::lean::PacketReader;
-using defender::lean::Puback;
+using defender::mqtt::IncomingPacket;
+using defender::mqtt::IncomingPublish;
+using defender::mqtt::PacketReader;
+using defender::mqtt::Puback;
 
 constexpr std::size_t kMaxPacketBytes = 4096;
 
@@ -28,7 +28,7 @@ IncomingPacket read_one(std::string_view bytes) {
 
 void check_publish_round_trip(const IncomingPublish& publish) {
     // The encoder writes QoS 1 for any packet id and QoS 0 without one; QoS 2 comes back as 1.
-    const auto encoded = defender::lean::encode_publish(publish.topic, publish.payload,
+    const auto encoded = defender::mqtt::encode_publish(publish.topic, publish.payload,
                                                         publish.packet_id, publish.dup);
     if (!encoded) __builtin_trap();
     const auto again = std::get<IncomingPublish>(read_one(*encoded));
@@ -43,7 +43,7 @@ void check_round_trip(const IncomingPacket& packet) {
     if (const auto* publish = std::get_if<IncomingPublish>(&packet)) {
         check_publish_round_trip(*publish);
     } else if (const auto* puback = std::get_if<Puback>(&packet)) {
-        const auto again = read_one(defender::lean::encode_puback(puback->packet_id));
+        const auto again = read_one(defender::mqtt::encode_puback(puback->packet_id));
         if (std::get<Puback>(again).packet_id != puback->packet_id) __builtin_trap();
     }
 }

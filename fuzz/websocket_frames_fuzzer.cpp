@@ -8,13 +8,13 @@
 #include <string_view>
 #include <vector>
 
-#include "transport/lean/websocket_frames.hpp"
+#include "transport/mqtt/websocket_frames.hpp"
 
 namespace {
 
-using defender::lean::websocket::ControlFrame;
-using defender::lean::websocket::FrameDecoder;
-using defender::lean::websocket::kMaxControlPayload;
+using defender::mqtt::websocket::ControlFrame;
+using defender::mqtt::websocket::FrameDecoder;
+using defender::mqtt::websocket::kMaxControlPayload;
 
 }  // namespace
 

@@ -4,7 +4,7 @@
 /// Publishes through an AWS IoT Greengrass V2 nucleus over its IPC socket (event-stream RPC,
 /// operations PublishToIoTCore and SubscribeToIoTCore), for an agent run as a Greengrass
 /// component. No TLS and no AWS CRT: the nucleus holds the cloud connection.
-/// Target: Defender::defender (stage ipc).
+/// Target: Defender::defender (stage greengrass).
 
 #include <chrono>
 #include <memory>

@@ -2,7 +2,7 @@
 #pragma once
 /// @file ip_address.hpp
 /// IPv4/IPv6 addresses as plain values, with RFC 5952 text form.
-/// Target: Defender::defender (stage collect).
+/// Target: Defender::defender (stage util).
 
 #include <array>
 #include <cstdint>

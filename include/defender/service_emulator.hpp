@@ -4,7 +4,7 @@
 /// A local stand-in for the Device Defender service: validates reports arriving on the
 /// publish topics and answers as the service does, on `/accepted` or `/rejected` in the
 /// format of the topic. Transport-free, so it can be driven by any broker client or a test.
-/// Target: Defender::defender (stage service).
+/// Target: Defender::defender (stage emulator).
 
 #include <chrono>
 #include <cstdint>

@@ -3,13 +3,20 @@
 /// @file stream_transport.hpp
 /// A transport that writes each published payload to a stream (standard output by default):
 /// the agent's `--dry-run`. Always "connected"; never receives replies.
-/// Target: Defender::defender (stage transport).
+/// Target: Defender::defender (stage stream).
 
 #include <iosfwd>
+#include <memory>
 
 #include "defender/transport.hpp"
 
 namespace defender {
+
+/// Where a stream transport writes.
+struct StreamSettings {
+    std::ostream* out = nullptr;        ///< The stream (standard output for `--dry-run`).
+    bool newline_after_payload = true;  ///< A newline after each payload (JSON reports).
+};
 
 /// A Transport that writes each report to a stream (dry runs, tests); never answers.
 class StreamTransport final : public Transport {
@@ -30,5 +37,8 @@ private:
     std::ostream& out_;
     bool newline_;
 };
+
+/// A StreamTransport writing to `*settings.out`, as the Transport interface.
+std::unique_ptr<Transport> make_stream_transport(StreamSettings settings);
 
 }  // namespace defender

@@ -17,6 +17,7 @@
 #include "cli/global_options.hpp"
 #include "cli/greengrass_options.hpp"
 #include "cli/log_sink.hpp"
+#include "cli/make_transport.hpp"
 #include "cli/mqtt_module.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/reloadable_collector.hpp"
@@ -30,7 +31,7 @@
 #include "defender/limits.hpp"
 #include "defender/stream_transport.hpp"
 #include "defender/topics.hpp"
-#include "ipc/eventstream.hpp"
+#include "transport/greengrass/eventstream.hpp"
 
 namespace defender::cli {
 namespace {
@@ -270,11 +271,16 @@ int run_agent(AgentArgs args) {
     if (args.dry_run) {
         options.expect_replies = false;
         options.dry_run = true;
-        StreamTransport stdout_transport(std::cout, format == Format::json);
+        const TransportConfig transport_config = StreamSettings{&std::cout, format == Format::json};
+        auto transport = make_transport(transport_config);
+        if (!transport) {
+            spdlog::error("{}", transport.error().message);
+            return kExitUsage;
+        }
         ReloadableCollector collector(make_collector(collector_options));
-        options.destination = "standard output (dry run)";
+        options.destination = transport_destination(transport_config);
         systemd_notifier().attach(options);
-        Agent agent(options, collector, stdout_transport, spdlog_sink());
+        Agent agent(options, collector, **transport, spdlog_sink());
         StopOnSignal on_signal([&] { agent.stop(); }, [&] { reload(args, agent, collector); });
         agent.run();
         return kExitOk;
@@ -293,11 +299,16 @@ int run_agent(AgentArgs args) {
     options.boot_id_file =
         std::filesystem::path(collector_options.procfs) / "sys/kernel/random/boot_id";
 
+    const TransportConfig transport_config = *settings;
+    auto transport = make_transport(transport_config);
+    if (!transport) {
+        spdlog::error("{}", transport.error().message);
+        return kExitUsage;
+    }
     ReloadableCollector collector(make_collector(collector_options));
-    const auto transport = module.create_transport(*settings);
-    options.destination = settings->endpoint + ":" + std::to_string(settings->port);
+    options.destination = transport_destination(transport_config);
     systemd_notifier().attach(options);
-    Agent agent(options, collector, *transport, spdlog_sink());
+    Agent agent(options, collector, **transport, spdlog_sink());
     StopOnSignal on_signal([&] { agent.stop(); }, [&] { reload(args, agent, collector); });
     spdlog::info("publishing {} reports every {} s to {}:{} as client id {}, thing {} ({})",
                  args.report.format, args.interval, settings->endpoint, settings->port,
@@ -359,10 +370,15 @@ int run_greengrass_agent(AgentArgs& args) {
 
     block_stop_signals();
     const auto collector = make_collector(args.report.collector_options());
-    const auto transport = make_greengrass_transport(*settings);
-    options.destination = "the Greengrass nucleus";
+    const TransportConfig transport_config = *settings;
+    auto transport = make_transport(transport_config);
+    if (!transport) {
+        spdlog::error("{}", transport.error().message);
+        return kExitUsage;
+    }
+    options.destination = transport_destination(transport_config);
     systemd_notifier().attach(options);
-    Agent agent(options, *collector, *transport, spdlog_sink());
+    Agent agent(options, *collector, **transport, spdlog_sink());
     StopOnSignal on_signal(
         [&] { agent.stop(); }, {},
         [] {

@@ -12,7 +12,7 @@
 #include "cli/connection_options.hpp"
 #include "cli/detect_queries.hpp"
 #include "cli/detector.hpp"
-#include "cli/mqtt_module.hpp"
+#include "cli/make_transport.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/signals.hpp"
 #include "cli/systemd_notify.hpp"
@@ -83,9 +83,13 @@ int run_detect(const DetectArgs& args) {
                  settings->port, connection.client_id, describe_transport(connection));
 
     block_stop_signals();
-    const auto transport = (*mqtt_module())->create_transport(*settings);
+    auto transport = make_transport(*settings);
+    if (!transport) {
+        spdlog::error("{}", transport.error().message);
+        return kExitUsage;
+    }
     SystemLoopClock clock;
-    ClientLoop client(*transport, clock, detector_client_options());
+    ClientLoop client(**transport, clock, detector_client_options());
     (void)client.set_subscriptions(detector->subscriptions());  // not connected yet
     DetectHandler handler(client, *detector, clock);
     StopOnSignal on_signal([&] { client.stop(); }, [&] { detector->request_reload(client); });

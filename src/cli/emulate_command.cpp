@@ -10,7 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/connection_options.hpp"
 #include "cli/detector.hpp"
-#include "cli/mqtt_module.hpp"
+#include "cli/make_transport.hpp"
 #include "cli/signals.hpp"
 #include "defender/service_emulator.hpp"
 
@@ -114,9 +114,13 @@ int run_emulate(const EmulateArgs& args) {
     }
     block_stop_signals();
     ServiceEmulator emulator({std::chrono::seconds(args.min_interval), args.store_dir});
-    const auto transport = (*mqtt_module())->create_transport(*settings);
+    auto transport = make_transport(*settings);
+    if (!transport) {
+        spdlog::error("{}", transport.error().message);
+        return kExitUsage;
+    }
     SystemLoopClock clock;
-    ClientLoop client(*transport, clock,
+    ClientLoop client(**transport, clock,
                       detector ? detector_client_options() : emulator_client_options());
     (void)client.set_subscriptions(ServiceEmulator::subscriptions());  // not connected yet
     EmulatorHandler handler(client, emulator, detector.get(), clock);

@@ -5,7 +5,7 @@
 // directory.
 
 #include "defender/result.hpp"
-#include "module/mqtt_module_api.hpp"
+#include "transport/mqtt/module/mqtt_module_api.hpp"
 
 namespace defender::cli {
 

@@ -24,31 +24,30 @@ std::string take_variable(const char* name) {
     return text;
 }
 
-// A datagram socket connected to `name`: a path, or '@' and an abstract name. -1 with a
+// A datagram socket connected to `name`: a path, or '@' and an abstract name. None with a
 // reason in `problem` when it cannot be used.
-int connect_notify_socket(const std::string& name, std::string& problem) {
+util::UniqueFd connect_notify_socket(const std::string& name, std::string& problem) {
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
     if (name.empty() || (name[0] != '/' && name[0] != '@')) {
         problem = "not an absolute path or an abstract socket name (@...)";
-        return -1;
+        return {};
     }
     if (name.size() >= sizeof address.sun_path) {
         problem = "longer than a Unix socket address can be";
-        return -1;
+        return {};
     }
     std::memcpy(address.sun_path, name.data(), name.size());
     if (address.sun_path[0] == '@') address.sun_path[0] = '\0';
-    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
+    util::UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!fd.valid()) {
         problem = std::strerror(errno);
-        return -1;
+        return fd;
     }
     const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name.size());
-    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), length) != 0) {
+    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), length) != 0) {
         problem = std::strerror(errno);
-        ::close(fd);
-        return -1;
+        fd.reset();
     }
     return fd;
 }
@@ -64,7 +63,7 @@ SystemdNotifier SystemdNotifier::from_environment() {
     std::string problem;
     notifier.fd_ = connect_notify_socket(socket_name, problem);
     notifier.socket_name_ = socket_name;
-    if (notifier.fd_ < 0) {
+    if (!notifier.fd_.valid()) {
         spdlog::warn("cannot notify systemd at NOTIFY_SOCKET={}: {}; no READY, STATUS or watchdog",
                      socket_name, problem);
         return notifier;
@@ -87,22 +86,19 @@ SystemdNotifier SystemdNotifier::from_environment() {
 }
 
 SystemdNotifier::SystemdNotifier(SystemdNotifier&& other) noexcept
-    : fd_(other.fd_),
+    : fd_(std::move(other.fd_)),
       socket_name_(std::move(other.socket_name_)),
       ping_interval_(other.ping_interval_),
       warned_(other.warned_.load()),
-      ready_sent_(other.ready_sent_) {
-    other.fd_ = -1;
-}
+      ready_sent_(other.ready_sent_) {}
 
-SystemdNotifier::~SystemdNotifier() {
-    if (fd_ >= 0) ::close(fd_);
-}
+SystemdNotifier::~SystemdNotifier() = default;
 
 void SystemdNotifier::notify(const std::string& message) {
-    if (fd_ < 0) return;
+    if (!fd_.valid()) return;
     while (true) {
-        if (::send(fd_, message.data(), message.size(), MSG_NOSIGNAL | MSG_DONTWAIT) >= 0) return;
+        if (::send(fd_.get(), message.data(), message.size(), MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
+            return;
         if (errno != EINTR) break;
     }
     const std::string problem = std::strerror(errno);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "defender/agent.hpp"
+#include "util/unique_fd.hpp"
 
 namespace defender::cli {
 
@@ -25,7 +26,7 @@ public:
     ~SystemdNotifier();
 
     /// True when there is a socket to notify.
-    bool active() const { return fd_ >= 0; }
+    bool active() const { return fd_.valid(); }
     /// How often the watchdog wants a ping (half of $WATCHDOG_USEC); zero = no watchdog.
     std::chrono::milliseconds watchdog_ping_interval() const { return ping_interval_; }
 
@@ -40,7 +41,7 @@ public:
     void attach(AgentOptions& options);
 
 private:
-    int fd_ = -1;  ///< a datagram socket connected to $NOTIFY_SOCKET
+    util::UniqueFd fd_;  ///< a datagram socket connected to $NOTIFY_SOCKET
     std::string socket_name_;
     std::chrono::milliseconds ping_interval_{0};
     std::atomic<bool> warned_{false};

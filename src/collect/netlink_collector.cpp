@@ -17,11 +17,11 @@
 #include <utility>
 
 #include "collect/netlink_dump.hpp"
-#include "collect/netlink_fd.hpp"
 #include "collect/netlink_inet_diag.hpp"
 #include "collect/netlink_route.hpp"
 #include "collect/proc_file.hpp"
 #include "collect/proc_stat.hpp"
+#include "util/unique_fd.hpp"
 
 namespace defender {
 namespace {
@@ -201,8 +201,7 @@ NetlinkCollector::NetlinkCollector(CollectorOptions options)
       receive_buffer_(kReceiveBufferBytes) {}
 
 bool NetlinkCollector::available() {
-    const netlink::UniqueFd probe(
-        ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
+    const util::UniqueFd probe(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
     return probe.valid();
 }
 

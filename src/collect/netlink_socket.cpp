@@ -16,7 +16,7 @@ constexpr timeval kReceiveTimeout{.tv_sec = 5, .tv_usec = 0};
 }  // namespace
 
 int NetlinkSocket::open(int protocol) {
-    fd_ = UniqueFd(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, protocol));
+    fd_ = util::UniqueFd(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, protocol));
     if (!fd_.valid()) {
         return errno;
     }

@@ -7,8 +7,8 @@
 #include <cstddef>
 #include <span>
 
-#include "collect/netlink_fd.hpp"
 #include "collect/netlink_messages.hpp"
+#include "util/unique_fd.hpp"
 
 namespace defender::netlink {
 
@@ -24,7 +24,7 @@ public:
     ssize_t receive(std::span<std::byte> buffer);
 
 private:
-    UniqueFd fd_;
+    util::UniqueFd fd_;
 };
 
 }  // namespace defender::netlink

@@ -9,25 +9,10 @@
 #include <cstring>
 #include <vector>
 
+#include "util/unique_fd.hpp"
+
 namespace defender {
 namespace {
-
-/// Owns a file descriptor.
-class FileDescriptor {
-public:
-    explicit FileDescriptor(int fd) : fd_(fd) {}
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    ~FileDescriptor() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-    }
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
 
 int open_for_reading(const std::string& path) {
     int fd;
@@ -59,7 +44,7 @@ std::string cannot_read_message(const std::string& path, int error_number) {
 
 int for_each_line(const std::string& path, const std::function<void(std::string_view)>& on_line,
                   std::size_t chunk_size) {
-    const FileDescriptor file(open_for_reading(path));
+    const util::UniqueFd file(open_for_reading(path));
     if (file.get() < 0) {
         return errno;
     }
@@ -95,7 +80,7 @@ int for_each_line(const std::string& path, const std::function<void(std::string_
 }
 
 Result<std::string> read_small_file(const std::string& path) {
-    const FileDescriptor file(open_for_reading(path));
+    const util::UniqueFd file(open_for_reading(path));
     if (file.get() < 0) {
         return Error{cannot_read_message(path, errno)};
     }

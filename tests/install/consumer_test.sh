@@ -21,7 +21,7 @@ step "cmake --install into a temporary prefix"
 cmake --install "$build" --prefix "$prefix" >"$tmp/install.log"
 libdir=$(dirname "$(find "$prefix" -name libdefender.a -print -quit)")
 for file in "$prefix/bin/defender" "$libdir/defender/defender-mqtt.so" "$libdir/libdefender.a" \
-    "$libdir/libdefender_mqtt_common.a" "$libdir/cmake/Defender/FindMbedTLS.cmake" \
+    "$libdir/cmake/Defender/FindMbedTLS.cmake" \
     "$libdir/libdefender_mqtt.a" "$prefix/include/defender/defender.hpp" \
     "$prefix/include/defender/version.hpp" \
     "$libdir/cmake/Defender/DefenderConfig.cmake" \

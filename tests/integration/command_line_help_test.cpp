@@ -60,7 +60,7 @@ TEST(CommandLineHelp, ConfigurationErrorsNameTheFileAndLine) {
                                        "agent.intervl (did you mean interval?)"),
               std::string::npos)
         << unknown.stderr_text;
-    write_file(config, "thing-name = \"x\"\nmqtt-client = lean\n");
+    write_file(config, "thing-name = \"x\"\nmqtt-client = paho\n");
     const auto removed =
         run_process({DEFENDER_BINARY, "agent", "--dry-run", "--config", config.string()}, 10s);
     EXPECT_EQ(removed.status.code, 2);

@@ -5,10 +5,10 @@
 #include <gtest/gtest.h>
 
 #include "fake_nucleus.hpp"
-#include "ipc/eventstream.hpp"
-#include "ipc/rpc.hpp"
-#include "ipc/unix_socket.hpp"
 #include "temp_dir.hpp"
+#include "transport/greengrass/eventstream.hpp"
+#include "transport/greengrass/rpc.hpp"
+#include "transport/greengrass/unix_socket.hpp"
 
 namespace defender {
 namespace {

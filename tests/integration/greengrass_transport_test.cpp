@@ -12,9 +12,9 @@
 #include "defender/greengrass_transport.hpp"
 #include "event_recorder.hpp"
 #include "fake_nucleus.hpp"
-#include "ipc/eventstream.hpp"
-#include "ipc/rpc.hpp"
 #include "temp_dir.hpp"
+#include "transport/greengrass/eventstream.hpp"
+#include "transport/greengrass/rpc.hpp"
 
 namespace defender {
 namespace {

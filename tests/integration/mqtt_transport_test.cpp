@@ -17,8 +17,8 @@
 #include "ports.hpp"
 #include "temp_dir.hpp"
 #include "test_pki.hpp"
-#include "transport/mqtt_common/connect_failure.hpp"
-#include "transport/mqtt_common/suback.hpp"
+#include "transport/mqtt/connect_failure.hpp"
+#include "transport/mqtt/suback.hpp"
 
 namespace defender {
 namespace {
@@ -54,7 +54,8 @@ private:
     static inline std::unique_ptr<TestPki> pki_;
 };
 
-// --- check_tls_files and key_permission_warning (the rest: lean_tls_test.cpp) ---------------
+// --- check_tls_files and key_permission_warning (the rest: tls_connection_test.cpp)
+// ---------------
 
 TEST_F(MqttTransportTest, TlsFilesReportAnUnreadableKey) {
     if (::geteuid() == 0) {
@@ -237,11 +238,11 @@ TEST_F(MqttBrokerTest, PublishAndSubscribeNeedAConnection) {
 // reading is checked on its own.
 TEST(MqttRules, SubackRefusalNamesTheTopicFilter) {
     const std::vector<std::string> filters{"a/accepted", "a/rejected"};
-    EXPECT_TRUE(mqtt_transport::check_suback(filters, {1, 1}).ok());
-    EXPECT_TRUE(mqtt_transport::check_suback(filters, {0, 1}).ok());  // downgrade is allowed
-    EXPECT_EQ(mqtt_transport::check_suback(filters, {1, 0x80}).error().message,
+    EXPECT_TRUE(mqtt::check_suback(filters, {1, 1}).ok());
+    EXPECT_TRUE(mqtt::check_suback(filters, {0, 1}).ok());  // downgrade is allowed
+    EXPECT_EQ(mqtt::check_suback(filters, {1, 0x80}).error().message,
               "broker refused subscription to a/rejected");
-    EXPECT_EQ(mqtt_transport::check_suback(filters, {1}).error().message,
+    EXPECT_EQ(mqtt::check_suback(filters, {1}).error().message,
               "SUBACK has 1 return codes for 2 topic filters");
 }
 

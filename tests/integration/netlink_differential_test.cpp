@@ -18,13 +18,13 @@
 #include <vector>
 
 #include "collect/netlink_collector.hpp"
-#include "collect/netlink_fd.hpp"
 #include "defender/collector.hpp"
+#include "util/unique_fd.hpp"
 
 namespace defender {
 namespace {
 
-using netlink::UniqueFd;
+using util::UniqueFd;
 
 constexpr int kPerKind = 12;
 

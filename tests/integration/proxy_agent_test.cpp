@@ -134,7 +134,7 @@ TEST(ProxyEnvironment, RefusingProxyIsAClearErrorAndRetriedWithBackoff) {
             ++count;
         return count;
     };
-    // Two attempts, each one CONNECT (the lean client reads the proxy's answer itself).
+    // Two attempts, each one CONNECT (the MQTT client reads the proxy's answer itself).
     while (failures() < 2 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(50ms);
     agent.stop(5s);

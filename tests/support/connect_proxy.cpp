@@ -57,15 +57,15 @@ int connect_local(std::uint16_t port) {
 }  // namespace
 
 ConnectProxy::ConnectProxy(ConnectProxyOptions options) : options_(std::move(options)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    fd_ = defender::util::UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t length = sizeof address;
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        ::listen(fd_, 64) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-        if (fd_ >= 0) ::close(fd_);
+    if (!fd_.valid() ||
+        ::bind(fd_.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::listen(fd_.get(), 64) != 0 ||
+        ::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
         throw std::runtime_error("cannot start the CONNECT proxy");
     }
     port_ = ntohs(address.sin_port);
@@ -77,7 +77,6 @@ ConnectProxy::~ConnectProxy() {
     thread_.join();
     for (auto& worker : workers_)
         worker.join();
-    ::close(fd_);
 }
 
 std::vector<ProxiedConnect> ConnectProxy::connects() const {
@@ -93,9 +92,9 @@ std::size_t ConnectProxy::tunnels() const {
 
 void ConnectProxy::serve() {
     while (!stopping_) {
-        pollfd entry{fd_, POLLIN, 0};
+        pollfd entry{fd_.get(), POLLIN, 0};
         if (::poll(&entry, 1, 50) <= 0) continue;
-        const int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        const int client = ::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC);
         if (client < 0) continue;
         workers_.emplace_back([this, client] {
             handle(client);

@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "util/unique_fd.hpp"
+
 namespace defender::test {
 
 struct ConnectProxyOptions {
@@ -44,7 +46,7 @@ private:
     void handle(int client);
 
     ConnectProxyOptions options_;
-    int fd_ = -1;
+    defender::util::UniqueFd fd_;  // the listening socket
     std::uint16_t port_ = 0;
     std::atomic<bool> stopping_{false};
     mutable std::mutex mutex_;

@@ -16,8 +16,8 @@
 #include <stdexcept>
 
 #include "defender/service_emulator.hpp"
-#include "ipc/eventstream.hpp"
-#include "ipc/rpc.hpp"
+#include "transport/greengrass/eventstream.hpp"
+#include "transport/greengrass/rpc.hpp"
 #include "util/base64.hpp"
 
 namespace defender::test {

@@ -16,17 +16,17 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "transport/lean/mbedtls_object.hpp"
+#include "transport/mqtt/mbedtls_object.hpp"
 
 namespace defender::test {
 
 // The server side of TLS 1.2 on mbed TLS: certificate, key, random generator, configuration.
 struct HostileBroker::ServerTls {
-    lean::X509Certificates certificate;
-    lean::PrivateKey key;
-    lean::EntropySource entropy;
-    lean::RandomGenerator random;
-    lean::SslConfig config;
+    mqtt::X509Certificates certificate;
+    mqtt::PrivateKey key;
+    mqtt::EntropySource entropy;
+    mqtt::RandomGenerator random;
+    mqtt::SslConfig config;
 };
 
 namespace {
@@ -170,7 +170,7 @@ void HostileBroker::run() {
 
 // One client, until it goes, breaks the protocol, or has had close_after_bytes.
 void HostileBroker::serve(int client) {
-    lean::SslContext ssl;
+    mqtt::SslContext ssl;
     if (mbedtls_ssl_setup(ssl.get(), tls_->config.get()) != 0) return;
     mbedtls_net_context socket{};
     socket.fd = client;  // closed by run(), not by mbed TLS

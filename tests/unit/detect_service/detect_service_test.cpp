@@ -10,7 +10,7 @@
 #include <filesystem>
 
 #include "defender/encode.hpp"
-#include "detect_test_support.hpp"
+#include "detect/detect_test_support.hpp"
 
 namespace defender::detect::test {
 namespace {
