@@ -113,8 +113,14 @@ public:
     virtual Status record(const Evaluation& evaluation) = 0;
     /// Events not yet acknowledged by the broker, oldest first, at most `limit`.
     virtual Result<std::vector<StoredEvent>> unpublished(std::size_t limit) = 0;
+    /// The event with this row id is about to be published: after a crash it is in doubt
+    /// (take_in_doubt), never published again.
+    virtual Status mark_publishing(std::int64_t id) = 0;
     /// The broker acknowledged the event with this row id.
     virtual Status mark_published(std::int64_t id) = 0;
+    /// Events that were being published when the detector stopped (the broker may or may not
+    /// have them), now counted as published; at start, to be reported.
+    virtual Result<std::vector<StoredEvent>> take_in_doubt() = 0;
 
     /// list-active-violations.
     virtual Result<std::vector<StoredActiveViolation>> active_violations(

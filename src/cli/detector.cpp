@@ -94,6 +94,20 @@ std::unique_ptr<Detector> Detector::open(const DetectorArgs& args, int& exit_cod
         return nullptr;
     }
     log_not_evaluated(service->evaluator());
+    auto in_doubt = (*store)->take_in_doubt();
+    if (!in_doubt) {
+        spdlog::error("{}", in_doubt.error().message);
+        exit_code = kExitCannotRun;
+        return nullptr;
+    }
+    for (const auto& stored : *in_doubt) {
+        spdlog::warn(
+            "violation event {} {} of thing {} was being published when the detector "
+            "stopped; the broker may not have it, and it is not published again (it is "
+            "in list-violation-events)",
+            stored.event.violation_id, detect::to_string(stored.event.violation_event_type),
+            stored.event.thing_name);
+    }
     exit_code = kExitOk;
     return std::unique_ptr<Detector>(
         new Detector(args, std::move(store_path), std::move(*store), std::move(*service)));
@@ -214,11 +228,22 @@ void Detector::publish_outbox(ClientLoop& client) {
             const auto& event = stored.event;
             const auto topic = detect::violation_topic(args_.violations_topic, event.thing_name,
                                                        event.security_profile_name);
+            // At most once: after a crash between this mark and the broker's acknowledgement
+            // the event is in doubt, not published twice.
+            if (auto marked = store_->mark_publishing(stored.id); !marked) {
+                store_failed(marked.error().message);
+                return;
+            }
             if (auto published =
                     client.transport().publish(topic, detect::to_json(event), kPublishTimeout);
                 !published) {
-                spdlog::warn("cannot publish a violation event on {}, kept to retry: {}", topic,
-                             published.error().message);
+                // Written, or not: the persistent MQTT session resends what it wrote once it
+                // reconnects; publishing it again could deliver it twice.
+                spdlog::warn(
+                    "violation event {} on {} not acknowledged ({}); the MQTT session "
+                    "resends it when it reconnects",
+                    event.violation_id, topic, published.error().message);
+                (void)store_->mark_published(stored.id);
                 return;
             }
             log_event(event);

@@ -19,6 +19,7 @@
 #include "agent/repeat_limiter.hpp"
 #include "cli/commands.hpp"
 #include "cli/connection_options.hpp"
+#include "cli/make_transport.hpp"
 #include "cli/mqtt_module.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/signals.hpp"
@@ -310,7 +311,12 @@ int run_simulate(const SimulateArgs& args) {
     for (std::size_t k = 0; k < args.connections; ++k) {
         auto connection_settings = *settings;
         connection_settings.client_id = client_id_of(args, k);
-        transports.push_back((*mqtt_module())->create_transport(connection_settings));
+        auto transport = make_transport(connection_settings);
+        if (!transport) {
+            spdlog::error("{}", transport.error().message);
+            return kExitCannotRun;
+        }
+        transports.push_back(std::move(*transport));
         clients.push_back(
             std::make_unique<ClientLoop>(*transports.back(), clock, simulate_client_options()));
         // Every connection gets every thing's replies: --reply-wait 0 spares the broker that.

@@ -22,6 +22,8 @@ public:
     Status record(const Evaluation& evaluation) override;
     Result<std::vector<StoredEvent>> unpublished(std::size_t limit) override;
     Status mark_published(std::int64_t id) override;
+    Status mark_publishing(std::int64_t id) override;
+    Result<std::vector<StoredEvent>> take_in_doubt() override;
     Result<std::vector<StoredActiveViolation>> active_violations(const ActiveQuery& query) override;
     Result<std::vector<StoredEvent>> violation_events(const EventQuery& query) override;
     Status put_verification_state(std::string_view violation_id,
@@ -33,6 +35,7 @@ public:
 private:
     Error failure(int rc, std::string_view doing) const;
     Status writable() const;
+    Status set_published(std::int64_t id, int from, int to, const char* doing);
     Result<std::vector<StoredEvent>> events_of(Statement& statement, std::string_view doing);
 
     Database db_;

@@ -98,6 +98,20 @@ public:
         if (!ready) throw std::runtime_error("detect did not subscribe: " + detect_->stderr_text());
     }
     ChildProcess& detect() { return *detect_; }
+    // Events the detectors started so far reported in doubt (killed while publishing them).
+    std::size_t in_doubt() const {
+        std::size_t count = 0;
+        for (int start = 1; start <= starts_; ++start) {
+            std::ifstream log(rig_.work() / ("detect-" + std::to_string(start) + ".err"));
+            for (std::string line; std::getline(log, line);) {
+                count +=
+                    line.find("was being published when the detector stopped") != std::string::npos
+                        ? 1
+                        : 0;
+            }
+        }
+        return count;
+    }
 
     // Subscribes (QoS 1, in this process: no output buffering between) to the violations
     // topics.
@@ -224,7 +238,9 @@ TEST(DetectCommand, APortThatOpensRaisesAnAlarmThatClearsWhenItCloses) {
 
 // Reports of a fleet published by the test: each thing alternates between a report that
 // violates and one that conforms, so every report raises or clears an alarm. detect is killed
-// with SIGKILL twice along the way; every event it recorded is published, and none twice.
+// with SIGKILL twice along the way: no event is published twice, and every recorded event is
+// published except one a kill interrupted while it was being published, which the next start
+// reports as in doubt.
 TEST(DetectCommand, KillDashNineLosesAndDuplicatesNothing) {
     DetectRig rig;
     const auto profile = rig.write_profile(
@@ -268,7 +284,7 @@ TEST(DetectCommand, KillDashNineLosesAndDuplicatesNothing) {
         return Json::parse(rig.query({"list-active-violations"}).second)
                    .at("activeViolations")
                    .empty() &&
-               rig.published_events().size() == rig.events_in_store().size();
+               rig.published_events().size() + rig.in_doubt() >= rig.events_in_store().size();
     };
     ASSERT_TRUE(eventually(
         [&] {
@@ -295,8 +311,13 @@ TEST(DetectCommand, KillDashNineLosesAndDuplicatesNothing) {
                         event.at("violationEventType").get<std::string>());
         per_thing[event.at("thingName")].push_back(event.at("violationEventType"));
     }
-    EXPECT_EQ(std::set<std::string>(on_topic.begin(), on_topic.end()), in_store);
-    EXPECT_EQ(on_topic.size(), in_store.size()) << "an event was published twice";
+    const std::set<std::string> distinct(on_topic.begin(), on_topic.end());
+    EXPECT_EQ(distinct.size(), on_topic.size()) << "an event was published twice";
+    EXPECT_TRUE(std::includes(in_store.begin(), in_store.end(), distinct.begin(), distinct.end()))
+        << "an event was published that is not in the store";
+    EXPECT_LE(in_store.size() - distinct.size(), rig.in_doubt())
+        << "a recorded event was neither published nor reported in doubt";
+    EXPECT_LE(rig.in_doubt(), 2u) << "at most one per kill";
     EXPECT_EQ(per_thing.size(), static_cast<std::size_t>(kThings));
     for (const auto& [thing, types] : per_thing) {
         // Alarms alternate with clears: a restart never forgets an alarm that is on.
