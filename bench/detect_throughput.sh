@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# End-to-end throughput of `defender detect` (docs/performance.md, "Detect end to end"):
+# `defender simulate` publishes REPORTS reports of THINGS things (10 % misbehaving) through a
+# local mosquitto (mutual TLS, 127.0.0.1) as fast as its connections allow, and the detector
+# evaluates them against a 10-behavior profile and records them in its SQLite store. The rate
+# is the detector's: reports recorded divided by the time from the first to the last datapoint
+# in the store (each datapoint carries the time it was evaluated). Prints a Markdown table row.
+#
+#   cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release
+#   cmake --build build-bench -j2 --target defender-cli defender-mqtt-module
+#   bench/detect_throughput.sh
+#
+# Environment: DEFENDER (default build-bench/defender), THINGS (default 1000), REPORTS (default
+# 20000), CONNECTIONS (simulate's, default 4), FORMAT (json or cbor, default json).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+source "$root/scripts/lib/local-broker.sh"
+defender=${DEFENDER:-$root/build-bench/defender}
+things=${THINGS:-1000}
+reports=${REPORTS:-20000}
+connections=${CONNECTIONS:-4}
+format=${FORMAT:-json}
+
+work=$(mktemp -d /tmp/defender-detect-bench.XXXXXX)
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+log() { echo "$@" >&2; }
+
+[[ -x $defender ]] || { log "no defender binary at $defender (build it first)"; exit 1; }
+make_local_pki "defender detect bench CA" simulator
+start_local_broker
+# The broker must queue a whole run for the detector, not drop it.
+log "== mosquitto on 127.0.0.1:$port"
+
+# Ten behaviors over every device-side metric kind a simulated report carries.
+cat >"$work/profile.json" <<'JSON'
+{"securityProfileName": "bench", "behaviors": [
+ {"name": "TcpPorts", "metric": "aws:listening-tcp-ports", "criteria": {"comparisonOperator": "in-port-set", "value": {"ports": [22, 80, 443, 8883]}}},
+ {"name": "UdpPorts", "metric": "aws:listening-udp-ports", "criteria": {"comparisonOperator": "in-port-set", "value": {"ports": [53, 123, 5353]}}},
+ {"name": "Destinations", "metric": "aws:destination-ip-addresses", "criteria": {"comparisonOperator": "in-cidr-set", "value": {"cidrs": ["10.0.0.0/8", "192.168.0.0/16", "172.16.0.0/12"]}}},
+ {"name": "Connections", "metric": "aws:num-established-tcp-connections", "criteria": {"comparisonOperator": "less-than", "value": {"count": 50}}},
+ {"name": "TcpCount", "metric": "aws:num-listening-tcp-ports", "criteria": {"comparisonOperator": "less-than-equals", "value": {"count": 6}}},
+ {"name": "UdpCount", "metric": "aws:num-listening-udp-ports", "criteria": {"comparisonOperator": "less-than-equals", "value": {"count": 4}}},
+ {"name": "BytesOut", "metric": "aws:all-bytes-out", "criteria": {"comparisonOperator": "less-than", "value": {"count": 100000000}, "durationSeconds": 300}},
+ {"name": "BytesIn", "metric": "aws:all-bytes-in", "criteria": {"comparisonOperator": "less-than", "value": {"count": 100000000}, "durationSeconds": 300}},
+ {"name": "PacketsOut", "metric": "aws:all-packets-out", "criteria": {"comparisonOperator": "less-than", "value": {"count": 1000000}, "durationSeconds": 300, "consecutiveDatapointsToAlarm": 2}},
+ {"name": "PacketsIn", "metric": "aws:all-packets-in", "criteria": {"comparisonOperator": "less-than", "value": {"count": 1000000}, "durationSeconds": 300}}
+]}
+JSON
+"$defender" detect -e localhost -p "$port" -r "$work/ca.pem" -c "$work/emulator.pem" \
+  -k "$work/emulator.key" --client-id bench-detect --profile "$work/profile.json" \
+  --store "$work/detect.db" >/dev/null 2>"$work/detect.log" &
+detect_pid=$!
+pids+=($detect_pid)
+for _ in $(seq 150); do grep -qs 'detecting: subscribed' "$work/detect.log" && break; sleep 0.1; done
+grep -qs 'detecting: subscribed' "$work/detect.log" || { log "detect did not subscribe"; cat "$work/detect.log" >&2; exit 1; }
+
+log "== simulate: $reports reports of $things things over $connections connection(s)"
+"$defender" simulate -e localhost -p "$port" -r "$work/ca.pem" -c "$work/device.pem" \
+  -k "$work/device.key" --things "$things" --interval 0.001 --reports "$reports" \
+  --connections "$connections" --format "$format" --misbehaving 0.1 --reply-wait 0 --json \
+  >"$work/simulate.json" 2>>"$work/simulate.log"
+
+count() {
+  python3 - "$work/detect.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+n, first, last = db.execute("SELECT count(*), min(time), max(time) FROM datapoints").fetchone()
+print(n, first or 0, last or 0)
+PY
+}
+log "== waiting for the detector to record them"
+previous=-1
+for _ in $(seq 600); do
+  read -r recorded first last < <(count)
+  [ "$recorded" -ge "$reports" ] && break
+  [ "$recorded" = "$previous" ] && [ "$recorded" -gt 0 ] && break  # it stopped growing
+  previous=$recorded
+  sleep 1
+done
+rss_kib=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$detect_pid/status")
+db_bytes=$(du -cb "$work"/detect.db* | tail -n 1 | cut -f1)
+python3 - "$recorded" "$first" "$last" "$things" "$format" "$connections" "$rss_kib" "$db_bytes" \
+  "$work/simulate.json" <<'PY'
+import json, sys
+n, first, last, things, fmt, conns, rss, db = sys.argv[1:9]
+sim = json.load(open(sys.argv[9]))
+seconds = max(int(last) - int(first), 1) / 1000
+print("| things | format | simulate connections | published | recorded | seconds | reports/s | "
+      "detect peak RSS | store bytes |")
+print("|---|---|---|---|---|---|---|---|---|")
+print(f"| {things} | {fmt} | {conns} | {sim['acknowledged']} | {n} | {seconds:.1f} | "
+      f"{int(n) / seconds:.0f} | {int(rss) / 1024:.1f} MiB | {int(db) / 1e6:.1f} MB |")
+PY
