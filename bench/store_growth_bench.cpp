@@ -70,7 +70,7 @@ void BM_StoreGrowth_ThingDay(benchmark::State& state) {
                 Evaluation evaluation;
                 evaluation.events = evaluator.on_report(name, report, now);
                 evaluation.states = {{name, *evaluator.thing_state(name)}};
-                evaluation.datapoint = Datapoint{name, now, metrics_json(report)};
+                evaluation.datapoints = {Datapoint{name, now, metrics_json(report)}};
                 evaluation.active = evaluator.active_violations(name);
                 if (!store->record(evaluation).ok()) state.SkipWithError("record failed");
                 events += evaluation.events.size();

@@ -28,7 +28,8 @@ struct DetectArgs {
 // The detector alone on the client loop.
 class DetectHandler final : public ClientHandler {
 public:
-    DetectHandler(ClientLoop& client, Detector& detector) : client_(client), detector_(detector) {}
+    DetectHandler(ClientLoop& client, Detector& detector, LoopClock& clock)
+        : client_(client), detector_(detector), clock_(clock) {}
 
     Time work(Time now) override { return detector_.work(client_, now); }
     void connected(Time) override {
@@ -47,18 +48,19 @@ public:
         spdlog::warn("connection lost: {}", reason);
         systemd_notifier().notify("STATUS=not connected: " + reason);
     }
-    void message(const IncomingMessage& message, Time) override {
-        detector_.message(client_, message);
+    void message(const IncomingMessage& message, Time now) override {
+        detector_.message(client_, message, now);
     }
     void messages_dropped(std::size_t count) override {
         spdlog::warn("{} reports dropped: they arrived faster than the store could record them",
                      count);
     }
-    void woken() override { detector_.woken(client_); }
+    void woken() override { detector_.woken(client_, clock_.now()); }
 
 private:
     ClientLoop& client_;
     Detector& detector_;
+    LoopClock& clock_;
 };
 
 int run_detect(const DetectArgs& args) {
@@ -85,9 +87,10 @@ int run_detect(const DetectArgs& args) {
     SystemLoopClock clock;
     ClientLoop client(*transport, clock, detector_client_options());
     (void)client.set_subscriptions(detector->subscriptions());  // not connected yet
-    DetectHandler handler(client, *detector);
+    DetectHandler handler(client, *detector, clock);
     StopOnSignal on_signal([&] { client.stop(); }, [&] { detector->request_reload(client); });
     client.run(handler);
+    detector->shutdown();
     detector->log_totals();
     return kExitOk;
 }
@@ -138,9 +141,10 @@ void add_detect_command(CLI::App& app, int& exit_code) {
         "Evaluate security profiles over the fleet's reports, as Device Defender Detect did");
     add_connection_options(*command, args->connection, "defender-detect-<host name>");
     add_detector_options(*command, args->detector, "");
-    command->add_option("--reports-topic", args->detector.reports_topics,
-                        "Also read reports from this topic template, e.g. "
-                        "dt/defender/{thingName}/metrics/{format}; repeatable")
+    command
+        ->add_option("--reports-topic", args->detector.reports_topics,
+                     "Also read reports from this topic template, e.g. "
+                     "dt/defender/{thingName}/metrics/{format}; repeatable")
         ->type_name("TOPIC");
     command
         ->add_option("--datapoint-days", args->detector.datapoint_days,
