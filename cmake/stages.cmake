@@ -80,6 +80,8 @@ defender_stage(agent DEPENDS custom encode transport LIBRARIES nlohmann_json::nl
 defender_stage(service DEPENDS validate transport)
 # Self-hosted Detect (issue #15): profiles, validation, the evaluator over decoded reports.
 defender_stage(detect DEPENDS encode LIBRARIES nlohmann_json::nlohmann_json)
+# Views for people (issue #16): the report as a terminal table (`collect --format table`).
+defender_stage(view DEPENDS report)
 
 # The stage graph as CMake declares it, one "<stage>: <dependency>..." line per stage, for the
 # stages.include_graph test.
