@@ -5,7 +5,7 @@
 #   defender-dev_<version>-1_<arch>.deb  headers, static libraries, CMake and pkg-config files
 # Runtime dependencies come from dpkg-shlibdeps. scripts/ci-stages/40-deb.sh tests them.
 
-install(FILES packaging/systemd/defender-agent.service
+install(FILES packaging/systemd/defender-agent.service packaging/systemd/defender-detect.service
   DESTINATION lib/systemd/system COMPONENT Runtime)
 # /etc for a /usr install (the package), <prefix>/etc otherwise: decided at install time, since
 # CPack installs with its own prefix.
@@ -17,6 +17,9 @@ install(CODE [[
     set(defender_etc "${CMAKE_INSTALL_PREFIX}/etc/defender")
   endif()
   file(INSTALL "${defender_source_dir}/packaging/agent.conf" DESTINATION "${defender_etc}")
+  file(INSTALL "${defender_source_dir}/packaging/detect.conf" DESTINATION "${defender_etc}")
+  file(INSTALL "${defender_source_dir}/packaging/profiles/README"
+    DESTINATION "${defender_etc}/profiles")
   file(INSTALL "${defender_source_dir}/packaging/certs/README"
     DESTINATION "${defender_etc}/certs")
 ]] COMPONENT Runtime)
@@ -92,8 +95,8 @@ set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEVELOPMENT_DESCRIPTION "Development files: headers, static libraries, a CMake package
 (find_package(Defender)) and pkg-config files to build custom Device Defender
 agents.")
-# The CMake package finds mbed TLS for Defender::mqtt.
-set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_DEPENDS "libmbedtls-dev")
+# The CMake package finds mbed TLS for Defender::mqtt, and SQLite for the Detect store.
+set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_DEPENDS "libmbedtls-dev, libsqlite3-dev")
 set(CPACK_COMPONENT_DEVELOPMENT_DEPENDS Runtime)
 set(CPACK_DEBIAN_ENABLE_COMPONENT_DEPENDS ON)
 include(CPack)

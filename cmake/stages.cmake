@@ -80,6 +80,8 @@ defender_stage(agent DEPENDS custom encode transport LIBRARIES nlohmann_json::nl
 defender_stage(service DEPENDS validate transport)
 # Self-hosted Detect (issue #15): profiles, validation, the evaluator over decoded reports.
 defender_stage(detect DEPENDS encode LIBRARIES nlohmann_json::nlohmann_json)
+# The Detect store: evaluator state, datapoints, violations and their outbox, in SQLite.
+defender_stage(store DEPENDS detect LIBRARIES SQLite::SQLite3 nlohmann_json::nlohmann_json)
 # Views for people (issue #16): the report as a terminal table (`collect --format table`).
 defender_stage(view DEPENDS report)
 

@@ -2,7 +2,7 @@
 # Cross-compiling for Debian arm64 with Debian's cross toolchain and multiarch -dev packages:
 #   apt-get install g++-aarch64-linux-gnu qemu-user-static
 #   dpkg --add-architecture arm64 && apt-get update
-#   apt-get install libmbedtls-dev:arm64 libspdlog-dev:arm64 \
+#   apt-get install libmbedtls-dev:arm64 libspdlog-dev:arm64 libsqlite3-dev:arm64 \
 #     libgtest-dev:arm64
 #   cmake -S . -B build-arm64 --toolchain cmake/toolchains/aarch64-linux-gnu.cmake
 # Programs built this way run here under qemu-user (qemu-aarch64-static), which CTest uses through

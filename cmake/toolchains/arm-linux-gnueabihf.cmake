@@ -2,7 +2,7 @@
 # Cross-compiling for Debian armhf with Debian's cross toolchain and multiarch -dev packages:
 #   apt-get install g++-arm-linux-gnueabihf qemu-user-static
 #   dpkg --add-architecture armhf && apt-get update
-#   apt-get install libmbedtls-dev:armhf libspdlog-dev:armhf \
+#   apt-get install libmbedtls-dev:armhf libspdlog-dev:armhf libsqlite3-dev:armhf \
 #     libgtest-dev:armhf
 #   cmake -S . -B build-armhf --toolchain cmake/toolchains/arm-linux-gnueabihf.cmake
 # Programs built this way run here under qemu-user (qemu-arm-static), which CTest uses through

@@ -161,6 +161,12 @@ std::string to_json(const ViolationEvent& event);
 /// The active violation with AWS's field names; times in epoch seconds (fractional).
 std::string to_json(const ActiveViolation& violation);
 
+/// The metrics of one decoded report as the store keeps them (`Datapoint::metrics`): a JSON
+/// object of metric name (`aws:all-bytes-in`, ..., `aws:destination-ip-addresses`, and custom
+/// metrics by their own names) to the MetricValue AWS would record (`count`, `ports`, `cidrs`,
+/// `number`, `numbers`, `strings`); metrics the report does not carry are left out.
+std::string metrics_json(const Report& report);
+
 /// A datapoint value kept in the state: none, a count, a number, ports, addresses or strings,
 /// or numbers.
 using StoredValue = std::variant<std::monostate, std::uint64_t, double, std::vector<std::uint16_t>,
@@ -202,6 +208,8 @@ struct ProfileState {
 struct ThingState {
     std::optional<Time> last_report;     ///< when its last report was evaluated
     std::vector<ProfileState> profiles;  ///< one per profile that applies to it
+    /// The ids of its last reports (at most 4): a report that reuses one is a duplicate.
+    std::vector<std::uint64_t> recent_report_ids;
     friend bool operator==(const ThingState&, const ThingState&) = default;
 };
 
@@ -246,6 +254,10 @@ public:
     /// Lets time pass: closes windows that ended by `now` (statistics over the population) and
     /// invalidates the alarms of things silent for 2 days (scaled).
     std::vector<ViolationEvent> advance(Time now);
+    /// Whether `thing` already sent a report with this id (a resend): not to be evaluated.
+    bool is_duplicate(std::string_view thing, std::uint64_t report_id) const;
+    /// Names of the things whose state changed since the last call, in order (to persist).
+    std::vector<std::string> take_changed();
     /// When advance() has work next (a window end or an invalidation); nullopt: nothing pending.
     std::optional<Time> next_deadline() const;
 

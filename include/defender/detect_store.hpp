@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "defender/detect.hpp"
@@ -95,6 +96,9 @@ struct StoreOptions {
     std::int64_t datapoint_days = 14;  ///< datapoints older than this are pruned
     std::int64_t event_days = 30;      ///< violation events older than this are pruned
     bool read_only = false;            ///< for queries: never creates, migrates or writes
+    /// The database stops growing past about this many bytes (a write beyond fails as "disk
+    /// full" and changes nothing); 0: no limit but the disk's.
+    std::uint64_t max_bytes = 0;
 };
 
 /// The detector's store. Every method is one transaction: after a crash at any point, each

@@ -483,6 +483,54 @@ wait_for 30 "no report accepted after the upgrade" service_report_accepted "$mar
 [ "$(status_json 'd["lifetime"]["accepted"]')" -gt "$accepted_before" ] || fail "the upgrade lost the state"
 echo "restarted once; agent.conf kept (new sample in agent.conf.dpkg-dist); report $report_id > $last_id accepted; state kept"
 
+step "defender-detect.service: a profile, an alarm on the agent's ports, the queries, reload"
+detect_unit=defender-detect.service
+[ "$(in_ct systemctl is-enabled "$detect_unit" || true)" = disabled ] || fail "the package enabled $detect_unit"
+# The detector connects with the emulator's certificate (mosquitto checks certificates only).
+cp "$work/emulator.pem" "$root/etc/defender/certs/detect.pem.crt"
+install -m 600 "$work/emulator.key" "$root/etc/defender/certs/detect.pem.key"
+sed -i "s/^endpoint = .*/endpoint = \"127.0.0.1\"/; s/^port = .*/port = $port/" "$root/etc/defender/detect.conf"
+# Any listening TCP port violates (the agent sees at least mosquitto's).
+cat >"$root/etc/defender/profiles/no-tcp-ports.json" <<'JSON'
+{"securityProfileName": "no-tcp-ports", "behaviors": [{"name": "NoTcpPorts",
+ "metric": "aws:listening-tcp-ports",
+ "criteria": {"comparisonOperator": "in-port-set", "value": {"ports": [1]}}}]}
+JSON
+in_ct systemctl start "$detect_unit" || { in_ct journalctl -u "$detect_unit" -n 20 --no-pager; fail "systemctl start $detect_unit"; }
+detect_prop() { in_ct systemctl show -P "$1" "$detect_unit"; }
+detect_connected() { [ "$(detect_prop StatusText)" = "connected, detecting" ]; }
+wait_for 30 "STATUS= of $detect_unit is '$(detect_prop StatusText)', not 'connected, detecting'" detect_connected
+detect_active() {
+  in_ct defender detect list-active-violations --thing-name "$thing" >"$work/active.json" 2>&1 &&
+    grep -q '"NoTcpPorts"' "$work/active.json"
+}
+wait_for 30 "no active violation of $thing in the store (list-active-violations)" detect_active
+violation_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["activeViolations"][0]["violationId"])' "$work/active.json")
+in_ct journalctl -u "$detect_unit" -o cat --no-pager | grep -q "^in-alarm thing=$thing profile=no-tcp-ports behavior=NoTcpPorts" ||
+  fail "the journal does not show the in-alarm event"
+detect_uid=$(in_ct sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$(detect_prop MainPID)/status")
+[ "$detect_uid" != "$uid" ] || fail "detect runs with the agent's dynamic uid"
+in_ct defender detect put-verification-state-on-violation --violation-id "$violation_id" \
+  --verification-state BENIGN_POSITIVE >"$work/put.log" 2>&1 || { cat "$work/put.log"; fail "put-verification-state-on-violation as root"; }
+in_ct defender detect list-active-violations | grep -q '"verificationState": "BENIGN_POSITIVE"' ||
+  fail "the verification state is not listed"
+# A broken profile on reload: logged, the old profiles stay in force.
+echo '{"securityProfileName": "broken", "behaviors": [{"name": "x"}]}' >"$root/etc/defender/profiles/zz-broken.json"
+mark=$(journal_mark)
+in_ct systemctl reload "$detect_unit" || fail "systemctl reload $detect_unit"
+detect_not_reloaded() {
+  in_ct journalctl -u "$detect_unit" --after-cursor="$mark" -o cat --no-pager | grep -q "^profiles not reloaded, the old ones stay in force: --profile /etc/defender/profiles/zz-broken.json"
+}
+wait_for 20 "a broken profile on reload was not reported" detect_not_reloaded
+[ "$(in_ct systemctl is-active "$detect_unit")" = active ] || fail "a broken profile on reload stopped $detect_unit"
+rm "$root/etc/defender/profiles/zz-broken.json"
+in_ct systemd-analyze security --no-pager "$detect_unit" >"$work/detect-security.txt" 2>&1 || true
+detect_exposure=$(sed -n "s/.*Overall exposure level for $detect_unit: \([0-9.]*\) .*/\1/p" "$work/detect-security.txt")
+awk -v e="${detect_exposure:-10}" 'BEGIN { exit !(e <= 1.5) }' || { cat "$work/detect-security.txt"; fail "$detect_unit exposure ${detect_exposure:-?}, worse than 1.5"; }
+in_ct systemctl stop "$detect_unit" || fail "systemctl stop $detect_unit"
+[ "$(detect_prop Result)" = success ] || fail "$detect_unit Result=$(detect_prop Result) after stop"
+echo "in-alarm for $thing recorded, listed and verified; broken profile on reload kept the old ones; exposure $detect_exposure; stopped cleanly"
+
 step "systemctl stop: clean, within the stop timeout"
 mark=$(journal_mark)
 stop_started=$(date +%s%N)
@@ -519,7 +567,8 @@ grep -q "# local change" "$conf" || fail "remove did not keep the changed agent.
 [ -e "$root/var/lib/private/defender/state.json" ] || fail "remove deleted the state"
 in_ct apt-get purge -y -qq defender >"$work/purge.log" 2>&1 || { cat "$work/purge.log"; fail "apt-get purge"; }
 for path in /etc/defender/agent.conf /etc/defender/agent.conf.dpkg-dist /var/lib/private/defender \
-  /var/lib/defender /usr/lib/systemd/system/$unit; do
+  /var/lib/defender /usr/lib/systemd/system/$unit /var/lib/private/defender-detect \
+  /var/lib/defender-detect /etc/defender/detect.conf; do
   if [ -e "$root$path" ] || [ -L "$root$path" ]; then fail "$path left after purge"; fi
 done
 # DynamicUser=yes: no account was made, none is left, and no file belongs to a vanished uid.

@@ -14,7 +14,7 @@ started=$SECONDS
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 arch_packages() {
   echo "g++-$(triplet "$1")"
-  for dev in libmbedtls-dev libspdlog-dev libfmt-dev libgtest-dev; do
+  for dev in libmbedtls-dev libspdlog-dev libfmt-dev libgtest-dev libsqlite3-dev; do
     echo "$dev:$1"
   done
 }

@@ -19,6 +19,7 @@ void add_collect_command(CLI::App& app, int& exit_code);
 void add_check_command(CLI::App& app, int& exit_code);
 void add_agent_command(CLI::App& app, int& exit_code);
 void add_emulate_command(CLI::App& app, int& exit_code);
+void add_detect_command(CLI::App& app, int& exit_code);
 void add_status_command(CLI::App& app, int& exit_code);
 void add_init_command(CLI::App& app, int& exit_code);
 

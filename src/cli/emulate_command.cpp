@@ -9,6 +9,7 @@
 #include "agent/loop_clock.hpp"
 #include "cli/commands.hpp"
 #include "cli/connection_options.hpp"
+#include "cli/detector.hpp"
 #include "cli/mqtt_module.hpp"
 #include "cli/signals.hpp"
 #include "defender/service_emulator.hpp"
@@ -20,18 +21,25 @@ struct EmulateArgs {
     ConnectionArgs connection;
     unsigned min_interval = 300;
     std::string store_dir;
+    DetectorArgs detector;  ///< with --detect-profile: a detector over the accepted reports
 };
 
 // The emulator's side of the client loop (agent/client_loop.hpp): answers every report; the
 // loop connects, retries with backoff and resubscribes.
 class EmulatorHandler final : public ClientHandler {
 public:
-    EmulatorHandler(ClientLoop& client, ServiceEmulator& emulator)
-        : client_(client), emulator_(emulator) {}
+    EmulatorHandler(ClientLoop& client, ServiceEmulator& emulator, Detector* detector)
+        : client_(client), emulator_(emulator), detector_(detector) {}
 
-    Time work(Time now) override { return now + std::chrono::hours(1); }
+    Time work(Time now) override {
+        return detector_ != nullptr ? detector_->work(client_, now) : now + std::chrono::hours(1);
+    }
     void connected(Time) override {
         spdlog::info("emulating Device Defender: waiting for reports");
+        if (detector_ != nullptr) detector_->connected(client_);
+    }
+    void woken() override {
+        if (detector_ != nullptr) detector_->woken(client_);
     }
     void connect_failed(const std::string& error, std::chrono::milliseconds, Time) override {
         spdlog::warn("cannot connect: {}", error);
@@ -47,18 +55,22 @@ public:
         if (!answer) return;
         std::cout << answer->summary << std::endl;
         if (!answer->store_problem.empty()) spdlog::warn("{}", answer->store_problem);
-        if (answer->reply_topic.empty()) return;
-        if (auto published = client_.transport().publish(answer->reply_topic, answer->reply_payload,
-                                                         std::chrono::seconds(5));
-            !published) {
-            spdlog::warn("cannot publish the reply on {}: {}", answer->reply_topic,
-                         published.error().message);
+        if (!answer->reply_topic.empty()) {
+            if (auto published = client_.transport().publish(
+                    answer->reply_topic, answer->reply_payload, std::chrono::seconds(5));
+                !published) {
+                spdlog::warn("cannot publish the reply on {}: {}", answer->reply_topic,
+                             published.error().message);
+            }
         }
+        // Detect sees what the service accepted, as at AWS.
+        if (answer->accepted && detector_ != nullptr) detector_->message(client_, message);
     }
 
 private:
     ClientLoop& client_;
     ServiceEmulator& emulator_;
+    Detector* detector_;
 };
 
 // Waits of 1 s doubling up to 30 s, short again after any connection; every message is kept
@@ -90,17 +102,29 @@ int run_emulate(const EmulateArgs& args) {
             return kExitUsage;
         }
     }
+    std::unique_ptr<Detector> detector;
+    if (!args.detector.profiles.empty()) {
+        int exit_code = kExitOk;
+        detector = Detector::open(args.detector, exit_code);
+        if (!detector) return exit_code;
+        spdlog::info("detecting with {} profile file(s), store {}", args.detector.profiles.size(),
+                     detector->store_path());
+    }
     block_stop_signals();
     ServiceEmulator emulator({std::chrono::seconds(args.min_interval), args.store_dir});
     const auto transport = (*mqtt_module())->create_transport(*settings);
     SystemLoopClock clock;
-    ClientLoop client(*transport, clock, emulator_client_options());
+    ClientLoop client(*transport, clock,
+                      detector ? detector_client_options() : emulator_client_options());
     (void)client.set_subscriptions(ServiceEmulator::subscriptions());  // not connected yet
-    EmulatorHandler handler(client, emulator);
+    EmulatorHandler handler(client, emulator, detector.get());
+    std::function<void()> reload;
+    if (detector) reload = [&] { detector->request_reload(client); };
     StopOnSignal on_signal(
-        [&] { client.stop(); }, {},
+        [&] { client.stop(); }, reload,
         [] { spdlog::info("SIGHUP ignored: defender emulate has nothing to reload"); });
     client.run(handler);
+    if (detector) detector->log_totals();
     return kExitOk;
 }
 
@@ -116,6 +140,7 @@ void add_emulate_command(CLI::App& app, int& exit_code) {
                      "Reject with Throttled a thing's report sooner than this many seconds")
         ->capture_default_str();
     command->add_option("--store", args->store_dir, "Write every received report into DIR");
+    add_detector_options(*command, args->detector, "detect-");
     command->footer(
         "Example:\n  defender emulate -e localhost -p 8883 -r ca.pem -c emulator.pem -k "
         "emulator.key");

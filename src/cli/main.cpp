@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
     add_collect_command(app, exit_code);
     add_check_command(app, exit_code);
     add_emulate_command(app, exit_code);
+    add_detect_command(app, exit_code);
     add_status_command(app, exit_code);
     add_init_command(app, exit_code);
     add_help_dump_command(app, exit_code);

@@ -23,6 +23,7 @@ namespace defender::detect {
 namespace {
 
 constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+constexpr std::size_t kRecentReportIds = 4;
 
 std::int64_t millis(Time time) {
     return time.time_since_epoch().count();
@@ -72,6 +73,7 @@ struct Evaluator::Impl {
     std::map<std::string, ThingEntry, std::less<>> things;
     std::int64_t latest = std::numeric_limits<std::int64_t>::min();
     std::int64_t next_deadline = kNever;
+    std::set<std::string, std::less<>> changed;  // things whose state changed (take_changed)
 
     std::int64_t clamp(Time now) {
         latest = std::max(latest, millis(now));
@@ -147,6 +149,10 @@ struct Evaluator::Impl {
     void ingest(std::string_view thing, ThingEntry& entry, const Report& report, std::int64_t now,
                 std::vector<ViolationEvent>& events) {
         entry.state.last_report = at(now);
+        auto& ids = entry.state.recent_report_ids;
+        if (ids.size() >= kRecentReportIds) ids.erase(ids.begin());
+        ids.push_back(report.report_id);
+        changed.emplace(thing);
         for (std::size_t i = 0; i < entry.state.profiles.size(); ++i) {
             auto& profile_state = entry.state.profiles[i];
             const auto& indices = profile_behaviors[entry.profile_of[i]];
@@ -207,7 +213,9 @@ struct Evaluator::Impl {
                         deadline = std::min(deadline, end);
                     } else if (behavior.percentile) {
                         statistical.push_back({indices[j], state.window_start, &thing, &state});
+                        changed.insert(thing);
                     } else {
+                        changed.insert(thing);
                         const StoredValue value = stored(state.window_value);
                         state.window_value = std::monostate{};
                         apply(thing, behavior, state, conforms(behavior, value), value, end,
@@ -225,6 +233,7 @@ struct Evaluator::Impl {
                 continue;
             }
             invalidate(thing, entry, silent_until, events);
+            changed.insert(thing);
         }
         next_deadline = deadline;
         std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) {
@@ -347,6 +356,19 @@ std::vector<ViolationEvent> Evaluator::advance(Time now) {
     return impl_->advance(impl_->clamp(now));
 }
 
+bool Evaluator::is_duplicate(std::string_view thing, std::uint64_t report_id) const {
+    const auto it = impl_->things.find(thing);
+    if (it == impl_->things.end()) return false;
+    const auto& ids = it->second.state.recent_report_ids;
+    return std::find(ids.begin(), ids.end(), report_id) != ids.end();
+}
+
+std::vector<std::string> Evaluator::take_changed() {
+    std::vector<std::string> names(impl_->changed.begin(), impl_->changed.end());
+    impl_->changed.clear();
+    return names;
+}
+
 std::optional<Time> Evaluator::next_deadline() const {
     if (impl_->next_deadline == kNever) return std::nullopt;
     return at(impl_->next_deadline);
@@ -374,6 +396,7 @@ void Evaluator::restore(std::string_view thing, ThingState stored) {
         return;
     }
     entry.state.last_report = stored.last_report;
+    entry.state.recent_report_ids = std::move(stored.recent_report_ids);
     for (std::size_t i = 0; i < entry.state.profiles.size(); ++i) {
         auto& profile_state = entry.state.profiles[i];
         const auto old_profile =

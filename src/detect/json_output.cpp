@@ -185,6 +185,7 @@ std::string to_json(const ThingState& state) {
     Json out = Json::object();
     if (state.last_report) out["lastReport"] = state.last_report->time_since_epoch().count();
     out["profiles"] = std::move(profiles);
+    if (!state.recent_report_ids.empty()) out["recentReportIds"] = state.recent_report_ids;
     return dump(out);
 }
 
@@ -195,6 +196,9 @@ Result<ThingState> thing_state_from_json(std::string_view json) {
         const auto& root = *document;
         ThingState state;
         if (root.contains("lastReport")) state.last_report = time_from(root.at("lastReport"));
+        if (root.contains("recentReportIds")) {
+            state.recent_report_ids = root.at("recentReportIds").get<std::vector<std::uint64_t>>();
+        }
         for (const auto& profile : root.at("profiles")) {
             ProfileState profile_state{profile.at("profile").get<std::string>(), {}};
             for (const auto& b : profile.at("behaviors")) {

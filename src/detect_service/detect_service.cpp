@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "detect_service/detect_service.hpp"
+
+#include "defender/encode.hpp"
+#include "defender/validate.hpp"
+
+namespace defender::detect {
+namespace {
+
+// Problems are logged once per thing and kind; past this many pairs, no longer remembered
+// (thing names come from the network).
+constexpr std::size_t kMaxLoggedProblems = 10000;
+
+std::string first_violation(const ValidationResult& result) {
+    const auto& violation = result.violations.front();
+    std::string text =
+        violation.pointer.empty() ? violation.reason : violation.pointer + ": " + violation.reason;
+    if (result.violations.size() > 1) {
+        text += " (and " + std::to_string(result.violations.size() - 1) + " more)";
+    }
+    return text;
+}
+
+}  // namespace
+
+Result<DetectService> DetectService::open(std::vector<SecurityProfile> profiles, Store& store,
+                                          DetectServiceOptions options) {
+    auto evaluator = Evaluator::create(std::move(profiles), EvaluatorOptions{options.time_scale});
+    if (!evaluator) return evaluator.error();
+    auto states = store.load_states();
+    if (!states) return states.error();
+    for (auto& [thing, state] : *states) {
+        evaluator->restore(thing, std::move(state));
+    }
+    return DetectService(std::move(*evaluator), store, std::move(options));
+}
+
+DetectService::DetectService(Evaluator evaluator, Store& store, DetectServiceOptions options)
+    : evaluator_(std::move(evaluator)), store_(&store), options_(std::move(options)) {}
+
+std::vector<std::string> DetectService::subscriptions() const {
+    std::vector<std::string> filters{ReportTopic::device_defender().filter()};
+    for (const auto& topic : options_.extra_topics) {
+        filters.push_back(topic.filter());
+    }
+    return filters;
+}
+
+std::optional<ReportSource> DetectService::source_of(std::string_view topic) const {
+    static const ReportTopic device_defender = ReportTopic::device_defender();
+    if (auto source = device_defender.match(topic)) return source;
+    for (const auto& extra : options_.extra_topics) {
+        if (auto source = extra.match(topic)) return source;
+    }
+    return std::nullopt;
+}
+
+MessageOutcome DetectService::problem(MessageOutcome::Kind kind, std::string thing,
+                                      std::string detail) {
+    MessageOutcome outcome{kind, std::move(thing), std::move(detail)};
+    std::pair<std::string, int> key{outcome.thing_name, static_cast<int>(kind)};
+    if (logged_.size() < kMaxLoggedProblems || logged_.count(key) != 0) {
+        outcome.first_of_kind = logged_.insert(std::move(key)).second;
+    }
+    return outcome;
+}
+
+MessageOutcome DetectService::on_message(std::string_view topic, std::string_view payload,
+                                         Time now) {
+    auto source = source_of(topic);
+    if (!source) return {};
+    ++counters_.received;
+    using Kind = MessageOutcome::Kind;
+    const auto checked = validate_report(payload);
+    if (!checked.format) {
+        ++counters_.malformed;
+        return problem(Kind::malformed, source->thing_name, first_violation(checked));
+    }
+    if (source->format && *source->format != *checked.format) {
+        ++counters_.malformed;
+        return problem(Kind::malformed, source->thing_name,
+                       std::string("a ") + std::string(to_string(*checked.format)) +
+                           " document on a " + std::string(to_string(*source->format)) + " topic");
+    }
+    if (!checked.valid()) {
+        ++counters_.invalid;
+        return problem(Kind::invalid, source->thing_name, first_violation(checked));
+    }
+    auto report = decode(payload);
+    if (!report) {
+        ++counters_.malformed;
+        return problem(Kind::malformed, source->thing_name, report.error().message);
+    }
+    if (evaluator_.is_duplicate(source->thing_name, report->report_id)) {
+        ++counters_.duplicates;
+        return {Kind::duplicate, source->thing_name};
+    }
+    auto events = evaluator_.on_report(source->thing_name, *report, now);
+    ++counters_.evaluated;
+    counters_.events += events.size();
+    MessageOutcome outcome{Kind::evaluated, source->thing_name, {}, events.size()};
+    auto recorded =
+        record(std::move(events), Datapoint{source->thing_name, now, metrics_json(*report)});
+    if (!recorded) {
+        auto failed = problem(Kind::not_recorded, source->thing_name, recorded.error().message);
+        failed.events = outcome.events;
+        return failed;
+    }
+    return outcome;
+}
+
+Status DetectService::tick(Time now) {
+    auto events = evaluator_.advance(now);
+    counters_.events += events.size();
+    for (auto& thing : evaluator_.take_changed()) {
+        unrecorded_things_.insert(std::move(thing));
+    }
+    if (events.empty() && unrecorded_events_.empty() && unrecorded_things_.empty()) return Done{};
+    return record(std::move(events), std::nullopt);
+}
+
+std::optional<Time> DetectService::next_deadline() const {
+    return evaluator_.next_deadline();
+}
+
+Status DetectService::reload(std::vector<SecurityProfile> profiles) {
+    auto evaluator = Evaluator::create(std::move(profiles), EvaluatorOptions{options_.time_scale});
+    if (!evaluator) return evaluator.error();
+    for (const auto& thing : evaluator_.things()) {
+        evaluator->restore(thing, *evaluator_.thing_state(thing));
+        unrecorded_things_.insert(thing);  // a dropped profile's alarms leave the store too
+    }
+    evaluator_ = std::move(*evaluator);
+    return record({}, std::nullopt);
+}
+
+Status DetectService::record(std::vector<ViolationEvent> events,
+                             std::optional<Datapoint> datapoint) {
+    Evaluation evaluation;
+    for (auto& thing : evaluator_.take_changed()) {
+        unrecorded_things_.insert(std::move(thing));
+    }
+    for (const auto& thing : unrecorded_things_) {
+        const ThingState* state = evaluator_.thing_state(thing);
+        evaluation.states.emplace_back(thing, state != nullptr ? *state : ThingState{});
+        auto active = evaluator_.active_violations(thing);
+        evaluation.active.insert(evaluation.active.end(), std::make_move_iterator(active.begin()),
+                                 std::make_move_iterator(active.end()));
+    }
+    evaluation.events = std::move(unrecorded_events_);
+    evaluation.events.insert(evaluation.events.end(), std::make_move_iterator(events.begin()),
+                             std::make_move_iterator(events.end()));
+    evaluation.datapoint = std::move(datapoint);
+    auto recorded = store_->record(evaluation);
+    if (!recorded) {
+        ++counters_.store_failures;
+        unrecorded_events_ = std::move(evaluation.events);  // the datapoint is not kept
+        return recorded;
+    }
+    unrecorded_things_.clear();
+    unrecorded_events_.clear();
+    if (!evaluation.events.empty()) outbox_pending_ = true;
+    return Done{};
+}
+
+}  // namespace defender::detect
