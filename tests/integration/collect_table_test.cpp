@@ -109,7 +109,7 @@ public:
     /// The terminal's settings now equal those it had when the child started.
     bool terminal_as_before() const {
         termios now{};
-        ::tcgetattr(master_, &now);
+        if (::tcgetattr(master_, &now) != 0) return false;
         return now.c_iflag == initial_.c_iflag && now.c_oflag == initial_.c_oflag &&
                now.c_lflag == initial_.c_lflag && now.c_cflag == initial_.c_cflag;
     }
