@@ -97,7 +97,9 @@ std::vector<Row> section(const std::string& table, const std::string& title) {
                 row[columns[c].first] = "";
                 continue;
             }
-            if (start > 0) EXPECT_EQ(line[start - 1], ' ') << "misaligned: " << line;
+            if (start > 0) {
+                EXPECT_EQ(line[start - 1], ' ') << "misaligned: " << line;
+            }
             std::string cell = line.substr(start, stop == std::string::npos ? stop : stop - start);
             while (!cell.empty() && cell.back() == ' ')
                 cell.pop_back();
