@@ -147,21 +147,24 @@ int run_collect(const CollectSettings& settings) {
     }
     const bool terminal = output.terminal();
     const bool color = view::use_color(terminal, settings.no_color, std::getenv("NO_COLOR"));
-    // The alternate screen of --watch, left on every way out.
+    // The alternate screen of --watch, left on every way out (before an error is logged, so
+    // that the message stays on the main screen).
     struct Screen {
         Output& output;
         bool on = false;
-        ~Screen() {
+        void leave() {
             if (on) output.write(kLeaveWatch, false);
+            on = false;
         }
+        ~Screen() { leave(); }
     } screen{output};
-    if (watching && terminal) screen.on = output.write(kEnterWatch, false);
 
     auto custom_metrics = settings.report.custom_metric_set();
     if (!custom_metrics) {
         spdlog::error("{}", custom_metrics.error().message);
         return kExitUsage;
     }
+    if (watching && terminal) screen.on = output.write(kEnterWatch, false);
     const auto collector = make_collector(settings.report.collector_options());
     const BuildOptions build = settings.report.build_options();
     std::mt19937_64 random{std::random_device{}()};
@@ -184,6 +187,7 @@ int run_collect(const CollectSettings& settings) {
         const auto now = std::chrono::steady_clock::now();
         auto snapshot = collector->collect();
         if (!snapshot) {
+            screen.leave();
             spdlog::error("{}", snapshot.error().message);
             return kExitCannotRun;
         }
@@ -209,6 +213,7 @@ int run_collect(const CollectSettings& settings) {
             }
             text += view::render_table(report, style);
             if (!output.write(text, false)) {
+                screen.leave();
                 spdlog::error("cannot write the table to {}",
                               settings.output.empty() ? "standard output" : settings.output);
                 return kExitCannotRun;
