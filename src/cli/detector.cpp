@@ -124,7 +124,7 @@ void Detector::connected(ClientLoop& client) {
 void Detector::message(ClientLoop& client, const IncomingMessage& message) {
     if (message.dropped_payload_bytes != 0) {
         spdlog::warn("a message of {} bytes on {} is larger than any report; ignored",
-                     message.dropped_payload_bytes, printable(message.topic));
+                     message.dropped_payload_bytes, util::printable(message.topic));
         return;
     }
     const auto outcome = service_.on_message(message.topic, message.payload, wall_now());

@@ -57,7 +57,10 @@ std::optional<ReportSource> DetectService::source_of(std::string_view topic) con
 
 MessageOutcome DetectService::problem(MessageOutcome::Kind kind, std::string thing,
                                       std::string detail) {
-    MessageOutcome outcome{kind, std::move(thing), std::move(detail)};
+    MessageOutcome outcome;
+    outcome.kind = kind;
+    outcome.thing_name = std::move(thing);
+    outcome.detail = std::move(detail);
     std::pair<std::string, int> key{outcome.thing_name, static_cast<int>(kind)};
     if (logged_.size() < kMaxLoggedProblems || logged_.count(key) != 0) {
         outcome.first_of_kind = logged_.insert(std::move(key)).second;
@@ -72,7 +75,9 @@ MessageOutcome DetectService::on_message(std::string_view topic, std::string_vie
     ++counters_.received;
     using Kind = MessageOutcome::Kind;
     const auto checked = validate_report(payload);
-    if (!checked.format) {
+    // A document-level problem (not JSON or CBOR, cut short, not an object, too large) makes a
+    // malformed report; a field that breaks a rule, an invalid one.
+    if (!checked.format || (!checked.valid() && checked.violations.front().pointer.empty())) {
         ++counters_.malformed;
         return problem(Kind::malformed, source->thing_name, first_violation(checked));
     }
@@ -93,12 +98,18 @@ MessageOutcome DetectService::on_message(std::string_view topic, std::string_vie
     }
     if (evaluator_.is_duplicate(source->thing_name, report->report_id)) {
         ++counters_.duplicates;
-        return {Kind::duplicate, source->thing_name};
+        MessageOutcome duplicate;
+        duplicate.kind = Kind::duplicate;
+        duplicate.thing_name = source->thing_name;
+        return duplicate;
     }
     auto events = evaluator_.on_report(source->thing_name, *report, now);
     ++counters_.evaluated;
     counters_.events += events.size();
-    MessageOutcome outcome{Kind::evaluated, source->thing_name, {}, events.size()};
+    MessageOutcome outcome;
+    outcome.kind = Kind::evaluated;
+    outcome.thing_name = source->thing_name;
+    outcome.events = events.size();
     auto recorded =
         record(std::move(events), Datapoint{source->thing_name, now, metrics_json(*report)});
     if (!recorded) {

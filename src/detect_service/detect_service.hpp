@@ -34,7 +34,7 @@ struct MessageOutcome {
         not_a_report,  ///< its topic is no report topic
         evaluated,     ///< evaluated and recorded
         duplicate,     ///< a resend of a report already evaluated
-        malformed,     ///< not a JSON or CBOR document, or cut short
+        malformed,     ///< no report document: not JSON or CBOR, cut short, not an object
         invalid,       ///< a report that breaks the schema's rules
         not_recorded,  ///< evaluated, but the store failed (kept to retry)
     };

@@ -9,7 +9,7 @@
 namespace defender::detect::test {
 namespace {
 
-constexpr std::int64_t T = 1'700'000'100;  // a multiple of 300 plus 100
+constexpr std::int64_t T = 1'700'000'100;  // a multiple of 300: a window starts
 
 std::string window_behavior() {
     return R"([{"name": "W", "metric": "aws:all-bytes-in", "criteria": {"comparisonOperator": "less-than", "value": {"count": 100}, "durationSeconds": 300}}])";

@@ -18,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using Kind = MessageOutcome::Kind;
 
-constexpr std::int64_t T = 1'700'000'100;  // a multiple of 300 plus 100
+constexpr std::int64_t T = 1'700'000'100;  // a multiple of 300: a window starts
 
 class DetectServiceTest : public ::testing::Test {
 protected:
@@ -239,8 +239,10 @@ TEST_F(DetectServiceTest, DeviceClientScenarioRaisesFourViolations) {
     detector.on_message(topic("dc"), encoded(traffic(100, 200, 3, 4), 1), seconds(T));
     detector.on_message(topic("dc"), encoded(traffic(100, 200, 3, 4), 2), seconds(T + 100));
     EXPECT_TRUE(active().empty()) << "the window is not over";
-    ASSERT_EQ(detector.next_deadline(), seconds(T + 200));
-    ASSERT_TRUE(detector.tick(seconds(T + 200)).ok());
+    ASSERT_EQ(detector.next_deadline(), seconds(T + 300));
+    ASSERT_TRUE(detector.tick(seconds(T + 299)).ok());
+    EXPECT_TRUE(active().empty());
+    ASSERT_TRUE(detector.tick(seconds(T + 300)).ok());
     EXPECT_EQ(active("dc").size(), 4u);
     EXPECT_EQ(outbox().size(), 4u);
 }

@@ -77,8 +77,12 @@ TEST_F(SqliteStoreTest, OutboxHoldsNotifyingEventsOldestFirstUntilPublished) {
             EXPECT_FALSE(stored.event.notify);
             EXPECT_EQ(stored.event, violation_event("v2", "a", at_ms(1000), false));
         }
-        if (stored.event.violation_id == "v1") EXPECT_TRUE(stored.published);
-        if (stored.event.violation_id == "v4") EXPECT_FALSE(stored.published);
+        if (stored.event.violation_id == "v1") {
+            EXPECT_TRUE(stored.published);
+        }
+        if (stored.event.violation_id == "v4") {
+            EXPECT_FALSE(stored.published);
+        }
     }
 }
 
@@ -189,7 +193,9 @@ TEST_F(SqliteStoreTest, ViolationEventsInclusiveRangeNewestFirstWithFilters) {
     // Every event of the violation shares its verdict.
     EventQuery all;
     all.end_time = at_ms(10'000);
-    for (const auto& stored : *store->violation_events(all)) {
+    auto events = store->violation_events(all);
+    ASSERT_TRUE(events.ok());
+    for (const auto& stored : *events) {
         EXPECT_EQ(stored.verification.has_value(), stored.event.violation_id == "v1");
     }
 }

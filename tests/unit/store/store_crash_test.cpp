@@ -97,8 +97,12 @@ TEST(SqliteStoreCrash, KillNineLosesNoRecordedEvent) {
             EXPECT_FALSE(seen[static_cast<std::size_t>(n)]) << "event " << n << " twice";
             seen[static_cast<std::size_t>(n)] = true;
             // Odd evaluations are never published; even ones are once reported.
-            if (n % 2 == 1) EXPECT_FALSE(stored.published) << n;
-            if (n % 2 == 0 && n + 1 <= done) EXPECT_TRUE(stored.published) << n;
+            if (n % 2 == 1) {
+                EXPECT_FALSE(stored.published) << n;
+            }
+            if (n % 2 == 0 && n + 1 <= done) {
+                EXPECT_TRUE(stored.published) << n;
+            }
         }
         const std::int64_t total = static_cast<std::int64_t>(events->size());
         // The state, the datapoints and the active alarm are those of the last evaluation.
@@ -120,7 +124,9 @@ TEST(SqliteStoreCrash, KillNineLosesNoRecordedEvent) {
         // Publish the even one a kill may have left unpublished, as a restarted detector would.
         for (const auto& stored : *pending) {
             const auto n = stored.event.violation_event_time.time_since_epoch().count();
-            if (n % 2 == 0) ASSERT_TRUE(store->mark_published(stored.id).ok());
+            if (n % 2 == 0) {
+                ASSERT_TRUE(store->mark_published(stored.id).ok());
+            }
         }
     }
     EXPECT_GT(recorded, 0);

@@ -250,7 +250,13 @@ TEST(SqliteStoreOpen, ReadOnlyQueriesChangeNoFile) {
         EXPECT_EQ(store->prune(at_ms(1LL << 50)).error().message, refused);
     }
     EXPECT_EQ(file_bytes(path), before);
-    EXPECT_EQ(listing(), files);
+    // Beside it, SQLite may leave the empty WAL and the shared-memory index a reader of a WAL
+    // database needs (created by the first connection, the detector's when it runs).
+    auto after = listing();
+    std::erase(after, "detect.db-wal:0");
+    std::erase_if(after,
+                  [](const std::string& name) { return name.starts_with("detect.db-shm:"); });
+    EXPECT_EQ(after, files);
 }
 
 TEST(SqliteStoreErrors, EachCauseHasItsOwnWording) {
