@@ -70,7 +70,7 @@ void BM_StoreGrowth_ThingDay(benchmark::State& state) {
                 Evaluation evaluation;
                 evaluation.events = evaluator.on_report(name, report, now);
                 evaluation.states = {{name, *evaluator.thing_state(name)}};
-                evaluation.datapoint = Datapoint{name, now, metrics_json(report)};
+                evaluation.datapoints = {Datapoint{name, now, metrics_json(report)}};
                 evaluation.active = evaluator.active_violations(name);
                 if (!store->record(evaluation).ok()) state.SkipWithError("record failed");
                 events += evaluation.events.size();
@@ -84,15 +84,19 @@ void BM_StoreGrowth_ThingDay(benchmark::State& state) {
     }
     std::filesystem::remove_all(dir);
     state.SetItemsProcessed(static_cast<long>(records));
-    state.counters["records_per_s"] =
-        benchmark::Counter(static_cast<double>(records), benchmark::Counter::kIsRate);
     state.counters["bytes_per_thing_day"] =
         static_cast<double>(bytes) / static_cast<double>(things);
     state.counters["datapoint_json_bytes"] = static_cast<double>(metrics_json(report).size());
     state.counters["events"] = static_cast<double>(events);
 }
 // Arg: things in the fleet. One day each: 2 880 and 28 800 records.
-BENCHMARK(BM_StoreGrowth_ThingDay)->Arg(10)->Arg(100)->Iterations(1)->Unit(benchmark::kMillisecond);
+// Real time: the fsync of each commit is the cost, and it is not CPU time.
+BENCHMARK(BM_StoreGrowth_ThingDay)
+    ->Arg(10)
+    ->Arg(100)
+    ->Iterations(1)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace defender::bench

@@ -89,6 +89,11 @@ struct AgentOptions {
     std::shared_ptr<CustomMetricSet> custom_metrics;
     /// Largest encoded report; lists are sampled down to fit.
     std::size_t max_report_bytes = kMaxPayloadBytes;
+    /// `--mirror-topic`: a template with {thingName} and {format}; each report acknowledged by
+    /// the broker is published there too, byte for byte (QoS 1), after the Device Defender
+    /// publish. Delivery and traffic accounting follow the Device Defender publish only; a
+    /// failed mirror publish is a warning (at most every repeat_warning_interval). Empty = none.
+    std::string mirror_topic;
     /// Where the last report id and the network-delta baseline are kept; empty = not kept
     /// (ids still strictly increase from the clock; deltas restart after a restart).
     std::filesystem::path state_file;
@@ -152,7 +157,8 @@ public:
     void stop();
 
     /// Replaces the settings that may change while the agent runs (SIGHUP): interval,
-    /// encoding (format, key style), build options, custom metrics and max_report_bytes; the
+    /// encoding (format, key style), build options, custom metrics, max_report_bytes and
+    /// mirror_topic; the
     /// other fields of `options` are ignored. Applied by run() between two reports, on the
     /// same connection; a new format subscribes to its reply topics. Thread-safe.
     void reconfigure(AgentOptions options);

@@ -62,12 +62,12 @@ struct StoredActiveViolation {
     std::optional<Verification> verification;  ///< set by put_verification_state
 };
 
-/// What one evaluated report (or the passing of time) changed, written in one transaction.
+/// What evaluated reports (or the passing of time) changed, written in one transaction.
 struct Evaluation {
     /// Things whose state changed, with their new state.
     std::vector<std::pair<std::string, ThingState>> states;
-    /// The report's datapoints, if a report was evaluated.
-    std::optional<Datapoint> datapoint;
+    /// The datapoints of the reports evaluated.
+    std::vector<Datapoint> datapoints;
     /// New events, to be published (those with `notify` false are recorded as published).
     std::vector<ViolationEvent> events;
     /// For each thing in `states`, its alarms that are on now (replacing the stored ones).

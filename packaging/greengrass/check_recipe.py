@@ -9,6 +9,8 @@ import sys
 import yaml
 
 TOPIC = "$aws/things/+/defender/metrics/"
+# --mirror-topic dt/defender/{thingName}/metrics/{format} (docs/aws-quickstart.md, step 7), thing and format as `+`.
+MIRROR = "dt/defender/+/metrics/+"
 
 
 def main(path):
@@ -37,7 +39,8 @@ def main(path):
             expect("{iot:thingName}" not in resource,
                    f"{resource}: nucleus versions without interpolation refuse it")
     expect(granted.get("aws.greengrass#PublishToIoTCore") ==
-           {TOPIC + "json", TOPIC + "cbor"}, "PublishToIoTCore must cover the json and cbor topics")
+           {TOPIC + "json", TOPIC + "cbor", MIRROR},
+           "PublishToIoTCore must cover the json and cbor topics and the default mirror topic")
     expect(granted.get("aws.greengrass#SubscribeToIoTCore") ==
            {TOPIC + f"{fmt}/{kind}" for fmt in ("json", "cbor") for kind in ("accepted", "rejected")},
            "SubscribeToIoTCore must cover the four reply topics")

@@ -489,7 +489,7 @@ detect_unit=defender-detect.service
 # The detector connects with the emulator's certificate (mosquitto checks certificates only).
 cp "$work/emulator.pem" "$root/etc/defender/certs/detect.pem.crt"
 install -m 600 "$work/emulator.key" "$root/etc/defender/certs/detect.pem.key"
-sed -i "s/^endpoint = .*/endpoint = \"127.0.0.1\"/; s/^port = .*/port = $port/" "$root/etc/defender/detect.conf"
+printf 'endpoint = "127.0.0.1"\nport = %s\n' "$port" >>"$root/etc/defender/detect.conf"
 # Any listening TCP port violates (the agent sees at least mosquitto's).
 cat >"$root/etc/defender/profiles/no-tcp-ports.json" <<'JSON'
 {"securityProfileName": "no-tcp-ports", "behaviors": [{"name": "NoTcpPorts",

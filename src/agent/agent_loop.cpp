@@ -6,6 +6,7 @@
 #include <random>
 #include <variant>
 
+#include "agent/mirror_topic.hpp"
 #include "agent/status_text.hpp"
 #include "defender/topics.hpp"
 #include "util/printable.hpp"
@@ -73,7 +74,8 @@ AgentLoop::AgentLoop(AgentOptions options, Collector& collector, Transport& tran
       bad_reply_warnings_(options_.repeat_warning_interval),
       subscribe_warnings_(options_.repeat_warning_interval),
       dropped_message_warnings_(options_.repeat_warning_interval),
-      report_log_warnings_(options_.repeat_warning_interval) {
+      report_log_warnings_(options_.repeat_warning_interval),
+      mirror_warnings_(options_.repeat_warning_interval) {
     if (!options_.report_log_dir.empty())
         report_log_.emplace(options_.report_log_dir, options_.report_log_count);
 }
@@ -215,10 +217,14 @@ void AgentLoop::apply_new_options() {
         running_metrics_ = options_.custom_metrics;
     }
     options_.max_report_bytes = changed->max_report_bytes;
+    const bool new_mirror = options_.mirror_topic != changed->mirror_topic;
+    options_.mirror_topic = changed->mirror_topic;
     // The schedule keeps its last slot and continues at the new interval from there.
     schedule_.set_interval(options_.interval, clock_.now());
-    if (options_.encoding.format != old_format) {
+    if (options_.encoding.format != old_format || new_mirror) {
         if (auto topics = make_topics(); !topics) log_(LogLevel::error, topics.error().message);
+    }
+    if (options_.encoding.format != old_format) {
         if (auto subscribed = client_.set_subscriptions(reply_topics_); !subscribed)
             log_(LogLevel::warn,
                  "cannot subscribe to the reply topics: " + subscribed.error().message);
@@ -233,6 +239,12 @@ Status AgentLoop::make_topics() {
     publish_topic_ = *publish;
     reply_topics_ = {*make_topic(options_.thing_name, format, TopicKind::accepted),
                      *make_topic(options_.thing_name, format, TopicKind::rejected)};
+    mirror_topic_.clear();
+    if (!options_.mirror_topic.empty()) {
+        auto mirror = mirror_topic(options_.mirror_topic, options_.thing_name, format);
+        if (!mirror) return mirror.error();
+        mirror_topic_ = *mirror;
+    }
     return Done{};
 }
 
@@ -305,9 +317,24 @@ void AgentLoop::publish_report() {
     ledger_.acknowledged(report_id, baseline_of(*snapshot), clock_.now(), options_.expect_replies);
     keep_report(report_id, *bytes);
     save_state();
+    publish_mirror(report_id, *bytes);
     log_(LogLevel::debug,
          std::string(options_.dry_run ? "would publish report " : "published report ") +
              std::to_string(report_id) + " (" + std::to_string(bytes->size()) + " bytes)");
+}
+
+// --mirror-topic: the same bytes, once the broker acknowledged the Device Defender publish
+// (a report it never got is not mirrored: a detector would count its traffic twice). A
+// failure changes nothing of the report's delivery; a warning per repeat_warning_interval.
+void AgentLoop::publish_mirror(std::uint64_t report_id, const std::string& bytes) {
+    if (mirror_topic_.empty() || options_.dry_run) return;
+    const auto mirrored =
+        client_.transport().publish(mirror_topic_, bytes, options_.publish_timeout);
+    if (mirrored) return;
+    log_(mirror_warnings_.warn(clock_.now()) ? LogLevel::warn : LogLevel::debug,
+         "cannot mirror report " + std::to_string(report_id) + " on " + mirror_topic_ + ": " +
+             mirrored.error().message +
+             " (--mirror-topic; the Device Defender publish is not affected)");
 }
 
 // --log-reports: a failure to keep a copy never stops reporting; a warning an hour.

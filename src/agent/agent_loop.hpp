@@ -60,6 +60,7 @@ private:
     void heartbeat(Time now);
     Time next_deadline() const;
     void publish_report();
+    void publish_mirror(std::uint64_t report_id, const std::string& bytes);
     void expire_unanswered();
     void on_accepted(const Reply& reply);
     void on_rejected(const Reply& reply);
@@ -94,6 +95,7 @@ private:
 
     std::string publish_topic_;
     std::vector<std::string> reply_topics_;
+    std::string mirror_topic_;  ///< empty: no --mirror-topic
     Time next_heartbeat_{};
     std::optional<std::chrono::milliseconds> wall_offset_;  ///< wall clock minus monotonic
     bool publish_failing_ = false;
@@ -102,6 +104,7 @@ private:
     RepeatLimiter subscribe_warnings_;
     RepeatLimiter dropped_message_warnings_;
     RepeatLimiter report_log_warnings_;
+    RepeatLimiter mirror_warnings_;
 };
 
 }  // namespace defender

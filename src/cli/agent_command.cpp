@@ -8,7 +8,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
+#include "agent/mirror_topic.hpp"
 #include "cli/commands.hpp"
 #include "cli/config_file_check.hpp"
 #include "cli/connection_options.hpp"
@@ -50,6 +52,7 @@ struct AgentArgs {
     std::size_t max_report_bytes = 0;  ///< 0: the transport's default
     std::string log_reports;           ///< --log-reports DIR
     std::size_t log_reports_count = 20;
+    std::optional<std::string> mirror_topic;  ///< --mirror-topic TEMPLATE (given empty: an error)
 };
 
 std::filesystem::path prepare_state_file(const std::string& dir) {
@@ -109,6 +112,11 @@ Result<AgentOptions> agent_options(AgentArgs& args) {
 
     options.thing_name = identity_of(args).thing_name;
     if (auto valid = validate_thing_name(options.thing_name); !valid) return valid.error();
+    if (args.mirror_topic) {
+        if (auto mirror = mirror_topic(*args.mirror_topic, options.thing_name, format); !mirror)
+            return Error{"--mirror-topic: " + mirror.error().message};
+        options.mirror_topic = *args.mirror_topic;
+    }
     return options;
 }
 
@@ -214,9 +222,22 @@ void add_agent_options(CLI::App& command, AgentArgs& args) {
                     "How many reports --log-reports keeps (each at most 128 KiB)")
         ->check(CLI::Range(std::size_t{1}, std::size_t{10000}))
         ->capture_default_str();
+    command
+        .add_option("--mirror-topic", args.mirror_topic,
+                    "Also publish each report, byte for byte, on this topic (QoS 1), e.g. "
+                    "dt/defender/{thingName}/metrics/{format}: for a detector or an IoT rule "
+                    "where the reserved topic cannot be subscribed")
+        ->type_name("TEMPLATE");
 }
 
 int run_greengrass_agent(AgentArgs& args);
+
+void log_mirror(const AgentOptions& options) {
+    if (options.mirror_topic.empty()) return;
+    spdlog::info(
+        "mirroring each report on {} (--mirror-topic)",
+        mirror_topic(options.mirror_topic, options.thing_name, options.encoding.format).value());
+}
 
 // With --exit-after (a test or a one-shot check), a report the service rejected is a failure.
 int exit_code_of(const AgentCounts& counts, const AgentOptions& options) {
@@ -281,6 +302,7 @@ int run_agent(AgentArgs args) {
     spdlog::info("publishing {} reports every {} s to {}:{} as client id {}, thing {} ({})",
                  args.report.format, args.interval, settings->endpoint, settings->port,
                  settings->client_id, options.thing_name, describe_transport(args.connection));
+    log_mirror(options);
     return exit_code_of(agent.run(), options);
 }
 
@@ -313,8 +335,13 @@ int run_greengrass_agent(AgentArgs& args) {
         return kExitUsage;
     }
     AgentOptions options = std::move(*agent_settings);
-    const auto topic =
-        make_topic(options.thing_name, args.report.wire_format(), TopicKind::publish);
+    auto topic = make_topic(options.thing_name, args.report.wire_format(), TopicKind::publish);
+    if (!options.mirror_topic.empty()) {
+        // The mirror publish carries the same bytes: the longer topic sets the budget.
+        const auto mirror =
+            mirror_topic(options.mirror_topic, options.thing_name, args.report.wire_format());
+        if (mirror.value().size() > topic.value().size()) topic = mirror;
+    }
     const std::size_t budget = greengrass_default_report_bytes(topic.value());
     if (!args.max_report_bytes) {
         options.max_report_bytes = budget;
@@ -347,6 +374,7 @@ int run_greengrass_agent(AgentArgs& args) {
         "publishing {} reports for thing {} through the Greengrass nucleus every {} s (up to {} "
         "bytes each)",
         args.report.format, options.thing_name, args.interval, options.max_report_bytes);
+    log_mirror(options);
     return exit_code_of(agent.run(), options);
 }
 

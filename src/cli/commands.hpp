@@ -20,6 +20,7 @@ void add_check_command(CLI::App& app, int& exit_code);
 void add_agent_command(CLI::App& app, int& exit_code);
 void add_emulate_command(CLI::App& app, int& exit_code);
 void add_detect_command(CLI::App& app, int& exit_code);
+void add_simulate_command(CLI::App& app, int& exit_code);
 void add_status_command(CLI::App& app, int& exit_code);
 void add_init_command(CLI::App& app, int& exit_code);
 

@@ -28,7 +28,8 @@ struct DetectArgs {
 // The detector alone on the client loop.
 class DetectHandler final : public ClientHandler {
 public:
-    DetectHandler(ClientLoop& client, Detector& detector) : client_(client), detector_(detector) {}
+    DetectHandler(ClientLoop& client, Detector& detector, LoopClock& clock)
+        : client_(client), detector_(detector), clock_(clock) {}
 
     Time work(Time now) override { return detector_.work(client_, now); }
     void connected(Time) override {
@@ -47,21 +48,26 @@ public:
         spdlog::warn("connection lost: {}", reason);
         systemd_notifier().notify("STATUS=not connected: " + reason);
     }
-    void message(const IncomingMessage& message, Time) override {
-        detector_.message(client_, message);
+    void message(const IncomingMessage& message, Time now) override {
+        detector_.message(client_, message, now);
     }
     void messages_dropped(std::size_t count) override {
         spdlog::warn("{} reports dropped: they arrived faster than the store could record them",
                      count);
     }
-    void woken() override { detector_.woken(client_); }
+    void woken() override { detector_.woken(client_, clock_.now()); }
 
 private:
     ClientLoop& client_;
     Detector& detector_;
+    LoopClock& clock_;
 };
 
 int run_detect(const DetectArgs& args) {
+    // The profiles first: a wrong profile is the likelier mistake, and says more.
+    int exit_code = kExitOk;
+    auto detector = Detector::open(args.detector, exit_code);
+    if (!detector) return exit_code;
     ConnectionArgs connection = args.connection;
     if (connection.client_id.empty()) connection.client_id = "defender-detect-" + host_name();
     auto settings = mqtt_settings(connection);
@@ -72,9 +78,6 @@ int run_detect(const DetectArgs& args) {
     // A persistent session keeps the subscriptions, and the reports sent meanwhile, across
     // reconnects, restarts and broker restarts.
     settings->clean_session = false;
-    int exit_code = kExitOk;
-    auto detector = Detector::open(args.detector, exit_code);
-    if (!detector) return exit_code;
     spdlog::info("detect: {} profile file(s), store {}, endpoint {}:{}, client id {}, {}",
                  args.detector.profiles.size(), detector->store_path(), connection.endpoint,
                  settings->port, connection.client_id, describe_transport(connection));
@@ -84,9 +87,10 @@ int run_detect(const DetectArgs& args) {
     SystemLoopClock clock;
     ClientLoop client(*transport, clock, detector_client_options());
     (void)client.set_subscriptions(detector->subscriptions());  // not connected yet
-    DetectHandler handler(client, *detector);
+    DetectHandler handler(client, *detector, clock);
     StopOnSignal on_signal([&] { client.stop(); }, [&] { detector->request_reload(client); });
     client.run(handler);
+    detector->shutdown();
     detector->log_totals();
     return kExitOk;
 }
@@ -106,16 +110,21 @@ ClientLoopOptions detector_client_options() {
 }
 
 void add_detector_options(CLI::App& command, DetectorArgs& args, const std::string& prefix) {
-    command.add_option("--" + prefix + "profile", args.profiles,
-                       "A security profile (JSON, as `aws iot describe-security-profile` prints "
-                       "it); repeatable");
-    command.add_option("--" + prefix + "store", args.store,
-                       "The SQLite database of states and violations (default: detect.db in the "
-                       "state directory)");
+    command
+        .add_option("--" + prefix + "profile", args.profiles,
+                    "A security profile (JSON, as `aws iot describe-security-profile` prints it), "
+                    "or a directory of them (*.json); repeatable")
+        ->type_name("FILE");
+    command
+        .add_option("--" + prefix + "store", args.store,
+                    "The SQLite database of states and violations (default: detect.db in the "
+                    "state directory; /var/lib/defender-detect for root)")
+        ->type_name("FILE");
     command
         .add_option("--violations-topic", args.violations_topic,
                     "Where each violation event is published ({thingName}, "
                     "{securityProfileName})")
+        ->type_name("TOPIC")
         ->capture_default_str();
     command
         .add_option("--time-scale", args.time_scale,
@@ -132,9 +141,11 @@ void add_detect_command(CLI::App& app, int& exit_code) {
         "Evaluate security profiles over the fleet's reports, as Device Defender Detect did");
     add_connection_options(*command, args->connection, "defender-detect-<host name>");
     add_detector_options(*command, args->detector, "");
-    command->add_option("--reports-topic", args->detector.reports_topics,
-                        "Also read reports from this topic template, e.g. "
-                        "dt/defender/{thingName}/metrics/{format}; repeatable");
+    command
+        ->add_option("--reports-topic", args->detector.reports_topics,
+                     "Also read reports from this topic template, e.g. "
+                     "dt/defender/{thingName}/metrics/{format}; repeatable")
+        ->type_name("TOPIC");
     command
         ->add_option("--datapoint-days", args->detector.datapoint_days,
                      "Keep each report's datapoints this many days")

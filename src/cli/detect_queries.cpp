@@ -37,9 +37,11 @@ struct QueryArgs {
 };
 
 CLI::App* add_store_option(CLI::App& command, QueryArgs& args) {
-    command.add_option("--store", args.store,
-                       "The detector's SQLite database (default: detect.db in the state "
-                       "directory)");
+    command
+        .add_option("--store", args.store,
+                    "The detector's SQLite database (default: detect.db in the state directory; "
+                    "/var/lib/defender-detect for root)")
+        ->type_name("FILE");
     return &command;
 }
 
@@ -225,6 +227,7 @@ void add_detect_queries(CLI::App& detect, int& exit_code) {
     validate
         ->add_option("--behaviors", args->behaviors,
                      "A JSON file: a list of behaviors, {\"behaviors\": [...]}, or a whole profile")
+        ->type_name("FILE")
         ->required();
     validate->callback([args, &exit_code] { exit_code = validate_behaviors(*args); });
 }

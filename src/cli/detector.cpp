@@ -21,6 +21,11 @@ using detect::MessageOutcome;
 constexpr std::size_t kOutboxBatch = 100;
 constexpr auto kPublishTimeout = std::chrono::seconds(5);
 constexpr auto kPruneEvery = std::chrono::hours(1);
+// Reports are written in batches, one disk sync each: after this many, or this long after the
+// first of a batch (so an event waits at most that long to be published).
+constexpr std::size_t kFlushReports = 1000;
+constexpr auto kFlushDelay = std::chrono::milliseconds(20);
+constexpr auto kRetryDelay = std::chrono::seconds(1);
 
 detect::Time wall_now() {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(
@@ -103,7 +108,9 @@ Detector::Detector(const DetectorArgs& args, std::string store_path,
 
 Detector::Time Detector::work(ClientLoop& client, Time now) {
     const auto wall = wall_now();
-    if (auto ticked = service_.tick(wall); !ticked) store_failed(ticked.error().message);
+    service_.tick(wall);
+    if (service_.unflushed() && !unflushed_since_) unflushed_since_ = now;
+    if (unflushed_since_ && now >= *unflushed_since_ + kFlushDelay) flush(client, now);
     if (wall >= next_prune_) {
         if (auto pruned = store_->prune(wall); !pruned) store_failed(pruned.error().message);
         next_prune_ = wall + kPruneEvery;
@@ -114,37 +121,47 @@ Detector::Time Detector::work(ClientLoop& client, Time now) {
         const auto wait = std::max<detect::Time::duration>(*deadline - wall, {});
         next = std::min(next, now + std::chrono::duration_cast<Time::duration>(wait));
     }
+    // A failing store is retried every second, not at every message.
+    if (unflushed_since_) next = std::min(next, *unflushed_since_ + kFlushDelay);
     return next;
+}
+
+void Detector::flush(ClientLoop& client, Time now) {
+    if (auto flushed = service_.flush(); !flushed) {
+        store_failed(flushed.error().message);
+        unflushed_since_ = now + kRetryDelay - kFlushDelay;
+        return;
+    }
+    unflushed_since_.reset();
+    last_store_error_.clear();
+    publish_outbox(client);
+}
+
+void Detector::shutdown() {
+    if (auto flushed = service_.flush(); !flushed) store_failed(flushed.error().message);
 }
 
 void Detector::connected(ClientLoop& client) {
     publish_outbox(client);
 }
 
-void Detector::message(ClientLoop& client, const IncomingMessage& message) {
+void Detector::message(ClientLoop& client, const IncomingMessage& message, Time now) {
     if (message.dropped_payload_bytes != 0) {
         spdlog::warn("a message of {} bytes on {} is larger than any report; ignored",
                      message.dropped_payload_bytes, util::printable(message.topic));
         return;
     }
     const auto outcome = service_.on_message(message.topic, message.payload, wall_now());
-    switch (outcome.kind) {
-        case MessageOutcome::Kind::not_recorded:
-            store_failed(outcome.detail);
-            break;
-        case MessageOutcome::Kind::malformed:
-        case MessageOutcome::Kind::invalid:
-            if (outcome.first_of_kind) {
-                spdlog::warn(
-                    "thing {} sent {}, not evaluated: {} (further ones from this thing "
-                    "are counted, not logged)",
-                    outcome.thing_name, kind_text(outcome.kind), outcome.detail);
-            }
-            break;
-        default:
-            break;
+    if ((outcome.kind == MessageOutcome::Kind::malformed ||
+         outcome.kind == MessageOutcome::Kind::invalid) &&
+        outcome.first_of_kind) {
+        spdlog::warn(
+            "thing {} sent {}, not evaluated: {} (further ones from this thing are "
+            "counted, not logged)",
+            outcome.thing_name, kind_text(outcome.kind), outcome.detail);
     }
-    if (outcome.events != 0) publish_outbox(client);
+    if (service_.unflushed() && !unflushed_since_) unflushed_since_ = now;
+    if (service_.unflushed_reports() >= kFlushReports) flush(client, now);
 }
 
 void Detector::request_reload(ClientLoop& client) {
@@ -152,7 +169,7 @@ void Detector::request_reload(ClientLoop& client) {
     client.wake();
 }
 
-void Detector::woken(ClientLoop& client) {
+void Detector::woken(ClientLoop& client, Time now) {
     if (!reload_wanted_.exchange(false)) return;
     auto profiles = load_profiles(args_.profiles);
     if (!profiles) {
@@ -166,8 +183,8 @@ void Detector::woken(ClientLoop& client) {
         return;
     }
     log_not_evaluated(service_.evaluator());
-    spdlog::info("profiles reloaded from {} file(s)", args_.profiles.size());
-    publish_outbox(client);
+    spdlog::info("profiles reloaded from {} path(s)", args_.profiles.size());
+    flush(client, now);
 }
 
 void Detector::log_totals() const {

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,12 +42,14 @@ public:
     Time work(ClientLoop& client, Time now);
     /// Connected: publishes what waits.
     void connected(ClientLoop& client);
-    /// A message: evaluated when it is a report.
-    void message(ClientLoop& client, const IncomingMessage& message);
+    /// A message: evaluated when it is a report (written with the next batch).
+    void message(ClientLoop& client, const IncomingMessage& message, Time now);
     /// Asks for a reload of the profile files on the loop's thread (from any thread).
     void request_reload(ClientLoop& client);
     /// On the loop's thread after ClientLoop::wake(): does a requested reload.
-    void woken(ClientLoop& client);
+    void woken(ClientLoop& client, Time now);
+    /// Before exit: writes what waits (published at the next start).
+    void shutdown();
     /// Logs the counts since start.
     void log_totals() const;
 
@@ -57,6 +60,8 @@ private:
     Detector(const DetectorArgs& args, std::string store_path, std::unique_ptr<detect::Store> store,
              detect::DetectService service);
     void store_failed(const std::string& error);
+    // Writes the batch, then publishes the outbox; on failure retries a second later.
+    void flush(ClientLoop& client, Time now);
     void publish_outbox(ClientLoop& client);
 
     DetectorArgs args_;
@@ -65,6 +70,7 @@ private:
     detect::DetectService service_;
     std::atomic<bool> reload_wanted_{false};
     detect::Time next_prune_{};
+    std::optional<Time> unflushed_since_;  // when the waiting batch began
     std::string last_store_error_;
 };
 

@@ -28,8 +28,9 @@ struct EmulateArgs {
 // loop connects, retries with backoff and resubscribes.
 class EmulatorHandler final : public ClientHandler {
 public:
-    EmulatorHandler(ClientLoop& client, ServiceEmulator& emulator, Detector* detector)
-        : client_(client), emulator_(emulator), detector_(detector) {}
+    EmulatorHandler(ClientLoop& client, ServiceEmulator& emulator, Detector* detector,
+                    LoopClock& clock)
+        : client_(client), emulator_(emulator), detector_(detector), clock_(clock) {}
 
     Time work(Time now) override {
         return detector_ != nullptr ? detector_->work(client_, now) : now + std::chrono::hours(1);
@@ -39,7 +40,7 @@ public:
         if (detector_ != nullptr) detector_->connected(client_);
     }
     void woken() override {
-        if (detector_ != nullptr) detector_->woken(client_);
+        if (detector_ != nullptr) detector_->woken(client_, clock_.now());
     }
     void connect_failed(const std::string& error, std::chrono::milliseconds, Time) override {
         spdlog::warn("cannot connect: {}", error);
@@ -64,13 +65,14 @@ public:
             }
         }
         // Detect sees what the service accepted, as at AWS.
-        if (answer->accepted && detector_ != nullptr) detector_->message(client_, message);
+        if (answer->accepted && detector_ != nullptr) detector_->message(client_, message, now);
     }
 
 private:
     ClientLoop& client_;
     ServiceEmulator& emulator_;
     Detector* detector_;
+    LoopClock& clock_;
 };
 
 // Waits of 1 s doubling up to 30 s, short again after any connection; every message is kept
@@ -117,14 +119,17 @@ int run_emulate(const EmulateArgs& args) {
     ClientLoop client(*transport, clock,
                       detector ? detector_client_options() : emulator_client_options());
     (void)client.set_subscriptions(ServiceEmulator::subscriptions());  // not connected yet
-    EmulatorHandler handler(client, emulator, detector.get());
+    EmulatorHandler handler(client, emulator, detector.get(), clock);
     std::function<void()> reload;
     if (detector) reload = [&] { detector->request_reload(client); };
     StopOnSignal on_signal(
         [&] { client.stop(); }, reload,
         [] { spdlog::info("SIGHUP ignored: defender emulate has nothing to reload"); });
     client.run(handler);
-    if (detector) detector->log_totals();
+    if (detector) {
+        detector->shutdown();
+        detector->log_totals();
+    }
     return kExitOk;
 }
 

@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
     add_check_command(app, exit_code);
     add_emulate_command(app, exit_code);
     add_detect_command(app, exit_code);
+    add_simulate_command(app, exit_code);
     add_status_command(app, exit_code);
     add_init_command(app, exit_code);
     add_help_dump_command(app, exit_code);

@@ -10,6 +10,9 @@ namespace {
 // Problems are logged once per thing and kind; past this many pairs, no longer remembered
 // (thing names come from the network).
 constexpr std::size_t kMaxLoggedProblems = 10000;
+// Datapoints waiting while the store fails; beyond this they are dropped (and counted): the
+// states and events, which Detect needs, always wait.
+constexpr std::size_t kMaxPendingDatapoints = 100000;
 
 std::string first_violation(const ValidationResult& result) {
     const auto& violation = result.violations.front();
@@ -105,29 +108,21 @@ MessageOutcome DetectService::on_message(std::string_view topic, std::string_vie
     }
     auto events = evaluator_.on_report(source->thing_name, *report, now);
     ++counters_.evaluated;
-    counters_.events += events.size();
     MessageOutcome outcome;
     outcome.kind = Kind::evaluated;
     outcome.thing_name = source->thing_name;
     outcome.events = events.size();
-    auto recorded =
-        record(std::move(events), Datapoint{source->thing_name, now, metrics_json(*report)});
-    if (!recorded) {
-        auto failed = problem(Kind::not_recorded, source->thing_name, recorded.error().message);
-        failed.events = outcome.events;
-        return failed;
+    if (pending_datapoints_.size() < kMaxPendingDatapoints) {
+        pending_datapoints_.push_back({source->thing_name, now, metrics_json(*report)});
+    } else {
+        ++counters_.datapoints_lost;
     }
+    take_changes(std::move(events));
     return outcome;
 }
 
-Status DetectService::tick(Time now) {
-    auto events = evaluator_.advance(now);
-    counters_.events += events.size();
-    for (auto& thing : evaluator_.take_changed()) {
-        unrecorded_things_.insert(std::move(thing));
-    }
-    if (events.empty() && unrecorded_events_.empty() && unrecorded_things_.empty()) return Done{};
-    return record(std::move(events), std::nullopt);
+void DetectService::tick(Time now) {
+    take_changes(evaluator_.advance(now));
 }
 
 std::optional<Time> DetectService::next_deadline() const {
@@ -139,37 +134,50 @@ Status DetectService::reload(std::vector<SecurityProfile> profiles) {
     if (!evaluator) return evaluator.error();
     for (const auto& thing : evaluator_.things()) {
         evaluator->restore(thing, *evaluator_.thing_state(thing));
-        unrecorded_things_.insert(thing);  // a dropped profile's alarms leave the store too
+        pending_things_.insert(thing);  // a dropped profile's alarms leave the store too
+    }
+    for (auto& thing : evaluator_.take_changed()) {
+        pending_things_.insert(std::move(thing));
     }
     evaluator_ = std::move(*evaluator);
-    return record({}, std::nullopt);
+    return Done{};
 }
 
-Status DetectService::record(std::vector<ViolationEvent> events,
-                             std::optional<Datapoint> datapoint) {
-    Evaluation evaluation;
+void DetectService::take_changes(std::vector<ViolationEvent> events) {
+    counters_.events += events.size();
+    pending_events_.insert(pending_events_.end(), std::make_move_iterator(events.begin()),
+                           std::make_move_iterator(events.end()));
     for (auto& thing : evaluator_.take_changed()) {
-        unrecorded_things_.insert(std::move(thing));
+        pending_things_.insert(std::move(thing));
     }
-    for (const auto& thing : unrecorded_things_) {
+}
+
+bool DetectService::unflushed() const {
+    return !pending_events_.empty() || !pending_things_.empty() || !pending_datapoints_.empty();
+}
+
+Status DetectService::flush() {
+    if (!unflushed()) return Done{};
+    Evaluation evaluation;
+    for (const auto& thing : pending_things_) {
         const ThingState* state = evaluator_.thing_state(thing);
         evaluation.states.emplace_back(thing, state != nullptr ? *state : ThingState{});
         auto active = evaluator_.active_violations(thing);
         evaluation.active.insert(evaluation.active.end(), std::make_move_iterator(active.begin()),
                                  std::make_move_iterator(active.end()));
     }
-    evaluation.events = std::move(unrecorded_events_);
-    evaluation.events.insert(evaluation.events.end(), std::make_move_iterator(events.begin()),
-                             std::make_move_iterator(events.end()));
-    evaluation.datapoint = std::move(datapoint);
+    evaluation.events = std::move(pending_events_);
+    evaluation.datapoints = std::move(pending_datapoints_);
     auto recorded = store_->record(evaluation);
     if (!recorded) {
         ++counters_.store_failures;
-        unrecorded_events_ = std::move(evaluation.events);  // the datapoint is not kept
+        pending_events_ = std::move(evaluation.events);
+        pending_datapoints_ = std::move(evaluation.datapoints);
         return recorded;
     }
-    unrecorded_things_.clear();
-    unrecorded_events_.clear();
+    pending_events_.clear();
+    pending_datapoints_.clear();
+    pending_things_.clear();
     if (!evaluation.events.empty()) outbox_pending_ = true;
     return Done{};
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The detector between a broker and the store: a message on a report topic is checked
-// (decoded, validated, not a resend), evaluated, and what changed is recorded in one store
-// transaction, events included; the caller publishes the store's outbox. Transport-free and
+// (decoded, validated, not a resend) and evaluated; what reports and time changed is recorded
+// in one store transaction per flush, events included, and the caller then publishes the
+// store's outbox. So an event is published only once it is on disk. Transport-free and
 // clock-free (times are passed in), so tests drive it with a real store and made-up times.
 
 #include <cstddef>
@@ -36,11 +37,10 @@ struct MessageOutcome {
         duplicate,     ///< a resend of a report already evaluated
         malformed,     ///< no report document: not JSON or CBOR, cut short, not an object
         invalid,       ///< a report that breaks the schema's rules
-        not_recorded,  ///< evaluated, but the store failed (kept to retry)
     };
     Kind kind = Kind::not_a_report;  ///< the outcome
     std::string thing_name;          ///< the reporting thing, when the topic names one
-    std::string detail;              ///< why, for malformed, invalid and not_recorded
+    std::string detail;              ///< why, for malformed and invalid
     std::size_t events = 0;          ///< violation events raised
     /// True the first time this thing had this kind of problem (log it), false after.
     bool first_of_kind = false;
@@ -48,13 +48,14 @@ struct MessageOutcome {
 
 /// Counts since start, for logs and metrics.
 struct DetectCounters {
-    std::uint64_t received = 0;        ///< messages on report topics
-    std::uint64_t evaluated = 0;       ///< reports evaluated
-    std::uint64_t duplicates = 0;      ///< resends skipped
-    std::uint64_t malformed = 0;       ///< payloads that are no report document
-    std::uint64_t invalid = 0;         ///< reports that break the rules
-    std::uint64_t events = 0;          ///< violation events raised
-    std::uint64_t store_failures = 0;  ///< store writes that failed
+    std::uint64_t received = 0;         ///< messages on report topics
+    std::uint64_t evaluated = 0;        ///< reports evaluated
+    std::uint64_t duplicates = 0;       ///< resends skipped
+    std::uint64_t malformed = 0;        ///< payloads that are no report document
+    std::uint64_t invalid = 0;          ///< reports that break the rules
+    std::uint64_t events = 0;           ///< violation events raised
+    std::uint64_t store_failures = 0;   ///< store writes that failed
+    std::uint64_t datapoints_lost = 0;  ///< datapoints dropped while the store failed
 };
 
 class DetectService {
@@ -66,14 +67,24 @@ public:
 
     /// The filters to subscribe to.
     std::vector<std::string> subscriptions() const;
-    /// Handles one message received at `now`.
+    /// Handles one message received at `now`: what it changed waits for flush().
     MessageOutcome on_message(std::string_view topic, std::string_view payload, Time now);
-    /// Lets time pass (window ends, invalidation) and retries a failed store write.
-    Status tick(Time now);
+    /// Lets time pass (window ends, invalidation): what it changed waits for flush().
+    void tick(Time now);
     /// When tick() has work next; nullopt: nothing pending.
     std::optional<Time> next_deadline() const;
-    /// Puts new profiles in force, keeping the states of behaviors that did not change.
+    /// Puts new profiles in force, keeping the states of behaviors that did not change; fails
+    /// (and changes nothing) when they cannot be evaluated. What changed waits for flush().
     Status reload(std::vector<SecurityProfile> profiles);
+
+    /// Writes what waits in one store transaction (one disk sync for many reports). On failure
+    /// it all waits for the next flush (datapoints beyond a bound are dropped).
+    Status flush();
+    /// Reports evaluated since the last successful flush.
+    std::size_t unflushed_reports() const { return pending_datapoints_.size(); }
+    /// True when something waits for flush().
+    bool unflushed() const;
+
     /// True when the store may hold events not yet published.
     bool outbox_pending() const { return outbox_pending_; }
     /// The caller published everything the store's outbox held.
@@ -88,18 +99,17 @@ private:
     DetectService(Evaluator evaluator, Store& store, DetectServiceOptions options);
     std::optional<ReportSource> source_of(std::string_view topic) const;
     MessageOutcome problem(MessageOutcome::Kind kind, std::string thing, std::string detail);
-    // Records what changed (the evaluator's changed things, `events`, the datapoint); on failure
-    // keeps them to retry.
-    Status record(std::vector<ViolationEvent> events, std::optional<Datapoint> datapoint);
+    void take_changes(std::vector<ViolationEvent> events);
 
     Evaluator evaluator_;
     Store* store_;
     DetectServiceOptions options_;
     DetectCounters counters_;
     bool outbox_pending_ = true;  // events of an earlier run may wait
-    // A failed write's events and things, retried with the next write.
-    std::vector<ViolationEvent> unrecorded_events_;
-    std::set<std::string, std::less<>> unrecorded_things_;
+    // What waits for flush(): events, the things whose state changed, datapoints.
+    std::vector<ViolationEvent> pending_events_;
+    std::set<std::string, std::less<>> pending_things_;
+    std::vector<Datapoint> pending_datapoints_;
     // (thing, kind) problems logged already; bounded so a flood of names cannot grow it.
     std::set<std::pair<std::string, int>> logged_;
 };

@@ -109,10 +109,10 @@ Status SqliteStore::record(const Evaluation& evaluation) {
         delete_active_.bind(1, std::string_view(entry.first));
         if ((rc = run(delete_active_)) != SQLITE_OK) return failure(rc, doing);
     }
-    if (const auto& datapoint = evaluation.datapoint) {
-        insert_datapoint_.bind(1, std::string_view(datapoint->thing_name));
-        insert_datapoint_.bind(2, ms(datapoint->time));
-        insert_datapoint_.bind(3, std::string_view(datapoint->metrics));
+    for (const auto& datapoint : evaluation.datapoints) {
+        insert_datapoint_.bind(1, std::string_view(datapoint.thing_name));
+        insert_datapoint_.bind(2, ms(datapoint.time));
+        insert_datapoint_.bind(3, std::string_view(datapoint.metrics));
         if ((rc = run(insert_datapoint_)) != SQLITE_OK) return failure(rc, doing);
     }
     for (const auto& event : evaluation.events) {

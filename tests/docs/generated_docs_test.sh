@@ -17,6 +17,8 @@ stale() { fail "$1 is stale: run scripts/update-generated-docs.sh and commit the
 
 "$defender" help-dump conf >"$tmp/agent.conf"
 diff -u "$source/packaging/agent.conf" "$tmp/agent.conf" || stale packaging/agent.conf
+"$defender" help-dump detect-conf >"$tmp/detect.conf"
+diff -u "$source/packaging/detect.conf" "$tmp/detect.conf" || stale packaging/detect.conf
 "$defender" help-dump man >"$tmp/defender.1"
 diff -u "$source/packaging/defender.1" "$tmp/defender.1" || stale packaging/defender.1
 "$defender" help-dump markdown >"$tmp/tables.md"

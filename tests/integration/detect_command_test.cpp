@@ -9,8 +9,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -31,7 +33,8 @@ using namespace std::chrono_literals;
 class Listener {
 public:
     Listener() {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        // Close-on-exec: the processes the test starts must not keep it listening.
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_in address{};
         address.sin_family = AF_INET;
         address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -68,7 +71,7 @@ public:
         return path;
     }
 
-    std::vector<std::string> connection_args() const {
+    std::vector<std::string> connection_args() {
         return {"-e", "localhost",
                 "-p", std::to_string(rig_.broker().port()),
                 "-r", rig_.pki().ca_cert().string(),
@@ -96,27 +99,27 @@ public:
     }
     ChildProcess& detect() { return *detect_; }
 
-    // Subscribes with mosquitto_sub (QoS 1) to the violations topics; one JSON per line.
+    // Subscribes (QoS 1, in this process: no output buffering between) to the violations
+    // topics.
     void watch_violations() {
-        const auto cert = rig_.pki().issue_client("violation-watcher", "watcher");
-        watcher_ = std::make_unique<ChildProcess>(ProcessOptions{
-            {"mosquitto_sub", "-h", "localhost", "-p", std::to_string(rig_.broker().port()),
-             "--cafile", rig_.pki().ca_cert().string(), "--cert", cert.cert.string(), "--key",
-             cert.key.string(), "-q", "1", "-i", "violation-watcher", "-t",
-             "defender/violations/#"},
-            rig_.work() / "watcher.out",
-            rig_.work() / "watcher.err",
-            {},
-            {}});
-        std::this_thread::sleep_for(500ms);  // mosquitto_sub prints nothing when subscribed
+        auto settings =
+            local_mutual_tls_settings(rig_.pki(), rig_.broker().port(), "violation-watcher");
+        watcher_ = make_mqtt_transport(settings);
+        watcher_->set_event_sink([this](TransportEvent event) {
+            if (auto* message = std::get_if<IncomingMessage>(&event)) {
+                std::lock_guard lock(mutex_);
+                received_.push_back(message->payload);
+            }
+        });
+        if (!watcher_->connect().ok() || !watcher_->subscribe({"defender/violations/#"}).ok()) {
+            throw std::runtime_error("the violations watcher cannot subscribe");
+        }
     }
     std::vector<Json> published_events() const {
+        std::lock_guard lock(mutex_);
         std::vector<Json> events;
-        if (!watcher_) return events;
-        std::istringstream lines(watcher_->stdout_text());
-        for (std::string line; std::getline(lines, line);) {
-            auto event = Json::parse(line, nullptr, false);
-            if (!event.is_discarded()) events.push_back(std::move(event));
+        for (const auto& payload : received_) {
+            events.push_back(Json::parse(payload, nullptr, false));
         }
         return events;
     }
@@ -152,7 +155,9 @@ private:
     AgentRig rig_;
     CertificateFiles detect_cert_;
     std::unique_ptr<ChildProcess> detect_;
-    std::unique_ptr<ChildProcess> watcher_;
+    std::unique_ptr<Transport> watcher_;
+    mutable std::mutex mutex_;
+    std::vector<std::string> received_;
     int profiles_ = 0;
     int starts_ = 0;
     int queries_ = 0;
@@ -189,12 +194,14 @@ TEST(DetectCommand, APortThatOpensRaisesAnAlarmThatClearsWhenItCloses) {
 
     listener.close();
     ASSERT_TRUE(eventually([&] { return rig.published("alarm-cleared") >= 1; }, 30s))
-        << rig.detect().stderr_text();
+        << rig.detect().stderr_text() << agent.stderr_text().substr(0, 4000);
     EXPECT_EQ(
         Json::parse(rig.query({"list-active-violations"}).second).at("activeViolations").size(),
         0u);
     const auto events = rig.events_in_store();
     ASSERT_EQ(events.size(), 2u) << events.dump();
+    EXPECT_EQ(events[0].at("violationEventType"), "alarm-cleared") << "newest first";
+    EXPECT_EQ(events[1].at("violationEventType"), "in-alarm");
     EXPECT_EQ(events[0].at("violationId"), id);
     EXPECT_EQ(events[1].at("violationId"), id);
 
@@ -255,16 +262,24 @@ TEST(DetectCommand, KillDashNineLosesAndDuplicatesNothing) {
             rig.start(args);
         }
     }
-    // Every thing ends conforming (the last round is odd): no alarm stays on.
+    // Every thing ends conforming (the last round is odd): no alarm stays on, and every
+    // recorded event was published (twice in a row a second apart: the queue has drained).
+    const auto settled = [&] {
+        return Json::parse(rig.query({"list-active-violations"}).second)
+                   .at("activeViolations")
+                   .empty() &&
+               rig.published_events().size() == rig.events_in_store().size();
+    };
     ASSERT_TRUE(eventually(
         [&] {
-            return Json::parse(rig.query({"list-active-violations"}).second)
-                       .at("activeViolations")
-                       .empty() &&
-                   rig.published_events().size() == rig.events_in_store().size();
+            if (!settled()) return false;
+            std::this_thread::sleep_for(1s);
+            return settled();
         },
         60s))
-        << rig.detect().stderr_text();
+        << rig.detect().stderr_text()
+        << "\nactive: " << rig.query({"list-active-violations"}).second << "\npublished "
+        << rig.published_events().size() << ", recorded " << rig.events_in_store().size();
 
     std::multiset<std::string> on_topic;
     for (const auto& event : rig.published_events()) {
@@ -273,7 +288,9 @@ TEST(DetectCommand, KillDashNineLosesAndDuplicatesNothing) {
     }
     std::set<std::string> in_store;
     std::map<std::string, std::vector<std::string>> per_thing;
-    for (const auto& event : rig.events_in_store()) {
+    auto stored = rig.events_in_store();
+    std::reverse(stored.begin(), stored.end());  // listed newest first
+    for (const auto& event : stored) {
         in_store.insert(event.at("violationId").get<std::string>() + " " +
                         event.at("violationEventType").get<std::string>());
         per_thing[event.at("thingName")].push_back(event.at("violationEventType"));

@@ -46,6 +46,15 @@ protected:
         return std::move(*service);
     }
 
+    // Handles the message and writes the batch, as the detector does when its queue is empty.
+    static MessageOutcome deliver(DetectService& detector, const std::string& topic,
+                                  const std::string& payload, Time now) {
+        auto outcome = detector.on_message(topic, payload, now);
+        auto flushed = detector.flush();
+        EXPECT_TRUE(flushed.ok()) << (flushed.ok() ? "" : flushed.error().message);
+        return outcome;
+    }
+
     std::vector<StoredEvent> outbox() {
         auto events = store_->unpublished(1000);
         EXPECT_TRUE(events.ok()) << (events.ok() ? "" : events.error().message);
@@ -81,7 +90,7 @@ SecurityProfile ports_profile() {
 TEST_F(DetectServiceTest, AReportIsEvaluatedAndItsEventRecorded) {
     auto detector = service({ports_profile()});
     const auto outcome =
-        detector.on_message(topic("gw"), encoded(tcp_ports({22, 8080}), 1), seconds(T));
+        deliver(detector, topic("gw"), encoded(tcp_ports({22, 8080}), 1), seconds(T));
     EXPECT_EQ(outcome.kind, Kind::evaluated);
     EXPECT_EQ(outcome.thing_name, "gw");
     EXPECT_EQ(outcome.events, 1u);
@@ -93,17 +102,32 @@ TEST_F(DetectServiceTest, AReportIsEvaluatedAndItsEventRecorded) {
     EXPECT_EQ(active()[0].violation.violation_id, events[0].event.violation_id);
     EXPECT_TRUE(detector.outbox_pending());
 
-    EXPECT_EQ(detector.on_message(topic("gw"), encoded(tcp_ports({22}), 2), seconds(T + 1)).events,
+    EXPECT_EQ(deliver(detector, topic("gw"), encoded(tcp_ports({22}), 2), seconds(T + 1)).events,
               1u);  // cleared
     EXPECT_TRUE(active().empty());
     EXPECT_EQ(outbox().size(), 2u);
+}
+
+TEST_F(DetectServiceTest, ABatchIsWrittenAtFlushOnly) {
+    auto detector = service({ports_profile()});
+    for (int thing = 0; thing < 5; ++thing) {
+        detector.on_message(topic("gw-" + std::to_string(thing)), encoded(tcp_ports({8080}), 1),
+                            seconds(T));
+    }
+    EXPECT_EQ(detector.unflushed_reports(), 5u);
+    EXPECT_TRUE(outbox().empty()) << "nothing is on disk before the flush";
+    ASSERT_TRUE(detector.flush().ok());
+    EXPECT_EQ(outbox().size(), 5u);
+    EXPECT_EQ(active().size(), 5u);
+    EXPECT_FALSE(detector.unflushed());
+    EXPECT_EQ(detector.unflushed_reports(), 0u);
 }
 
 TEST_F(DetectServiceTest, EveryValidReportLeavesADatapoint) {
     auto profile = ports_profile();
     profile.targets = {"sensor-*"};
     auto detector = service({profile});
-    EXPECT_EQ(detector.on_message(topic("gw"), encoded(tcp_ports({22}), 1), seconds(T)).kind,
+    EXPECT_EQ(deliver(detector, topic("gw"), encoded(tcp_ports({22}), 1), seconds(T)).kind,
               Kind::evaluated);
     auto points = store_->datapoints("gw", seconds(T - 1), seconds(T + 1));
     ASSERT_TRUE(points.ok()) << points.error().message;
@@ -114,11 +138,12 @@ TEST_F(DetectServiceTest, EveryValidReportLeavesADatapoint) {
 TEST_F(DetectServiceTest, AResendIsNotEvaluatedTwice) {
     auto detector = service({profile_with(
         R"([{"name": "In", "metric": "aws:all-bytes-in", "criteria": {"comparisonOperator": "less-than", "value": {"count": 100}, "durationSeconds": 300}}])")});
-    EXPECT_EQ(detector.on_message(topic("gw"), encoded(traffic(60), 5), seconds(T)).kind,
+    EXPECT_EQ(deliver(detector, topic("gw"), encoded(traffic(60), 5), seconds(T)).kind,
               Kind::evaluated);
-    EXPECT_EQ(detector.on_message(topic("gw"), encoded(traffic(60), 5), seconds(T + 1)).kind,
+    EXPECT_EQ(deliver(detector, topic("gw"), encoded(traffic(60), 5), seconds(T + 1)).kind,
               Kind::duplicate);
-    ASSERT_TRUE(detector.tick(seconds(T + 300)).ok());
+    detector.tick(seconds(T + 300));
+    ASSERT_TRUE(detector.flush().ok());
     EXPECT_TRUE(outbox().empty()) << "60 bytes in the window, not 120";
     EXPECT_EQ(detector.counters().duplicates, 1u);
     EXPECT_EQ(detector.counters().evaluated, 1u);
@@ -126,20 +151,21 @@ TEST_F(DetectServiceTest, AResendIsNotEvaluatedTwice) {
 
 TEST_F(DetectServiceTest, BadPayloadsAreCountedAndReportedOncePerThing) {
     auto detector = service({ports_profile()});
-    auto first = detector.on_message(topic("a"), "{not json", seconds(T));
+    auto first = deliver(detector, topic("a"), "{not json", seconds(T));
     EXPECT_EQ(first.kind, Kind::malformed);
     EXPECT_TRUE(first.first_of_kind);
-    EXPECT_FALSE(detector.on_message(topic("a"), "{not json", seconds(T)).first_of_kind);
-    EXPECT_TRUE(detector.on_message(topic("b"), "{not json", seconds(T)).first_of_kind);
+    EXPECT_FALSE(deliver(detector, topic("a"), "{not json", seconds(T)).first_of_kind);
+    EXPECT_TRUE(deliver(detector, topic("b"), "{not json", seconds(T)).first_of_kind);
 
-    auto invalid = detector.on_message(
-        topic("a"), R"({"header": {"report_id": 1, "version": "2.0"}, "metrics": {}})", seconds(T));
+    auto invalid =
+        deliver(detector, topic("a"),
+                R"({"header": {"report_id": 1, "version": "2.0"}, "metrics": {}})", seconds(T));
     EXPECT_EQ(invalid.kind, Kind::invalid);
     EXPECT_TRUE(invalid.first_of_kind) << "another kind of problem";
     EXPECT_FALSE(invalid.detail.empty());
 
     auto wrong_format =
-        detector.on_message(topic("a", "cbor"), encoded(tcp_ports({1}), 2), seconds(T));
+        deliver(detector, topic("a", "cbor"), encoded(tcp_ports({1}), 2), seconds(T));
     EXPECT_EQ(wrong_format.kind, Kind::malformed);
     EXPECT_NE(wrong_format.detail.find("json document on a cbor topic"), std::string::npos)
         << wrong_format.detail;
@@ -157,7 +183,7 @@ TEST_F(DetectServiceTest, OtherTopicsAreNoReports) {
     for (const char* other :
          {"$aws/things/gw/defender/metrics/json/accepted", "$aws/things/gw/defender/metrics/xml",
           "$aws/things/bad name/defender/metrics/json", "dt/defender/gw/metrics/json"}) {
-        EXPECT_EQ(detector.on_message(other, report, seconds(T)).kind, Kind::not_a_report) << other;
+        EXPECT_EQ(deliver(detector, other, report, seconds(T)).kind, Kind::not_a_report) << other;
     }
     EXPECT_EQ(detector.counters().received, 0u);
 }
@@ -171,12 +197,12 @@ TEST_F(DetectServiceTest, ReportTopicTemplatesAddSources) {
     EXPECT_EQ(detector.subscriptions(),
               (std::vector<std::string>{"$aws/things/+/defender/metrics/+",
                                         "dt/defender/+/metrics/+", "fleet/+/+/report"}));
-    auto mirrored = detector.on_message("dt/defender/gw/metrics/cbor",
-                                        encoded(tcp_ports({8080}), 1, Format::cbor), seconds(T));
+    auto mirrored = deliver(detector, "dt/defender/gw/metrics/cbor",
+                            encoded(tcp_ports({8080}), 1, Format::cbor), seconds(T));
     EXPECT_EQ(mirrored.kind, Kind::evaluated);
     EXPECT_EQ(mirrored.thing_name, "gw");
-    auto untyped = detector.on_message("fleet/eu/sensor-1/report",
-                                       encoded(tcp_ports({8080}), 1, Format::cbor), seconds(T));
+    auto untyped = deliver(detector, "fleet/eu/sensor-1/report",
+                           encoded(tcp_ports({8080}), 1, Format::cbor), seconds(T));
     EXPECT_EQ(untyped.kind, Kind::evaluated) << "the payload tells its format";
     EXPECT_EQ(untyped.thing_name, "sensor-1");
 }
@@ -198,27 +224,28 @@ TEST_F(DetectServiceTest, ARestartContinuesTheConsecutiveCount) {
         R"([{"name": "Ports", "metric": "aws:listening-tcp-ports", "criteria": {"comparisonOperator": "in-port-set", "value": {"ports": [22]}, "consecutiveDatapointsToAlarm": 2}}])");
     {
         auto detector = service({profile});
-        EXPECT_EQ(
-            detector.on_message(topic("gw"), encoded(tcp_ports({8080}), 1), seconds(T)).events, 0u);
+        EXPECT_EQ(deliver(detector, topic("gw"), encoded(tcp_ports({8080}), 1), seconds(T)).events,
+                  0u);
     }
     reopen_store();
     auto restarted = service({profile});
-    EXPECT_EQ(restarted.on_message(topic("gw"), encoded(tcp_ports({8080}), 1), seconds(T + 1)).kind,
+    EXPECT_EQ(deliver(restarted, topic("gw"), encoded(tcp_ports({8080}), 1), seconds(T + 1)).kind,
               Kind::duplicate)
         << "the resend after a restart is known";
-    EXPECT_EQ(
-        restarted.on_message(topic("gw"), encoded(tcp_ports({8080}), 2), seconds(T + 2)).events, 1u)
+    EXPECT_EQ(deliver(restarted, topic("gw"), encoded(tcp_ports({8080}), 2), seconds(T + 2)).events,
+              1u)
         << "the second violating datapoint, the first before the restart";
     EXPECT_EQ(active("gw").size(), 1u);
 }
 
 TEST_F(DetectServiceTest, AReloadDropsTheAlarmsOfARemovedBehavior) {
     auto detector = service({ports_profile()});
-    detector.on_message(topic("gw"), encoded(tcp_ports({8080}), 1), seconds(T));
+    deliver(detector, topic("gw"), encoded(tcp_ports({8080}), 1), seconds(T));
     ASSERT_EQ(active().size(), 1u);
     auto other = profile_with(
         R"([{"name": "Conns", "metric": "aws:num-established-tcp-connections", "criteria": {"comparisonOperator": "less-than", "value": {"count": 10}}}])");
     ASSERT_TRUE(detector.reload({other}).ok());
+    ASSERT_TRUE(detector.flush().ok());
     EXPECT_TRUE(active().empty());
     EXPECT_FALSE(detector.reload({other, other}).ok()) << "two profiles named p";
 }
@@ -236,13 +263,15 @@ TEST_F(DetectServiceTest, DeviceClientScenarioRaisesFourViolations) {
             R"(", "criteria": {"comparisonOperator": "less-than", "value": {"count": 1}, "durationSeconds": 300}})";
     }
     auto detector = service({profile_with(behaviors + "]")});
-    detector.on_message(topic("dc"), encoded(traffic(100, 200, 3, 4), 1), seconds(T));
-    detector.on_message(topic("dc"), encoded(traffic(100, 200, 3, 4), 2), seconds(T + 100));
+    deliver(detector, topic("dc"), encoded(traffic(100, 200, 3, 4), 1), seconds(T));
+    deliver(detector, topic("dc"), encoded(traffic(100, 200, 3, 4), 2), seconds(T + 100));
     EXPECT_TRUE(active().empty()) << "the window is not over";
     ASSERT_EQ(detector.next_deadline(), seconds(T + 300));
-    ASSERT_TRUE(detector.tick(seconds(T + 299)).ok());
+    detector.tick(seconds(T + 299));
+    ASSERT_TRUE(detector.flush().ok());
     EXPECT_TRUE(active().empty());
-    ASSERT_TRUE(detector.tick(seconds(T + 300)).ok());
+    detector.tick(seconds(T + 300));
+    ASSERT_TRUE(detector.flush().ok());
     EXPECT_EQ(active("dc").size(), 4u);
     EXPECT_EQ(outbox().size(), 4u);
 }
@@ -250,8 +279,7 @@ TEST_F(DetectServiceTest, DeviceClientScenarioRaisesFourViolations) {
 TEST_F(DetectServiceTest, SuppressedAlertsAreRecordedNotPublished) {
     auto detector = service({profile_with(
         R"([{"name": "Ports", "metric": "aws:listening-tcp-ports", "suppressAlerts": true, "criteria": {"comparisonOperator": "in-port-set", "value": {"ports": [22]}}}])")});
-    EXPECT_EQ(detector.on_message(topic("gw"), encoded(tcp_ports({8080}), 1), seconds(T)).events,
-              1u);
+    EXPECT_EQ(deliver(detector, topic("gw"), encoded(tcp_ports({8080}), 1), seconds(T)).events, 1u);
     EXPECT_TRUE(outbox().empty());
     EXPECT_EQ(active().size(), 1u);
     EventQuery query;

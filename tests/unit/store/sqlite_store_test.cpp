@@ -230,12 +230,12 @@ TEST_F(SqliteStoreTest, DatapointsOfAThingInARangeOldestFirst) {
     ASSERT_TRUE(store);
     for (std::int64_t t : {3000, 1000, 2000, 4000}) {
         Evaluation evaluation;
-        evaluation.datapoint =
-            Datapoint{"a", at_ms(t), R"({"aws:all-bytes-in":{"count":)" + std::to_string(t) + "}}"};
+        evaluation.datapoints.push_back(
+            Datapoint{"a", at_ms(t), R"({"aws:all-bytes-in":{"count":)" + std::to_string(t) + "}}"});
         ASSERT_TRUE(store->record(evaluation).ok());
     }
     Evaluation other;
-    other.datapoint = Datapoint{"b", at_ms(2000), "{}"};
+    other.datapoints = {Datapoint{"b", at_ms(2000), "{}"}};
     ASSERT_TRUE(store->record(other).ok());
 
     auto datapoints = store->datapoints("a", at_ms(2000), at_ms(3000));
@@ -252,9 +252,9 @@ TEST_F(SqliteStoreTest, PruneDropsHistoryOlderThanTheRetention) {
     constexpr std::int64_t day = 86'400'000;
     const Time now = at_ms(100 * day);
     Evaluation evaluation;
-    evaluation.datapoint = Datapoint{"a", now - std::chrono::days(15), "{}"};
+    evaluation.datapoints = {Datapoint{"a", now - std::chrono::days(15), "{}"}};
     ASSERT_TRUE(store->record(evaluation).ok());
-    evaluation.datapoint = Datapoint{"a", now - std::chrono::days(13), "{}"};
+    evaluation.datapoints = {Datapoint{"a", now - std::chrono::days(13), "{}"}};
     evaluation.events = {violation_event("old", "a", now - std::chrono::days(31)),  // unpublished
                          violation_event("kept", "a", now - std::chrono::days(29))};
     ASSERT_TRUE(store->record(evaluation).ok());
@@ -276,7 +276,7 @@ TEST_F(SqliteStoreTest, ZeroRetentionKeepsEverything) {
     store = open_store(dir / "detect.db", StoreOptions{0, 0, false, 0});
     ASSERT_TRUE(store);
     Evaluation evaluation;
-    evaluation.datapoint = Datapoint{"a", at_ms(0), "{}"};
+    evaluation.datapoints = {Datapoint{"a", at_ms(0), "{}"}};
     evaluation.events = {violation_event("v", "a", at_ms(0))};
     ASSERT_TRUE(store->record(evaluation).ok());
     ASSERT_TRUE(store->prune(at_ms(1'000LL * 86'400'000)).ok());
