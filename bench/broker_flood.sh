@@ -17,7 +17,11 @@
 # Environment: DEFENDER (default build-bench/defender), BROKER (default
 # build-bench/tests/defender-hostile-broker), DURATION (seconds, default 120), FLOOD (large:
 # PUBLISHes of PAYLOAD bytes, default 262000; endless: PUBLISHes declaring 268 435 455 bytes
-# whose body streams in; subacks: SUBACKs nobody asked for, with PAYLOAD return codes each).
+# whose body streams in; subacks: SUBACKs nobody asked for, with PAYLOAD return codes each),
+# MODE (mtls, the default: MQTT over TLS with a client certificate; websocket: MQTT over
+# WebSocket over TLS, `agent --use-websocket` with fake SigV4 credentials from the environment,
+# which the hostile broker does not check), FRAME_BYTES (websocket only: 0, the default, sends
+# each MQTT packet as one binary frame; N fragments each flood packet into frames of N bytes).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -27,6 +31,13 @@ broker=${BROKER:-$root/build-bench/tests/defender-hostile-broker}
 duration=${DURATION:-120}
 flood=${FLOOD:-large}
 payload=${PAYLOAD:-262000}
+mode=${MODE:-mtls}
+frame_bytes=${FRAME_BYTES:-0}
+case $mode in
+  mtls) transport=tls ;;
+  websocket) transport=wss; (( frame_bytes > 0 )) && transport=wss:$frame_bytes ;;
+  *) echo "MODE must be mtls or websocket, not $mode" >&2; exit 2 ;;
+esac
 
 work=$(mktemp -d /tmp/defender-flood.XXXXXX)
 pids=()
@@ -44,15 +55,23 @@ log() { echo "$@" >&2; }
 [[ -x $broker ]] || { log "no hostile broker at $broker (build defender-hostile-broker)"; exit 1; }
 
 make_local_pki "defender flood CA" flood-thing
-"$broker" "$work/server.pem" "$work/server.key" flood-thing "$flood" "$payload" \
+"$broker" "$work/server.pem" "$work/server.key" flood-thing "$flood" "$payload" 0 "$transport" \
   >"$work/broker.out" 2>"$work/broker.err" &
 pids+=($!)
 until grep -qs '^port ' "$work/broker.out"; do sleep 0.1; done
 port=$(awk '/^port /{print $2; exit}' "$work/broker.out")
-log "== hostile broker ($flood) on 127.0.0.1:$port"
+log "== hostile broker ($flood, $transport) on 127.0.0.1:$port"
 
-"$defender" agent -e localhost -p "$port" -r "$work/ca.pem" -c "$work/device.pem" \
-  -k "$work/device.key" -t flood-thing --interval 1 \
+if [[ $mode == websocket ]]; then
+  # Fake credentials: the presigned URL is made but the hostile broker does not check it.
+  connection=(-w --signing-region us-east-1)
+  export AWS_ACCESS_KEY_ID=AKIDDEFENDERFLOOD01 AWS_SECRET_ACCESS_KEY=floodSecretKey0123456789
+  export AWS_EC2_METADATA_DISABLED=true
+else
+  connection=(-c "$work/device.pem" -k "$work/device.key")
+fi
+"$defender" agent -e localhost -p "$port" -r "$work/ca.pem" "${connection[@]}" \
+  -t flood-thing --interval 1 \
   --allow-short-interval --reply-timeout 0.5 --state-dir "$work/state" \
   >"$work/agent.out" 2>"$work/agent.log" &
 agent=$!
@@ -73,13 +92,18 @@ rss=$(kib VmRSS)
 cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.0f", ($14 + $15) / hz}' "/proc/$agent/stat")
 read -r _ flooded _ connections < <(tail -n 1 "$work/broker.out")
 
-echo "| flood | seconds | flooded (MiB) | connections | peak RSS, VmHWM (KiB) | largest VmRSS sampled (KiB) | VmRSS at the end (KiB) | agent CPU (s) |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| mode | flood | seconds | flooded (MiB) | connections | peak RSS, VmHWM (KiB) | largest VmRSS sampled (KiB) | VmRSS at the end (KiB) | agent CPU (s) |"
+echo "|---|---|---|---|---|---|---|---|---|"
 case $flood in
   large) what="PUBLISHes of $payload B" ;;
   endless) what="PUBLISHes declaring 268435455 B" ;;
   *) what="unsolicited SUBACKs of $payload codes" ;;
 esac
-echo "| $what | $duration | $(( flooded / 1048576 )) | $connections | $hwm | $max_rss | $rss | $cpu |"
+case $transport in
+  tls) how="mutual TLS" ;;
+  wss) how="WebSocket, a frame per packet" ;;
+  *) how="WebSocket, frames of $frame_bytes B" ;;
+esac
+echo "| $how | $what | $duration | $(( flooded / 1048576 )) | $connections | $hwm | $max_rss | $rss | $cpu |"
 log "warnings and errors of the agent:"
 grep -E 'warn|error' "$work/agent.log" | sort | uniq -c | sort -rn | head -n 10 >&2 || true

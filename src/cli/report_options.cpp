@@ -74,10 +74,19 @@ Result<std::shared_ptr<CustomMetricSet>> ReportArgs::custom_metric_set(
     return set;
 }
 
-void add_report_options(CLI::App& command, ReportArgs& args, const std::string& short_names_flags) {
-    command.add_option("-f,--format", args.format, "Report encoding")
-        ->check(CLI::IsMember({"json", "cbor"}))
-        ->capture_default_str();
+void add_report_options(CLI::App& command, ReportArgs& args, const std::string& short_names_flags,
+                        bool table_format) {
+    if (table_format) {
+        command
+            .add_option("-f,--format", args.format,
+                        "Report encoding, or table: aligned columns for a person")
+            ->check(CLI::IsMember({"json", "cbor", "table"}))
+            ->capture_default_str();
+    } else {
+        command.add_option("-f,--format", args.format, "Report encoding")
+            ->check(CLI::IsMember({"json", "cbor"}))
+            ->capture_default_str();
+    }
     command.add_flag(short_names_flags, args.short_names, "Short field names (hed, met, ...)");
     command.add_flag("--custom-metrics,--include-custom-metrics", args.custom_metrics,
                      "Add the cpu_usage custom metric");

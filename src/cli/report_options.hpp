@@ -23,7 +23,11 @@ struct ReportArgs {
     std::string procfs;
     bool include_loopback = false;
 
-    Format wire_format() const { return *parse_format(format); }
+    /// The encoding of the report; JSON for `--format table` (`collect` only), whose table is
+    /// drawn from the report the JSON encoder would get.
+    Format wire_format() const { return format == "table" ? Format::json : *parse_format(format); }
+    /// `collect --format table`: a table for people instead of encoded reports.
+    bool table() const { return format == "table"; }
     KeyStyle key_style() const {
         return short_names ? KeyStyle::short_names : KeyStyle::long_names;
     }
@@ -36,7 +40,9 @@ struct ReportArgs {
 };
 
 /// `short_names_flags`: the CLI11 names of the short-names flag (the agent also takes `-s`,
-/// which `collect` uses for the sample rate, as AWS's Python tools do).
-void add_report_options(CLI::App& command, ReportArgs& args, const std::string& short_names_flags);
+/// which `collect` uses for the sample rate, as AWS's Python tools do). `table_format`: `--format`
+/// also takes `table` (`collect`).
+void add_report_options(CLI::App& command, ReportArgs& args, const std::string& short_names_flags,
+                        bool table_format = false);
 
 }  // namespace defender::cli

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <mbedtls/md.h>
 #include <mbedtls/net_sockets.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -10,13 +11,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <csignal>
 #include <memory>
 #include <stdexcept>
 #include <string_view>
 
 #include "transport/mqtt/mbedtls_object.hpp"
+#include "util/base64.hpp"
 
 namespace defender::test {
 
@@ -105,6 +109,108 @@ bool answer_packets(std::string& inbound, std::string& control, bool& subscribed
                 break;
         }
         inbound.erase(0, header + length);
+    }
+}
+
+// WebSocket (RFC 6455) for the server side.
+constexpr std::uint8_t kBinary = 0x2;
+constexpr std::uint8_t kContinuation = 0x0;
+constexpr std::size_t kMaxUpgradeRequest = 16 * 1024;
+constexpr std::size_t kMaxClientFrame = 1024 * 1024;
+
+// A server frame's header (no mask) for a payload of `length` bytes.
+std::string frame_header(bool fin, std::uint8_t opcode, std::uint64_t length) {
+    std::string out(1, static_cast<char>((fin ? 0x80 : 0x00) | opcode));
+    if (length < 126) {
+        out += static_cast<char>(length);
+    } else if (length <= 0xffff) {
+        out += '\x7e';
+        out += u16(static_cast<std::size_t>(length));
+    } else {
+        out += '\x7f';
+        for (int shift = 56; shift >= 0; shift -= 8)
+            out += static_cast<char>((length >> shift) & 0xff);
+    }
+    return out;
+}
+
+// `message` as one binary frame, or fragmented into frames of at most `frame_bytes`.
+std::string frame_message(std::string_view message, std::size_t frame_bytes) {
+    if (frame_bytes == 0 || message.size() <= frame_bytes)
+        return frame_header(true, kBinary, message.size()) + std::string(message);
+    std::string out;
+    for (std::size_t at = 0; at < message.size(); at += frame_bytes) {
+        const std::string_view piece = message.substr(at, frame_bytes);
+        out += frame_header(at + piece.size() == message.size(), at == 0 ? kBinary : kContinuation,
+                            piece.size());
+        out += piece;
+    }
+    return out;
+}
+
+// The 101 answer to a complete upgrade request, or "" when it is not one.
+std::string upgrade_answer(std::string_view request) {
+    std::string key;
+    std::size_t at = request.find("\r\n");
+    while (at != std::string_view::npos && at + 2 < request.size()) {
+        const std::size_t end = request.find("\r\n", at + 2);
+        const std::string_view line = request.substr(at + 2, end - at - 2);
+        at = end;
+        const std::size_t colon = line.find(':');
+        if (colon == std::string_view::npos) continue;
+        std::string name(line.substr(0, colon));
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (name != "sec-websocket-key") continue;
+        std::string_view value = line.substr(colon + 1);
+        while (!value.empty() && value.front() == ' ')
+            value.remove_prefix(1);
+        while (!value.empty() && value.back() == ' ')
+            value.remove_suffix(1);
+        key = std::string(value);
+    }
+    if (!request.starts_with("GET ") || key.empty()) return "";
+    const std::string input = key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    std::array<unsigned char, 20> digest{};
+    mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA1),
+               reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest.data());
+    return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Accept: " +
+           util::base64_encode(
+               std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size())) +
+           "\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n";
+}
+
+// The client's complete (masked) frames in `raw`: data payloads unmasked onto `mqtt`. False
+// for a Close, an unmasked frame or one over kMaxClientFrame.
+bool read_client_frames(std::string& raw, std::string& mqtt) {
+    for (;;) {
+        if (raw.size() < 2) return true;
+        const auto first = static_cast<unsigned char>(raw[0]);
+        const auto second = static_cast<unsigned char>(raw[1]);
+        if ((second & 0x80) == 0) return false;
+        std::size_t header = 2;
+        std::uint64_t length = second & 0x7f;
+        if (length == 126) {
+            header = 4;
+            if (raw.size() < header) return true;
+            length = static_cast<unsigned char>(raw[2]) << 8 | static_cast<unsigned char>(raw[3]);
+        } else if (length == 127) {
+            header = 10;
+            if (raw.size() < header) return true;
+            length = 0;
+            for (std::size_t i = 2; i < 10; ++i)
+                length = length << 8 | static_cast<unsigned char>(raw[i]);
+        }
+        if (length > kMaxClientFrame) return false;
+        if (raw.size() < header + 4 + length) return true;
+        const std::uint8_t opcode = first & 0x0f;
+        if (opcode == 0x8) return false;  // Close
+        if (opcode == kBinary || opcode == kContinuation) {
+            for (std::size_t i = 0; i < length; ++i)
+                mqtt += static_cast<char>(raw[header + 4 + i] ^ raw[header + (i % 4)]);
+        }  // Ping and Pong: ignored
+        raw.erase(0, header + 4 + static_cast<std::size_t>(length));
     }
 }
 
@@ -198,6 +304,14 @@ void HostileBroker::serve(int client) {
     const std::string zeros(kPieceBytes, '\0');
     std::size_t endless_left = 0;  // body bytes of the current endless packet still to send
 
+    const bool websocket = options_.websocket;
+    const std::size_t frame_bytes = options_.frame_bytes;
+    bool upgraded = !websocket;
+    std::string upgrade_request;  // WebSocket: the HTTP request, until its blank line
+    std::string frames_in;        // WebSocket: the client's frames, until complete
+    std::string staged;           // WebSocket: the frames being written (`out` points into it)
+    bool endless_fragmented = false;
+
     std::string inbound;
     std::string control;   // answers waiting for the end of the current flood packet
     std::string sending;   // answers being written (`out` points into it)
@@ -213,13 +327,32 @@ void HostileBroker::serve(int client) {
             const int got = mbedtls_ssl_read(
                 ssl.get(), reinterpret_cast<unsigned char*>(buffer.data()), buffer.size());
             if (got > 0) {
-                inbound.append(buffer.data(), static_cast<std::size_t>(got));
+                const std::string_view bytes(buffer.data(), static_cast<std::size_t>(got));
                 progress = true;
+                if (!upgraded) {
+                    upgrade_request += bytes;
+                    const std::size_t end = upgrade_request.find("\r\n\r\n");
+                    if (end == std::string::npos) {
+                        if (upgrade_request.size() > kMaxUpgradeRequest) return;
+                        continue;
+                    }
+                    sending = upgrade_answer(std::string_view(upgrade_request).substr(0, end + 4));
+                    if (sending.empty()) return;
+                    frames_in = upgrade_request.substr(end + 4);
+                    out = sending;
+                    out_is_flood = false;
+                    upgraded = true;
+                } else if (websocket) {
+                    frames_in += bytes;
+                } else {
+                    inbound += bytes;
+                }
                 continue;
             }
             if (would_block(got)) break;
             return;  // closed, or a TLS error
         }
+        if (websocket && !read_client_frames(frames_in, inbound)) return;
         const bool was_subscribed = subscribed;
         if (!answer_packets(inbound, control, subscribed)) return;
         if (subscribed && !was_subscribed) ++subscribed_;
@@ -228,24 +361,44 @@ void HostileBroker::serve(int client) {
             if (out.empty()) {
                 // Between two flood packets (or pieces of the endless one, whose answers wait).
                 if (!control.empty() && endless_left == 0) {
-                    sending = std::move(control);
+                    sending = websocket ? frame_message(control, 0) : std::move(control);
                     control.clear();
                     out = sending;
                     out_is_flood = false;
                 } else if (subscribed) {
+                    const std::size_t body = kMaxRemainingLength - 2 - topic.size();
                     if (endless && endless_left == 0) {
                         out = endless_head;
-                        endless_left = kMaxRemainingLength - 2 - topic.size();
+                        endless_left = body;
+                        if (websocket) {
+                            // One frame declaring the whole packet, or a first fragment.
+                            endless_fragmented = frame_bytes != 0;
+                            staged =
+                                (endless_fragmented
+                                     ? frame_header(false, kBinary, endless_head.size())
+                                     : frame_header(true, kBinary, endless_head.size() + body)) +
+                                endless_head;
+                            out = staged;
+                        }
                     } else if (endless) {
                         out =
                             std::string_view(zeros).substr(0, std::min(kPieceBytes, endless_left));
                         endless_left -= out.size();
+                        if (websocket && endless_fragmented) {
+                            staged = frame_header(endless_left == 0, kContinuation, out.size()) +
+                                     std::string(out);
+                            out = staged;
+                        }
                     } else {
                         if (subacks) {
                             packet_id = packet_id == 0xffff ? 1 : packet_id + 1;
                             packet.replace(packet_id_at, 2, u16(packet_id));
                         }
                         out = packet;
+                        if (websocket) {
+                            staged = frame_message(packet, frame_bytes);
+                            out = staged;
+                        }
                     }
                     out_is_flood = true;
                 } else {

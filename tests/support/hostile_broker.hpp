@@ -8,6 +8,13 @@
 /// unsolicited SUBACKs) as fast as the socket takes them. It answers PINGREQ between two flood
 /// packets and never acknowledges the client's PUBLISH (so an agent waits its whole publish timeout
 /// for each report). Own thread; SIGPIPE is ignored in the process that creates one.
+///
+/// With `websocket` set it is an MQTT-over-WebSocket endpoint instead (what AWS IoT serves on
+/// 443 for SigV4 clients): after the TLS handshake it answers the HTTP/1.1 Upgrade (RFC 6455:
+/// 101, Sec-WebSocket-Accept, subprotocol mqtt; the signed query string is not checked), reads
+/// the client's masked frames and sends everything, answers and flood alike, in server
+/// (unmasked) binary frames: one frame per MQTT packet, or messages fragmented into frames of
+/// `frame_bytes` (a binary frame, continuation frames, the last with FIN).
 
 #include <atomic>
 #include <cstdint>
@@ -38,6 +45,12 @@ struct HostileBrokerOptions {
     std::uint64_t close_after_bytes = 0;
     /// 0: a free port.
     std::uint16_t port = 0;
+    /// MQTT over WebSocket (over TLS) instead of MQTT over TLS.
+    bool websocket = false;
+    /// WebSocket only: 0 sends each MQTT packet as one binary frame (the endless PUBLISH as one
+    /// frame declaring its whole length); otherwise each flood packet is fragmented into frames
+    /// of at most this many payload bytes (the endless PUBLISH: one frame per 64 KiB piece).
+    std::size_t frame_bytes = 0;
 };
 
 class HostileBroker {

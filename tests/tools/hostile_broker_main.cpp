@@ -3,7 +3,11 @@
 // as a program, for bench/broker_flood.sh. Prints "port N" once it listens, then one line a
 // second with the flood bytes sent and the connections flooded, until SIGINT or SIGTERM.
 //
-//   defender-hostile-broker CERT KEY THING large|endless|subacks [PAYLOAD_BYTES [PORT]]
+//   defender-hostile-broker CERT KEY THING large|endless|subacks [PAYLOAD_BYTES [PORT [TRANSPORT]]]
+//
+// TRANSPORT: tls (MQTT over TLS, the default), wss (MQTT over WebSocket over TLS, one binary
+// frame per MQTT packet) or wss:N (WebSocket, each flood packet fragmented into frames of N
+// payload bytes). PORT 0: a free port.
 
 #include <signal.h>
 
@@ -18,9 +22,14 @@ int main(int argc, char** argv) {
     using defender::test::HostileBroker;
     using defender::test::HostileBrokerOptions;
     const std::string flood = argc < 5 ? "" : argv[4];
-    if (flood != "large" && flood != "endless" && flood != "subacks") {
+    const std::string transport = argc < 8 ? "tls" : argv[7];
+    const bool fragmented = transport.starts_with("wss:") && transport.size() > 4 &&
+                            transport.find_first_not_of("0123456789", 4) == std::string::npos;
+    if ((flood != "large" && flood != "endless" && flood != "subacks") ||
+        (transport != "tls" && transport != "wss" && !fragmented)) {
         std::fprintf(stderr,
-                     "usage: %s CERT KEY THING large|endless|subacks [PAYLOAD_BYTES [PORT]]\n",
+                     "usage: %s CERT KEY THING large|endless|subacks [PAYLOAD_BYTES [PORT "
+                     "[tls|wss|wss:FRAME_BYTES]]]\n",
                      argv[0]);
         return 2;
     }
@@ -33,6 +42,8 @@ int main(int argc, char** argv) {
                                          : HostileBrokerOptions::Flood::unsolicited_subacks;
     if (argc > 5) options.payload_bytes = std::strtoull(argv[5], nullptr, 10);
     if (argc > 6) options.port = static_cast<std::uint16_t>(std::strtoul(argv[6], nullptr, 10));
+    options.websocket = transport != "tls";
+    if (fragmented) options.frame_bytes = std::strtoull(transport.c_str() + 4, nullptr, 10);
 
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
