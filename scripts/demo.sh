@@ -24,8 +24,16 @@ start_local_broker
 echo "== mosquitto is on 127.0.0.1:$port (TLS, client certificates required)"
 
 tls=(-e localhost -p "$port" -r "$work/ca.pem")
-echo "== starting defender emulate"
+# A security profile as `aws iot describe-security-profile` prints it: the device may listen on
+# SSH only. mosquitto's port is another, so the detector raises a violation (docs/detect.md).
+cat >"$work/known-ports.json" <<'JSON'
+{"securityProfileName": "demo-known-ports",
+ "behaviors": [{"name": "OnlySsh", "metric": "aws:listening-tcp-ports",
+                "criteria": {"comparisonOperator": "in-port-set", "value": {"ports": [22]}}}]}
+JSON
+echo "== starting defender emulate, with Detect evaluating $work/known-ports.json"
 "$defender" emulate "${tls[@]}" -c "$work/emulator.pem" -k "$work/emulator.key" --min-interval 1 \
+  --detect-profile "$work/known-ports.json" --detect-store "$work/detect.db" \
   >"$work/emulator.out" 2>"$work/emulator.log" &
 pids+=($!)
 sleep 1
@@ -44,3 +52,10 @@ if [ "$accepted" -lt "$reports" ]; then
   exit 1
 fi
 echo "== $accepted reports accepted"
+echo "== Detect: the alarms that are on (defender detect list-active-violations)"
+"$defender" detect list-active-violations --store "$work/detect.db" | tee "$work/active.json"
+if ! grep -q '"OnlySsh"' "$work/active.json"; then
+  echo "error: Detect raised no violation of OnlySsh although mosquitto listens on $port" >&2
+  cat "$work/emulator.log" >&2
+  exit 1
+fi
