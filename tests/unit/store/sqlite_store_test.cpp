@@ -230,8 +230,8 @@ TEST_F(SqliteStoreTest, DatapointsOfAThingInARangeOldestFirst) {
     ASSERT_TRUE(store);
     for (std::int64_t t : {3000, 1000, 2000, 4000}) {
         Evaluation evaluation;
-        evaluation.datapoints.push_back(
-            Datapoint{"a", at_ms(t), R"({"aws:all-bytes-in":{"count":)" + std::to_string(t) + "}}"});
+        evaluation.datapoints.push_back(Datapoint{
+            "a", at_ms(t), R"({"aws:all-bytes-in":{"count":)" + std::to_string(t) + "}}"});
         ASSERT_TRUE(store->record(evaluation).ok());
     }
     Evaluation other;

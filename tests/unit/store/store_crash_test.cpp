@@ -27,7 +27,8 @@ using namespace test;
     for (std::int64_t n = first; n < first + limit; ++n) {
         Evaluation evaluation;
         evaluation.states = {{"thing", thing_state(at_ms(n))}};
-        evaluation.datapoints = {Datapoint{"thing", at_ms(n), R"({"aws:all-bytes-in":{"count":1}})"}};
+        evaluation.datapoints = {
+            Datapoint{"thing", at_ms(n), R"({"aws:all-bytes-in":{"count":1}})"}};
         evaluation.events = {violation_event("v" + std::to_string(n), "thing", at_ms(n))};
         evaluation.active = {active_violation("v" + std::to_string(n), "thing", at_ms(n))};
         if (!store->record(evaluation).ok()) ::_exit(4);
