@@ -64,6 +64,10 @@ pids+=($detect_pid)
 for _ in $(seq 150); do grep -qs 'detecting: subscribed' "$work/detect.log" && break; sleep 0.1; done
 grep -qs 'detecting: subscribed' "$work/detect.log" || { log "detect did not subscribe"; cat "$work/detect.log" >&2; exit 1; }
 
+# The detector's CPU time (user + system, clock ticks), to tell its cost from the machine's:
+# simulate and mosquitto share the same cores.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$detect_pid/stat"; }
+ticks_before=$(cpu_ticks)
 log "== simulate: $reports reports of $things things over $connections connection(s)"
 "$defender" simulate -e localhost -p "$port" -r "$work/ca.pem" -c "$work/device.pem" \
   -k "$work/device.key" --things "$things" --interval 0.001 --reports "$reports" \
@@ -87,17 +91,21 @@ for _ in $(seq 600); do
   previous=$recorded
   sleep 1
 done
+ticks_after=$(cpu_ticks)
+cpu_seconds=$(python3 -c "import os,sys; print(($ticks_after - $ticks_before) / os.sysconf('SC_CLK_TCK'))")
 rss_kib=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$detect_pid/status")
 db_bytes=$(du -cb "$work"/detect.db* | tail -n 1 | cut -f1)
 python3 - "$recorded" "$first" "$last" "$things" "$format" "$connections" "$rss_kib" "$db_bytes" \
-  "$work/simulate.json" <<'PY'
+  "$work/simulate.json" "$cpu_seconds" <<'PY'
 import json, sys
 n, first, last, things, fmt, conns, rss, db = sys.argv[1:9]
 sim = json.load(open(sys.argv[9]))
+cpu = max(float(sys.argv[10]), 0.01)
 seconds = max(int(last) - int(first), 1) / 1000
 print("| things | format | simulate connections | published | recorded | seconds | reports/s | "
-      "detect peak RSS | store bytes |")
-print("|---|---|---|---|---|---|---|---|---|")
+      "detect CPU s | reports per detect CPU s | detect peak RSS | store bytes |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 print(f"| {things} | {fmt} | {conns} | {sim['acknowledged']} | {n} | {seconds:.1f} | "
-      f"{int(n) / seconds:.0f} | {int(rss) / 1024:.1f} MiB | {int(db) / 1e6:.1f} MB |")
+      f"{int(n) / seconds:.0f} | {cpu:.2f} | {int(n) / cpu:.0f} | {int(rss) / 1024:.1f} MiB | "
+      f"{int(db) / 1e6:.1f} MB |")
 PY
