@@ -205,8 +205,9 @@ void Detector::log_totals() const {
     const auto& counts = service_.counters();
     spdlog::info(
         "detector: {} reports evaluated, {} duplicates, {} malformed, {} invalid, {} "
-        "violation events",
-        counts.evaluated, counts.duplicates, counts.malformed, counts.invalid, counts.events);
+        "violation events, {} failed store writes, {} datapoints dropped",
+        counts.evaluated, counts.duplicates, counts.malformed, counts.invalid, counts.events,
+        counts.store_failures, counts.datapoints_lost);
 }
 
 void Detector::store_failed(const std::string& error) {
