@@ -1,72 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
-// The thing state as the store keeps it, written straight into a string: the detector writes
-// every changed thing's state with each batch, and building a JSON tree first cost more than
-// the evaluation itself. The bytes are those nlohmann's compact dump gives (the unit tests
-// compare the two); thing_state_from_json (json_output.cpp) reads them back.
-#include <charconv>
+// The thing state as the store keeps it, written straight into a string (json_writer.hpp): the
+// detector writes every changed thing's state with each batch. The bytes are those nlohmann's
+// compact dump gives (ThingStateJson.* compares the two); thing_state_from_json
+// (json_output.cpp) reads them back.
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <type_traits>
 #include <variant>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "defender/detect.hpp"
+#include "detect/json_writer.hpp"
 
 namespace defender::detect {
 namespace {
 
-using Json = nlohmann::ordered_json;
-
-// Anything but printable ASCII without quote or backslash goes through nlohmann, so escapes
-// and invalid UTF-8 (replaced) come out as its dump writes them.
-void append_string(std::string& out, std::string_view text) {
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte >= 0x80 || c == '"' || c == '\\') {
-            out += Json(text).dump(-1, ' ', false, Json::error_handler_t::replace);
-            return;
-        }
-    }
-    out += '"';
-    out += text;
-    out += '"';
-}
-
-template <typename Integer>
-void append_integer(std::string& out, Integer value) {
-    char buffer[24];
-    const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
-    out.append(buffer, end);
-}
-
-void append_double(std::string& out, double value) {
-    out += Json(value).dump();
-}
-
-void append_key(std::string& out, std::string_view key) {
-    out += '"';
-    out += key;
-    out += "\":";
-}
-
-template <typename T>
-void append_list(std::string& out, const std::vector<T>& values) {
-    out += '[';
-    for (std::size_t i = 0; i < values.size(); ++i) {
-        if (i > 0) out += ',';
-        if constexpr (std::is_same_v<T, std::string>) {
-            append_string(out, values[i]);
-        } else if constexpr (std::is_same_v<T, double>) {
-            append_double(out, values[i]);
-        } else {
-            append_integer(out, values[i]);
-        }
-    }
-    out += ']';
-}
+using namespace json_writer;
 
 void append_stored_value(std::string& out, const StoredValue& value) {
     std::visit(
