@@ -12,7 +12,9 @@
 #   bench/detect_throughput.sh
 #
 # Environment: DEFENDER (default build-bench/defender), THINGS (default 1000), REPORTS (default
-# 20000), CONNECTIONS (simulate's, default 4), FORMAT (json or cbor, default json).
+# 20000), CONNECTIONS (simulate's, default 4), FORMAT (json or cbor, default json), DETECT_CPU
+# (pins the detector to this CPU; with `taskset -c 0 bench/detect_throughput.sh` and
+# DETECT_CPU=1 the generator and the broker share one core and the detector has the other).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -57,7 +59,7 @@ cat >"$work/profile.json" <<'JSON'
  {"name": "PacketsIn", "metric": "aws:all-packets-in", "criteria": {"comparisonOperator": "less-than", "value": {"count": 1000000}, "durationSeconds": 300}}
 ]}
 JSON
-"$defender" detect -e localhost -p "$port" -r "$work/ca.pem" -c "$work/emulator.pem" \
+${DETECT_CPU:+taskset -c "$DETECT_CPU"} "$defender" detect -e localhost -p "$port" -r "$work/ca.pem" -c "$work/emulator.pem" \
   -k "$work/emulator.key" --client-id bench-detect --profile "$work/profile.json" \
   --store "$work/detect.db" >/dev/null 2>"$work/detect.log" &
 detect_pid=$!
