@@ -164,6 +164,9 @@
     return csrfToken;
   }
 
+  // "saved" notes that survive the re-render a save causes, by violation id
+  const savedNotes = new Set();
+
   /** The form that sets a violation's verification state; onSaved runs after a success. */
   function verificationForm(violation, onSaved) {
     const id = violation.violationId;
@@ -181,6 +184,10 @@
     });
     description.value = violation.verificationStateDescription || '';
     const status = el('span', { className: 'form-status', role: 'status' });
+    if (savedNotes.delete(id)) {
+      status.className = 'form-status ok';
+      status.textContent = 'saved';
+    }
     const button = el('button', { type: 'submit', text: 'Save' });
     const form = el('form', { className: 'verify', dataset: { violationId: id } },
       select, description, button, status);
@@ -212,6 +219,7 @@
         }
         status.className = 'form-status ok';
         status.textContent = 'saved';
+        savedNotes.add(id);
         if (onSaved) onSaved();
       } catch (e) {
         status.className = 'form-status error';
