@@ -220,6 +220,16 @@ class Console:
         print(f'thing {thing}: charts {charts}')
         self.screenshot('thing')
         self.console_errors('thing')
+        # the same page in dark mode (prefers-color-scheme), for the docs
+        self.driver.execute_cdp_cmd('Emulation.setEmulatedMedia', {
+            'features': [{'name': 'prefers-color-scheme', 'value': 'dark'}]})
+        self.driver.refresh()
+        wait_for('the charts in dark mode', lambda: self.js(
+            "const c = document.getElementById('chart-bytes');"
+            "return c && window.Chart && Chart.getChart(c) && Chart.getChart(c).data.datasets[0].data.length;"))
+        self.screenshot('thing-dark')
+        self.driver.execute_cdp_cmd('Emulation.setEmulatedMedia', {'features': []})
+        self.console_errors('thing (dark)')
 
     def check_violations(self, thing):
         self.open('/violations')
@@ -267,9 +277,17 @@ class Console:
         self.console_errors('thing (cleared)')
 
     def check_unreachable(self):
-        """The page shows the banner when the server goes away (called after it stopped)."""
+        """With the network cut, the open page shows the banner; back, it goes away."""
+        self.driver.set_network_conditions(offline=True, latency=0, download_throughput=-1,
+                                           upload_throughput=-1)
         wait_for('the unreachable banner', lambda: self.js(
-            "return !document.getElementById('banner').hidden;"), timeout=20)
+            "return !document.getElementById('banner').hidden"
+            " && document.getElementById('banner').textContent;"), timeout=20)
+        self.driver.set_network_conditions(offline=False, latency=0, download_throughput=-1,
+                                           upload_throughput=-1)
+        wait_for('the banner to go', lambda: self.js(
+            "return document.getElementById('banner').hidden;"), timeout=20)
+        self.driver.get_log('browser')  # the failed fetches while offline are expected
 
 
 def main():
@@ -300,6 +318,7 @@ def main():
             console.check_violations(args.alarm_thing)
         else:
             console.check_cleared(args.alarm_thing)
+            console.check_unreachable()
     except Failure as failure:
         try:
             console.screenshot('failure')
