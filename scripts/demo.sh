@@ -38,7 +38,7 @@ cat >"$work/known-ports.json" <<'JSON'
                 "criteria": {"comparisonOperator": "not-in-port-set", "value": {"ports": [8000]}}}]}
 JSON
 console=()
-if "$defender" emulate --help 2>/dev/null | grep -q -- '--http'; then
+if "$defender" emulate --help 2>/dev/null | grep -qE -- '--http( |=|$)'; then
   console=(--http "127.0.0.1:$console_port")
 fi
 echo "== starting defender emulate, with Detect evaluating $work/known-ports.json"

@@ -296,10 +296,11 @@
         filter: state.filter, sort: state.sort, order: state.order,
         offset: String(state.offset), limit: String(state.limit),
       });
-      const [page, byRejected, violations] = await Promise.all([
+      // The tiles: the 1 000 things with the most rejected reports, and with the most alarms.
+      const [page, byRejected, byAlarms] = await Promise.all([
         api(`/api/things?${query}`),
         api('/api/things?sort=rejected&order=desc&limit=1000'),
-        api('/api/violations'),
+        api('/api/things?sort=activeViolations&order=desc&limit=1000'),
       ]);
       total = page.total;
       if (state.offset > 0 && state.offset >= total) {  // the filter shrank the list
@@ -325,13 +326,14 @@
       $('prev').disabled = state.offset === 0;
       $('next').disabled = last >= total;
 
+      // "≥" when the 1 000th thing still counts: there may be more beyond it
+      const atLeast = (rows, field) => rows.things.length < rows.total &&
+        rows.things[rows.things.length - 1][field] > 0 ? '≥ ' : '';
       $('tile-things').textContent = fmtNumber(byRejected.total);
-      const alarmed = new Set(violations.activeViolations.map((v) => v.thingName));
-      $('tile-alarmed').textContent = fmtNumber(alarmed.size);
+      const alarmed = byAlarms.things.filter((t) => t.activeViolations > 0).length;
+      $('tile-alarmed').textContent = atLeast(byAlarms, 'activeViolations') + fmtNumber(alarmed);
       const rejected = byRejected.things.reduce((sum, t) => sum + t.rejected, 0);
-      const more = byRejected.things.length < byRejected.total &&
-        byRejected.things[byRejected.things.length - 1].rejected > 0;
-      $('tile-rejected').textContent = (more ? '≥ ' : '') + fmtNumber(rejected);
+      $('tile-rejected').textContent = atLeast(byRejected, 'rejected') + fmtNumber(rejected);
     }
 
     const now = poll(refresh);
