@@ -174,12 +174,10 @@ class Console:
         wait_for('aria-sort on the accepted column', lambda: self.js(
             "return document.querySelector('#things th[data-sort=accepted]').getAttribute('aria-sort')")
             == 'descending')
-        counts = wait_for('the accepted counts', lambda: [
-            int(''.join(c for c in v if c.isdigit()) or 0) for v in self.fleet_column(3)])
-        time.sleep(0.5)
-        counts = [int(''.join(c for c in v if c.isdigit()) or 0) for v in self.fleet_column(3)]
-        if counts != sorted(counts, reverse=True):
-            raise Failure(f'fleet: accepted counts not descending: {counts[:10]}…')
+        def accepted_descending():
+            counts = [int(''.join(c for c in v if c.isdigit()) or 0) for v in self.fleet_column(3)]
+            return counts and counts == sorted(counts, reverse=True) and counts
+        wait_for('the accepted counts in descending order', accepted_descending, timeout=15)
 
         # the filter: the script-named thing alone, rendered as text
         box = self.driver.find_element(By.ID, 'filter')

@@ -118,10 +118,14 @@
   function poll(refresh) {
     let timer = null;
     let running = false;
+    let again = false;  // asked for while a refresh was under way: run once more right after
     const run = async () => {
       clearTimeout(timer);
       timer = null;
-      if (running) return;
+      if (running) {
+        again = true;
+        return;
+      }
       running = true;
       try {
         await refresh();
@@ -131,7 +135,12 @@
       } finally {
         running = false;
       }
-      if (!document.hidden) timer = setTimeout(run, POLL_MS);
+      if (again) {
+        again = false;
+        run();
+      } else if (!document.hidden) {
+        timer = setTimeout(run, POLL_MS);
+      }
     };
     document.addEventListener('visibilitychange', () => {
       if (document.hidden) {
