@@ -256,7 +256,7 @@ TEST(ConsoleHttp, ApiPagesAndVerificationEndToEnd) {
                     "@" + big.string(), post_url})
                   .status,
               413);
-    EXPECT_EQ(curl({"-H", "X-Big: " + std::string(64 * 1024, 'y'), rig.url("/api/session")}).status,
+    EXPECT_EQ(curl({"-H", "X-Big: " + std::string(32 * 1024, 'y'), rig.url("/api/session")}).status,
               413);
 
     const auto metrics = curl({rig.url("/metrics")});
