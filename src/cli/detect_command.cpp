@@ -85,6 +85,9 @@ int run_detect(const DetectArgs& args) {
                  args.detector.profiles.size(), detector->store_path(), connection.endpoint,
                  settings->port, connection.client_id, describe_transport(connection));
 
+    // Before any thread starts: threads inherit the mask, so the stop signals reach only
+    // the thread that waits for them.
+    block_stop_signals();
     // The console: its module is loaded only with --http (a detector without it maps none of
     // its code).
     std::unique_ptr<console::Console> web_console;
@@ -95,7 +98,6 @@ int run_detect(const DetectArgs& args) {
         if (!web_console) return exit_code;
     }
 
-    block_stop_signals();
     auto transport = make_transport(*settings);
     if (!transport) {
         spdlog::error("{}", transport.error().message);

@@ -18,8 +18,10 @@ struct HttpServer::Context {
 
 namespace {
 
-// Request headers: civetweb answers 413 itself beyond this (request line and headers).
-constexpr const char* kMaxRequestHeaderBytes = "16384";
+// The request line and headers: over kMaxHeaderBytes the answer is 413; civetweb's buffer is
+// larger (it answers a request that overflows even that as malformed, 400).
+constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
+constexpr const char* kCivetwebBufferBytes = "65536";
 
 std::once_flag library_once;
 
@@ -77,6 +79,13 @@ int on_request(mg_connection* connection) {
         if (header.name == nullptr || header.value == nullptr) continue;
         request.headers[lower(header.name)] = header.value;
     }
+    std::size_t header_bytes = request.method.size() + request.path.size() + request.query.size();
+    for (const auto& [name, value] : request.headers)
+        header_bytes += name.size() + value.size() + 4;
+    if (header_bytes > kMaxHeaderBytes) {
+        send(connection, request, plain_error(413, "the request line and headers are over 16 KiB"));
+        return 413;
+    }
     if (context->users && !context->users->check(request.header("authorization"))) {
         auto response = plain_error(401, "log in: this console needs a user name and password");
         response.headers.emplace_back("WWW-Authenticate", "Basic realm=\"defender\"");
@@ -103,6 +112,20 @@ int on_request(mg_connection* connection) {
     return response.status;
 }
 
+// A request civetweb refused itself (malformed, too large for its buffer): answered with the
+// house's headers.
+int on_error(mg_connection* connection, int status, const char* message) {
+    Request request;
+    request.method = "GET";
+    Response response;
+    response.status = status;
+    response.body = std::string("{\"error\":\"") +
+                    (status == 400 ? "malformed or oversized request" : "request refused") + "\"}";
+    (void)message;
+    send(connection, request, response);
+    return 0;
+}
+
 // civetweb's own messages (a failed bind, a broken request) are not logged: the library never
 // logs, and start() returns the bind failure.
 int quiet(const mg_connection*, const char*) {
@@ -125,7 +148,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& ports, 
                              "num_threads",
                              threads.c_str(),
                              "max_request_size",
-                             kMaxRequestHeaderBytes,
+                             kCivetwebBufferBytes,
+                             "decode_url",
+                             "no",
                              "request_timeout_ms",
                              "10000",
                              "keep_alive_timeout_ms",
@@ -138,6 +163,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& ports, 
     mg_callbacks callbacks{};
     callbacks.begin_request = on_request;
     callbacks.log_message = quiet;
+    callbacks.http_error = on_error;
     mg_init_data init{};
     init.callbacks = &callbacks;
     init.user_data = server->context_.get();
