@@ -238,7 +238,8 @@ TEST(ConsoleBrowser, TheFleetAThingAndItsViolationsInChromium) {
         << "the browser checks failed (output above)";
 
     agent.stop();
-    EXPECT_EQ(rig.detect().stop().code, 0) << rig.detect().stderr_text();
+    const auto stopped = rig.detect().stop();
+    EXPECT_TRUE(stopped.success()) << stopped.describe() << "\n" << rig.detect().stderr_text();
 }
 
 }  // namespace
