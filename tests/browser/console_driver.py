@@ -233,7 +233,6 @@ class Console:
         self.open('/violations')
         selector = '#active tr[data-violation-id]'
         wait_for(f'an active violation of {thing}', lambda: thing in self.text('#active'))
-        self.screenshot('violations')
         row = self.driver.find_element(By.CSS_SELECTOR, selector)
         violation_id = row.get_attribute('data-violation-id')
         Select(row.find_element(By.NAME, 'verificationState')).select_by_value('BENIGN_POSITIVE')
@@ -255,6 +254,7 @@ class Console:
         state = wait_for('the saved state after a reload', saved_state)
         if state != ('BENIGN_POSITIVE', 'the demo broker, known'):
             raise Failure(f'violations: after a reload the form shows {state}')
+        self.screenshot('violations')
         api = self.api('/api/violations?verificationState=BENIGN_POSITIVE')
         if not any(v.get('violationId') == violation_id and v.get('verificationState') == 'BENIGN_POSITIVE'
                    for v in api.get('activeViolations', [])):
@@ -271,6 +271,7 @@ class Console:
         self.open('/things/' + urllib.parse.quote(thing, safe=''))
         wait_for('an alarm-cleared event in the timeline', lambda: 'alarm-cleared' in self.text('#timeline tbody'))
         wait_for('no active violation', lambda: 'No active violation' in self.text('#active'))
+        self.js("document.getElementById('active-heading').scrollIntoView();")
         self.screenshot('thing-cleared')
         self.console_errors('thing (cleared)')
 
