@@ -89,7 +89,13 @@ struct FleetQuery {
     /// substring filter on the thing name (case-insensitive for ASCII letters); empty: all
     std::string name_contains;
     /// The orders of the fleet page (ties in name order).
-    enum class Sort { name, last_report, accepted, rejected, active_violations };
+    enum class Sort {
+        name,               ///< by thing name
+        last_report,        ///< by the last accepted report (never reported: lowest)
+        accepted,           ///< by reports evaluated
+        rejected,           ///< by malformed or invalid reports
+        active_violations,  ///< by alarms that are on
+    };
     Sort sort = Sort::name;   ///< the column to order by
     bool descending = false;  ///< largest (or newest, or last in name order) first
     std::size_t offset = 0;   ///< rows skipped
