@@ -13,10 +13,7 @@
 
 #include "console/assets.hpp"
 #include "console/auth.hpp"
-#if __has_include("view/prometheus_text.hpp")
 #include "view/prometheus_text.hpp"
-#define DEFENDER_CONSOLE_HAS_PROMETHEUS 1
-#endif
 
 namespace defender::console {
 namespace {
@@ -454,15 +451,7 @@ Response Api::metrics() {
     if (!latest) return store_error(latest.error());
     Response response;
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-#ifdef DEFENDER_CONSOLE_HAS_PROMETHEUS
     response.body = view::prometheus_text(fleet->things, *latest, counters);
-#else
-    // Until the view stage's renderer lands (branch console-store): the counters alone.
-    response.body =
-        "# TYPE defender_detect_reports_evaluated_total counter\n"
-        "defender_detect_reports_evaluated_total " +
-        std::to_string(counters.evaluated) + "\n";
-#endif
     return response;
 }
 

@@ -144,15 +144,18 @@ void seed_hostile_thing(const std::filesystem::path& store) {
     tally.thing_name = kHostile;
     tally.format = "json";
     tally.rejected = 1;
-    tally.last_received = detect::Time(std::chrono::milliseconds(1'700'000'000'000));
+    // Now: older ones are pruned (retention) when the detector starts.
+    tally.last_received =
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
     evaluation.tallies = {tally};
     ASSERT_TRUE((*opened)->record(evaluation).ok());
 }
 
+// Allows listening on `port` only: any other listening port (mosquitto's) is a violation.
 std::string port_profile(std::uint16_t port) {
     return R"({"securityProfileName": "no-extra-ports", "behaviors": [{"name": "OnlyKnownPorts",)"
            R"( "metric": "aws:listening-tcp-ports", "criteria": {"comparisonOperator":)"
-           R"( "not-in-port-set", "value": {"ports": [)" +
+           R"( "in-port-set", "value": {"ports": [)" +
            std::to_string(port) + "]}}}]}";
 }
 
