@@ -5,6 +5,8 @@
 
 #include "defender/encode.hpp"
 #include "defender/validate.hpp"
+#include "encode/report_document.hpp"
+#include "validate/report_checker.hpp"
 
 namespace defender::detect {
 namespace {
@@ -100,8 +102,10 @@ MessageOutcome DetectService::on_message(std::string_view topic, std::string_vie
     ++counters_.received;
     StopWatch watch(counters_.evaluation_seconds);
     using Kind = MessageOutcome::Kind;
-    const auto checked = validate_report(payload);
-    MessageOutcome outcome = check_and_evaluate(*source, checked, payload, now);
+    // Parsed once: the validator keeps the document it checked, and the report is read from it.
+    Document document;
+    const auto checked = validate_report(payload, document);
+    MessageOutcome outcome = check_and_evaluate(*source, checked, document, now);
     if (outcome.kind != Kind::not_a_report) tally(*source, checked.format, now, outcome.kind);
     return outcome;
 }
@@ -109,7 +113,7 @@ MessageOutcome DetectService::on_message(std::string_view topic, std::string_vie
 // The checks and the evaluation of a message on a report topic.
 MessageOutcome DetectService::check_and_evaluate(const ReportSource& source_ref,
                                                  const ValidationResult& checked,
-                                                 std::string_view payload, Time now) {
+                                                 const Document& document, Time now) {
     using Kind = MessageOutcome::Kind;
     const ReportSource* source = &source_ref;
     // A document-level problem (not JSON or CBOR, cut short, not an object, too large) makes a
@@ -128,7 +132,7 @@ MessageOutcome DetectService::check_and_evaluate(const ReportSource& source_ref,
         ++counters_.invalid;
         return problem(Kind::invalid, source->thing_name, first_violation(checked));
     }
-    auto report = decode(payload);
+    auto report = from_document(document);
     if (!report) {
         ++counters_.malformed;
         return problem(Kind::malformed, source->thing_name, report.error().message);

@@ -20,6 +20,7 @@
 #include "defender/detect_store.hpp"
 #include "defender/validate.hpp"
 #include "detect_service/report_topics.hpp"
+#include "encode/document.hpp"
 
 namespace defender::detect {
 
@@ -104,7 +105,7 @@ private:
     MessageOutcome problem(MessageOutcome::Kind kind, std::string thing, std::string detail);
     void take_changes(std::vector<ViolationEvent> events);
     MessageOutcome check_and_evaluate(const ReportSource& source, const ValidationResult& checked,
-                                      std::string_view payload, Time now);
+                                      const Document& document, Time now);
     void tally(const ReportSource& source, std::optional<Format> payload_format, Time now,
                MessageOutcome::Kind kind);
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <system_error>
@@ -21,9 +22,8 @@ public:
     Family(std::string& out, std::string_view name, std::string_view type, std::string_view help)
         : out_(out), name_(name), type_(type), help_(help) {}
 
-    // A sample with the labels given as name/value pairs (values escaped here).
-    void sample(std::initializer_list<std::pair<std::string_view, std::string_view>> labels,
-                std::string_view value) {
+    // A sample; `labels` are written as given (escaped already), inside braces unless empty.
+    void sample(std::string_view labels, std::string_view value) {
         if (!headed_) {
             out_ += "# HELP ";
             out_ += name_;
@@ -37,17 +37,9 @@ public:
             headed_ = true;
         }
         out_ += name_;
-        if (labels.size() != 0) {
+        if (!labels.empty()) {
             out_ += '{';
-            bool first = true;
-            for (const auto& [label, text] : labels) {
-                if (!first) out_ += ',';
-                first = false;
-                out_ += label;
-                out_ += "=\"";
-                out_ += prometheus_label_value(text);
-                out_ += '"';
-            }
+            out_ += labels;
             out_ += '}';
         }
         out_ += ' ';
@@ -85,24 +77,6 @@ std::string seconds(Time time) {
     const auto ms = time.time_since_epoch().count();
     if (ms % 1000 == 0) return number(static_cast<std::int64_t>(ms / 1000));
     return number(static_cast<double>(ms) / 1000.0);
-}
-
-// The number a JSON value holds (an integer stays exact); nullopt for anything else.
-std::optional<std::string> json_number(const nlohmann::json& value) {
-    if (value.is_number_unsigned()) return number(value.get<std::uint64_t>());
-    if (value.is_number_integer()) return number(value.get<std::int64_t>());
-    if (value.is_number_float()) return number(value.get<double>());
-    return std::nullopt;
-}
-
-// The `member` of the metric `name` of a datapoint ({"count": 5}); nullopt when absent.
-std::optional<std::string> member_number(const nlohmann::json& metrics, std::string_view name,
-                                         const char* member) {
-    const auto metric = metrics.find(std::string(name));
-    if (metric == metrics.end() || !metric->is_object()) return std::nullopt;
-    const auto value = metric->find(member);
-    if (value == metric->end()) return std::nullopt;
-    return json_number(*value);
 }
 
 // The device-side metrics written as gauges of their own, from the `count` AWS records.
@@ -147,6 +121,221 @@ bool is_device_metric(std::string_view name) {
     };
     return device.count(name) != 0;
 }
+
+// A `count` of an AWS metric or the `number` of a custom one in a datapoint, as text.
+struct MetricNumber {
+    std::string metric;
+    std::string text;
+    bool custom = false;
+};
+
+void add_number(std::vector<MetricNumber>& out, std::string_view metric, std::string text,
+                bool custom) {
+    for (const auto& known : out) {
+        if (known.metric == metric) return;  // a name twice: the first counts
+    }
+    out.push_back({std::string(metric), std::move(text), custom});
+}
+
+// Reads the numbers /metrics shows from a datapoint's JSON ({"<metric>": {"count": N}, ...})
+// without building the document: the port and address lists are only skipped over.
+class NumberReader final : public nlohmann::json_sax<nlohmann::json> {
+public:
+    explicit NumberReader(std::vector<MetricNumber>& out) : out_(out) {}
+
+    bool null() override { return true; }
+    bool boolean(bool) override { return true; }
+    bool number_integer(number_integer_t value) override {
+        if (wanted()) add(number(static_cast<std::int64_t>(value)));
+        return true;
+    }
+    bool number_unsigned(number_unsigned_t value) override {
+        if (wanted()) add(number(static_cast<std::uint64_t>(value)));
+        return true;
+    }
+    bool number_float(number_float_t value, const string_t&) override {
+        if (wanted()) add(number(static_cast<double>(value)));
+        return true;
+    }
+    bool string(string_t&) override { return true; }
+    bool binary(binary_t&) override { return true; }
+    bool start_object(std::size_t) override {
+        if (depth_ == 0) top_is_object_ = true;
+        ++depth_;
+        return true;
+    }
+    bool key(string_t& key) override {
+        if (depth_ == 1) {
+            metric_ = key;
+        } else if (depth_ == 2) {
+            member_ = key;
+        }
+        return true;
+    }
+    bool end_object() override {
+        --depth_;
+        return true;
+    }
+    bool start_array(std::size_t) override {
+        ++depth_;
+        return true;
+    }
+    bool end_array() override {
+        --depth_;
+        return true;
+    }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::json::exception&) override {
+        return false;
+    }
+
+private:
+    // A value directly in a metric's object, under the member this metric's kind shows.
+    bool wanted() {
+        if (depth_ != 2 || !top_is_object_) return false;
+        custom_ = !is_device_metric(metric_);
+        return member_ == (custom_ ? "number" : "count");
+    }
+    void add(std::string text) { add_number(out_, metric_, std::move(text), custom_); }
+
+    std::vector<MetricNumber>& out_;
+    int depth_ = 0;
+    bool top_is_object_ = false;
+    bool custom_ = false;
+    std::string metric_;
+    std::string member_;
+};
+
+// The fast way to the same numbers, for the JSON metrics_json writes: strings without a
+// backslash, lists skipped with a scan for their end. Gives up (false) on anything else (a
+// backslash, a number out of range, a structure it does not expect), and NumberReader then
+// reads the document. Lenient: it checks only what it reads (it is given the store's own JSON).
+class FastReader {
+public:
+    FastReader(std::string_view text, std::vector<MetricNumber>& out) : s_(text), out_(out) {}
+
+    bool run() {
+        if (!eat('{')) return false;
+        if (eat('}')) return true;
+        do {
+            std::string_view metric;
+            if (!string(metric) || !eat(':')) return false;
+            space();
+            if (i_ < s_.size() && s_[i_] == '{') {
+                ++i_;
+                if (!metric_object(metric)) return false;
+            } else if (!skip_value()) {
+                return false;
+            }
+        } while (eat(','));
+        return eat('}');
+    }
+
+private:
+    bool metric_object(std::string_view metric) {
+        if (eat('}')) return true;
+        const bool custom = !is_device_metric(metric);
+        const std::string_view wanted = custom ? "number" : "count";
+        do {
+            std::string_view member;
+            if (!string(member) || !eat(':')) return false;
+            space();
+            if (member == wanted && i_ < s_.size() &&
+                (s_[i_] == '-' || (s_[i_] >= '0' && s_[i_] <= '9'))) {
+                auto text = number_text();
+                if (!text) return false;
+                add_number(out_, metric, std::move(*text), custom);
+            } else if (!skip_value()) {
+                return false;
+            }
+        } while (eat(','));
+        return eat('}');
+    }
+
+    std::optional<std::string> number_text() {
+        const std::size_t start = i_;
+        bool integer = true;
+        while (i_ < s_.size()) {
+            const char c = s_[i_];
+            if (c == '.' || c == 'e' || c == 'E' || c == '+') {
+                integer = false;
+            } else if (c != '-' && (c < '0' || c > '9')) {
+                break;
+            }
+            ++i_;
+        }
+        const char* first = s_.data() + start;
+        const char* last = s_.data() + i_;
+        if (integer && *first != '-') {
+            std::uint64_t value = 0;
+            const auto [end, ec] = std::from_chars(first, last, value);
+            if (ec == std::errc{} && end == last) return number(value);
+        } else if (integer) {
+            std::int64_t value = 0;
+            const auto [end, ec] = std::from_chars(first, last, value);
+            if (ec == std::errc{} && end == last) return number(value);
+        }
+        double value = 0;
+        const auto [end, ec] = std::from_chars(first, last, value);
+        if (ec != std::errc{} || end != last) return std::nullopt;
+        return number(value);
+    }
+
+    void space() {
+        while (i_ < s_.size() &&
+               (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\t' || s_[i_] == '\r'))
+            ++i_;
+    }
+    bool eat(char c) {
+        space();
+        if (i_ >= s_.size() || s_[i_] != c) return false;
+        ++i_;
+        return true;
+    }
+    bool string(std::string_view& out) {
+        space();
+        if (i_ >= s_.size() || s_[i_] != '"') return false;
+        const std::size_t start = ++i_;
+        const std::size_t end = s_.find_first_of("\"\\", start);
+        if (end == std::string_view::npos || s_[end] != '"') return false;
+        out = s_.substr(start, end - start);
+        i_ = end + 1;
+        return true;
+    }
+    bool skip_value() {
+        space();
+        if (i_ >= s_.size()) return false;
+        std::string_view ignored;
+        const char c = s_[i_];
+        if (c == '"') return string(ignored);
+        if (c == '[' || c == '{') {
+            int level = 0;
+            while (i_ < s_.size()) {
+                const char d = s_[i_];
+                if (d == '"') {
+                    if (!string(ignored)) return false;
+                    continue;
+                }
+                if (d == '[' || d == '{') {
+                    ++level;
+                } else if ((d == ']' || d == '}') && --level == 0) {
+                    ++i_;
+                    return true;
+                }
+                ++i_;
+            }
+            return false;
+        }
+        const std::size_t start = i_;
+        while (i_ < s_.size() && s_[i_] != ',' && s_[i_] != '}' && s_[i_] != ']' && s_[i_] != ' ' &&
+               s_[i_] != '\n')
+            ++i_;
+        return i_ > start;
+    }
+
+    std::string_view s_;
+    std::size_t i_ = 0;
+    std::vector<MetricNumber>& out_;
+};
 
 // The length of the valid UTF-8 sequence at `i` (as Go's utf8.ValidString decides: no
 // overlong forms, no surrogates, nothing past U+10FFFF); 0 when it is not one.
@@ -216,81 +405,105 @@ std::string prometheus_text(const std::vector<detect::ThingSummary>& things,
     std::string out;
     out.reserve(256 * (things.size() + latest.size()) + 4096);
 
-    // A thing listed twice would make a duplicate series: the first row counts.
-    std::vector<const detect::ThingSummary*> rows;
+    // A thing listed twice would make a duplicate series: the first row counts. Each thing's
+    // label is escaped once.
+    struct Row {
+        const detect::ThingSummary* summary;
+        std::string label;
+    };
+    std::vector<Row> rows;
+    rows.reserve(things.size());
     {
         std::set<std::string_view> seen;
         for (const auto& thing : things) {
-            if (seen.insert(thing.thing_name).second) rows.push_back(&thing);
+            if (!seen.insert(thing.thing_name).second) continue;
+            rows.push_back({&thing, "thing=\"" + prometheus_label_value(thing.thing_name) + '"'});
         }
     }
-    std::vector<std::pair<std::string_view, nlohmann::json>> datapoints;
+    struct Numbers {
+        std::string label;
+        std::vector<MetricNumber> values;
+    };
+    std::vector<Numbers> datapoints;
+    datapoints.reserve(latest.size());
     {
         std::set<std::string_view> seen;
         for (const auto& datapoint : latest) {
             if (!seen.insert(datapoint.thing_name).second) continue;
-            auto metrics = nlohmann::json::parse(datapoint.metrics, nullptr, false);
-            if (!metrics.is_object()) continue;  // unreadable: the thing has no gauges
-            datapoints.emplace_back(datapoint.thing_name, std::move(metrics));
+            Numbers numbers;
+            if (!FastReader(datapoint.metrics, numbers.values).run()) {
+                numbers.values.clear();
+                NumberReader reader(numbers.values);
+                // Unreadable: the thing has no gauges.
+                if (!nlohmann::json::sax_parse(datapoint.metrics, &reader)) continue;
+            }
+            if (numbers.values.empty()) continue;
+            numbers.label = "thing=\"" + prometheus_label_value(datapoint.thing_name) + '"';
+            datapoints.push_back(std::move(numbers));
         }
     }
 
     {
         Family family(out, "defender_thing_last_report_timestamp_seconds", "gauge",
                       "When the thing's last evaluated report arrived (Unix time).");
-        for (const auto* row : rows) {
-            if (row->last_report)
-                family.sample({{"thing", row->thing_name}}, seconds(*row->last_report));
+        for (const auto& row : rows) {
+            if (row.summary->last_report) {
+                family.sample(row.label, seconds(*row.summary->last_report));
+            }
         }
     }
     {
         Family family(out, "defender_thing_last_received_timestamp_seconds", "gauge",
                       "When the thing's last report of any kind arrived (Unix time).");
-        for (const auto* row : rows) {
-            if (row->last_received) {
-                family.sample({{"thing", row->thing_name}}, seconds(*row->last_received));
+        for (const auto& row : rows) {
+            if (row.summary->last_received) {
+                family.sample(row.label, seconds(*row.summary->last_received));
             }
         }
     }
     {
         Family family(out, "defender_thing_reports_accepted_total", "counter",
                       "Reports of the thing evaluated (kept in the detect store).");
-        for (const auto* row : rows)
-            family.sample({{"thing", row->thing_name}}, number(row->accepted));
+        for (const auto& row : rows)
+            family.sample(row.label, number(row.summary->accepted));
     }
     {
         Family family(out, "defender_thing_reports_rejected_total", "counter",
                       "Malformed or invalid reports of the thing (kept in the detect store).");
-        for (const auto* row : rows)
-            family.sample({{"thing", row->thing_name}}, number(row->rejected));
+        for (const auto& row : rows)
+            family.sample(row.label, number(row.summary->rejected));
     }
     {
         Family family(out, "defender_thing_active_violations", "gauge",
                       "The thing's violations in alarm.");
-        for (const auto* row : rows) {
-            family.sample({{"thing", row->thing_name}},
-                          number(static_cast<std::uint64_t>(row->active_violations)));
+        for (const auto& row : rows) {
+            family.sample(row.label,
+                          number(static_cast<std::uint64_t>(row.summary->active_violations)));
         }
     }
     for (const auto& gauge : kDeviceGauges) {
         Family family(out, gauge.family, "gauge", gauge.help);
-        for (const auto& [thing, metrics] : datapoints) {
-            if (auto value = member_number(metrics, gauge.metric, "count")) {
-                family.sample({{"thing", thing}}, *value);
+        for (const auto& thing : datapoints) {
+            for (const auto& value : thing.values) {
+                if (!value.custom && value.metric == gauge.metric) {
+                    family.sample(thing.label, value.text);
+                    break;
+                }
             }
         }
     }
     {
         Family family(out, "defender_thing_custom_metric", "gauge",
                       "The thing's custom metrics of type number in its last evaluated report.");
-        for (const auto& [thing, metrics] : datapoints) {
-            for (const auto& [name, value] : metrics.items()) {
-                if (is_device_metric(name) || !value.is_object()) continue;
-                const auto member = value.find("number");
-                if (member == value.end()) continue;
-                if (auto text = json_number(*member)) {
-                    family.sample({{"thing", thing}, {"metric", name}}, *text);
-                }
+        std::string labels;
+        for (const auto& thing : datapoints) {
+            for (const auto& value : thing.values) {
+                if (!value.custom) continue;
+                labels = thing.label;
+                labels += ",metric=\"";
+                labels += prometheus_label_value(value.metric);
+                labels += '"';
+                family.sample(labels, value.text);
             }
         }
     }
@@ -319,12 +532,12 @@ std::string prometheus_text(const std::vector<detect::ThingSummary>& things,
     for (const auto& [name, help, value] : totals) {
         const bool counter = name.size() > 6 && name.substr(name.size() - 6) == "_total";
         Family family(out, name, counter ? "counter" : "gauge", help);
-        family.sample({}, number(value));
+        family.sample("", number(value));
     }
     {
         Family family(out, "defender_detect_evaluation_seconds_total", "counter",
                       "Time spent checking and evaluating reports since the detector started.");
-        family.sample({}, number(counters.evaluation_seconds));
+        family.sample("", number(counters.evaluation_seconds));
     }
     return out;
 }

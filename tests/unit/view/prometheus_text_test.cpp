@@ -198,5 +198,31 @@ TEST(PrometheusText, FloatsAreWrittenAsPrometheusReadsThem) {
     EXPECT_TRUE(has_line(text, "defender_detect_evaluation_seconds_total 0"));
 }
 
+// The store's JSON is read by a fast scanner; anything it does not expect (here a backslash in
+// a string) goes to the full JSON reader: both give the same samples.
+TEST(PrometheusText, TheFastAndTheFullReaderAgree) {
+    const std::string plain = kMetrics;
+    // The same document with an escaped string in a list: the fast reader gives up on it.
+    std::string escaped = plain;
+    escaped.replace(escaped.find(R"(["x"])"), 5, R"(["x\"y"])");
+    ASSERT_NE(escaped, plain);
+    const std::string spaced =
+        R"( { "aws:all-bytes-in" : { "count" : 1000 } , "temperature" : {"number":-1.5e-3},)"
+        R"( "n" : {"number": -7}, "big": {"number": 99999999999999999999}, "t": true } )";
+    const auto fast = prometheus_text({}, {{"t", at_ms(1), plain}}, {});
+    const auto full = prometheus_text({}, {{"t", at_ms(1), escaped}}, {});
+    EXPECT_EQ(fast, full);
+    const auto other = prometheus_text({}, {{"t", at_ms(1), spaced}}, {});
+    EXPECT_TRUE(has_line(other, R"(defender_thing_report_received_bytes{thing="t"} 1000)"))
+        << other;
+    EXPECT_TRUE(
+        has_line(other, R"(defender_thing_custom_metric{thing="t",metric="temperature"} -0.0015)"));
+    EXPECT_TRUE(has_line(other, R"(defender_thing_custom_metric{thing="t",metric="n"} -7)"));
+    EXPECT_TRUE(has_line(other, R"(defender_thing_custom_metric{thing="t",metric="big"} 1e+20)"));
+    // A cut document is unreadable to both: no gauges.
+    const auto cut = prometheus_text({}, {{"t", at_ms(1), plain.substr(0, 60)}}, {});
+    EXPECT_EQ(cut.find("defender_thing_"), std::string::npos) << cut;
+}
+
 }  // namespace
 }  // namespace defender::view
