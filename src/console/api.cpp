@@ -217,9 +217,17 @@ Response Api::route(const Request& request) {
         response.body = std::string(asset->bytes);
         return response;
     };
+    // civetweb hands over the path already decoded, so a thing name's %2F arrives as '/':
+    // everything after /things/ is the name.
+    const auto name_from = [&](std::size_t first) {
+        std::string name = s[first];
+        for (std::size_t i = first + 1; i < s.size(); ++i)
+            name.append("/").append(s[i]);
+        return name;
+    };
     if (s.empty()) return page("index.html");
     if (s.size() == 1 && s[0] == "violations") return page("violations.html");
-    if (s.size() == 2 && s[0] == "things" && !s[1].empty()) return page("thing.html");
+    if (s.size() >= 2 && s[0] == "things" && !name_from(1).empty()) return page("thing.html");
     if (s.size() == 2 && s[0] == "static") {
         if (!get) return method_not_allowed(kPagesAllow);
         if (s[1] == "chart.min.js") return chart_js();
@@ -243,9 +251,9 @@ Response Api::route(const Request& request) {
             if (!get) return method_not_allowed(kPagesAllow);
             return things(request);
         }
-        if (s.size() == 3 && s[1] == "things" && !s[2].empty()) {
+        if (s.size() >= 3 && s[1] == "things" && !name_from(2).empty()) {
             if (!get) return method_not_allowed(kPagesAllow);
-            return thing(s[2], request);
+            return thing(name_from(2), request);
         }
         if (s.size() == 2 && s[1] == "violations") {
             if (!get) return method_not_allowed(kPagesAllow);

@@ -174,12 +174,10 @@ class Console:
         wait_for('aria-sort on the accepted column', lambda: self.js(
             "return document.querySelector('#things th[data-sort=accepted]').getAttribute('aria-sort')")
             == 'descending')
-        counts = wait_for('the accepted counts', lambda: [
-            int(''.join(c for c in v if c.isdigit()) or 0) for v in self.fleet_column(3)])
-        time.sleep(0.5)
-        counts = [int(''.join(c for c in v if c.isdigit()) or 0) for v in self.fleet_column(3)]
-        if counts != sorted(counts, reverse=True):
-            raise Failure(f'fleet: accepted counts not descending: {counts[:10]}…')
+        def accepted_descending():
+            counts = [int(''.join(c for c in v if c.isdigit()) or 0) for v in self.fleet_column(3)]
+            return counts and counts == sorted(counts, reverse=True) and counts
+        wait_for('the accepted counts in descending order', accepted_descending, timeout=15)
 
         # the filter: the script-named thing alone, rendered as text
         box = self.driver.find_element(By.ID, 'filter')
@@ -235,7 +233,6 @@ class Console:
         self.open('/violations')
         selector = '#active tr[data-violation-id]'
         wait_for(f'an active violation of {thing}', lambda: thing in self.text('#active'))
-        self.screenshot('violations')
         row = self.driver.find_element(By.CSS_SELECTOR, selector)
         violation_id = row.get_attribute('data-violation-id')
         Select(row.find_element(By.NAME, 'verificationState')).select_by_value('BENIGN_POSITIVE')
@@ -257,6 +254,7 @@ class Console:
         state = wait_for('the saved state after a reload', saved_state)
         if state != ('BENIGN_POSITIVE', 'the demo broker, known'):
             raise Failure(f'violations: after a reload the form shows {state}')
+        self.screenshot('violations')
         api = self.api('/api/violations?verificationState=BENIGN_POSITIVE')
         if not any(v.get('violationId') == violation_id and v.get('verificationState') == 'BENIGN_POSITIVE'
                    for v in api.get('activeViolations', [])):
@@ -273,6 +271,7 @@ class Console:
         self.open('/things/' + urllib.parse.quote(thing, safe=''))
         wait_for('an alarm-cleared event in the timeline', lambda: 'alarm-cleared' in self.text('#timeline tbody'))
         wait_for('no active violation', lambda: 'No active violation' in self.text('#active'))
+        self.js("document.getElementById('active-heading').scrollIntoView();")
         self.screenshot('thing-cleared')
         self.console_errors('thing (cleared)')
 

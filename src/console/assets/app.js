@@ -118,10 +118,14 @@
   function poll(refresh) {
     let timer = null;
     let running = false;
+    let again = false;  // asked for while a refresh was under way: run once more right after
     const run = async () => {
       clearTimeout(timer);
       timer = null;
-      if (running) return;
+      if (running) {
+        again = true;
+        return;
+      }
       running = true;
       try {
         await refresh();
@@ -131,7 +135,12 @@
       } finally {
         running = false;
       }
-      if (!document.hidden) timer = setTimeout(run, POLL_MS);
+      if (again) {
+        again = false;
+        run();
+      } else if (!document.hidden) {
+        timer = setTimeout(run, POLL_MS);
+      }
     };
     document.addEventListener('visibilitychange', () => {
       if (document.hidden) {
@@ -394,6 +403,18 @@
       return points;
     }
 
+    // An x-axis label: seconds for a span under 10 minutes, the day for one over 2 days.
+    function tickLabel(value) {
+      const span = this.max - this.min;
+      const date = new Date(value * 1000);
+      if (span > 2 * 86400) {
+        return date.toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+      }
+      return date.toLocaleTimeString([], span < 600
+        ? { hour: '2-digit', minute: '2-digit', second: '2-digit' }
+        : { hour: '2-digit', minute: '2-digit' });
+    }
+
     function chart(id, title, datasets) {
       datasets = datasets.filter((d) => d.data.length > 0);
       if (!datasets.length) return;
@@ -438,7 +459,7 @@
               type: 'linear',
               ticks: {
                 color: text, maxTicksLimit: 6,
-                callback: (v) => new Date(v * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }),
+                callback: tickLabel,
               },
               grid: { color: grid },
             },
