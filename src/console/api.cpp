@@ -217,8 +217,8 @@ Response Api::route(const Request& request) {
         response.body = std::string(asset->bytes);
         return response;
     };
-    // civetweb hands over the path already decoded, so a thing name's %2F arrives as '/':
-    // everything after /things/ is the name.
+    // The path arrives as sent (civetweb's decode_url=no), so a name's %2F stays in its
+    // segment; a literal '/' after /things/ is taken as part of the name too.
     const auto name_from = [&](std::size_t first) {
         std::string name = s[first];
         for (std::size_t i = first + 1; i < s.size(); ++i)
