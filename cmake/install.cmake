@@ -10,6 +10,10 @@ set_target_properties(defender_mqtt PROPERTIES EXPORT_NAME mqtt)
 install(TARGETS defender-cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT Runtime)
 install(TARGETS defender-mqtt-module LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/defender
   COMPONENT Runtime)
+if(DEFENDER_HAVE_CONSOLE)
+  install(TARGETS defender-console-module LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/defender
+    COMPONENT Runtime)
+endif()
 install(TARGETS defender defender_mqtt EXPORT DefenderTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT Development
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

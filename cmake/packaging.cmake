@@ -80,6 +80,9 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME defender)
 # The unit's ExecReload= runs /bin/kill, from procps (not Essential: minimal systems lack it).
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "procps")
+# The web console (defender detect --http) serves Chart.js from libjs-chart.js; without it the
+# charts say so and the rest works. libcivetweb1, of the console module, comes from SHLIBDEPS.
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_RECOMMENDS "libjs-chart.js")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_RUNTIME_DESCRIPTION "Collects socket and traffic metrics on Linux, encodes Device Defender v1.0
 reports in JSON or CBOR and publishes them to AWS IoT over MQTT with mutual

@@ -113,8 +113,9 @@ defender_stage(detect DEPENDS encode LIBRARIES nlohmann_json::nlohmann_json)
 defender_stage(store DEPENDS detect LIBRARIES SQLite::SQLite3 nlohmann_json::nlohmann_json)
 # The detector between broker and store: report topics, checks, evaluation, one write per report.
 defender_stage(detect_service DEPENDS store validate)
-# Views for people (issue #16): the report as a terminal table (`collect --format table`).
-defender_stage(view DEPENDS report)
+# Views for people (issue #16): the report as a terminal table (`collect --format table`), the
+# detector's fleet and counters as Prometheus text (the console's /metrics).
+defender_stage(view DEPENDS report detect_service LIBRARIES nlohmann_json::nlohmann_json)
 
 # The stage graph as CMake declares it, one "<stage>: <dependency>..." line per stage, for the
 # stages.include_graph test.

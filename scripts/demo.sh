@@ -2,12 +2,15 @@
 # SPDX-License-Identifier: Apache-2.0
 # The local end-to-end demo, no AWS account needed: a throw-away CA and certificates, mosquitto
 # on 127.0.0.1 requiring client certificates, `defender emulate` standing in for Device
-# Defender, and `defender agent` publishing until three reports are accepted.
+# Defender, and `defender agent` publishing until three reports are accepted. When the binary
+# has the web console (--http), it is served on CONSOLE_PORT (default 8080) and the demo prints its
+# address; DEMO_CONSOLE=1 keeps the agent reporting until Ctrl-C (docs/console.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/local-broker.sh
 defender=${DEFENDER:-build/defender}
 reports=${REPORTS:-3}
+console_port=${CONSOLE_PORT:-8080}
 
 work=$(mktemp -d /tmp/defender-demo.XXXXXX)
 pids=()
@@ -26,17 +29,56 @@ echo "== mosquitto is on 127.0.0.1:$port (TLS, client certificates required)"
 tls=(-e localhost -p "$port" -r "$work/ca.pem")
 # A security profile as `aws iot describe-security-profile` prints it: the device may listen on
 # SSH only. mosquitto's port is another, so the detector raises a violation (docs/detect.md).
+# NotOn8000 is for the console: a server started on port 8000 raises it, stopping it clears it.
 cat >"$work/known-ports.json" <<'JSON'
 {"securityProfileName": "demo-known-ports",
  "behaviors": [{"name": "OnlySsh", "metric": "aws:listening-tcp-ports",
-                "criteria": {"comparisonOperator": "in-port-set", "value": {"ports": [22]}}}]}
+                "criteria": {"comparisonOperator": "in-port-set", "value": {"ports": [22]}}},
+               {"name": "NotOn8000", "metric": "aws:listening-tcp-ports",
+                "criteria": {"comparisonOperator": "not-in-port-set", "value": {"ports": [8000]}}}]}
 JSON
-echo "== starting defender emulate, with Detect evaluating $work/known-ports.json"
+# Detect runs in the emulator (--detect-profile), which also serves the web console when it has
+# --http. When only `defender detect` has it, a separate detector evaluates the profile and serves
+# the console (with the emulator's certificate, under its own client id).
+detect_in_emulator=(--detect-profile "$work/known-ports.json" --detect-store "$work/detect.db")
+has_http() { "$defender" "$1" --help 2>/dev/null | grep -qE -- '--http( |=|$)'; }
+console=0
+separate_detect=0
+if has_http emulate; then
+  detect_in_emulator+=(--http "127.0.0.1:$console_port")
+  console=1
+elif has_http detect; then
+  detect_in_emulator=()
+  separate_detect=1
+  console=1
+fi
+logs=("$work/emulator.log")
+if [ "$separate_detect" = 1 ]; then
+  echo "== starting defender detect evaluating $work/known-ports.json, with the web console"
+  "$defender" detect "${tls[@]}" -c "$work/emulator.pem" -k "$work/emulator.key" \
+    --client-id defender-demo-detect --profile "$work/known-ports.json" --store "$work/detect.db" \
+    --http "127.0.0.1:$console_port" >"$work/detect.out" 2>"$work/detect.log" &
+  pids+=($!)
+  logs+=("$work/detect.log")
+  for _ in $(seq 100); do
+    grep -q 'detecting: subscribed' "$work/detect.log" && break
+    sleep 0.1
+  done
+  echo "== starting defender emulate"
+else
+  echo "== starting defender emulate, with Detect evaluating $work/known-ports.json"
+fi
 "$defender" emulate "${tls[@]}" -c "$work/emulator.pem" -k "$work/emulator.key" --min-interval 1 \
-  --detect-profile "$work/known-ports.json" --detect-store "$work/detect.db" \
-  >"$work/emulator.out" 2>"$work/emulator.log" &
+  "${detect_in_emulator[@]}" >"$work/emulator.out" 2>"$work/emulator.log" &
 pids+=($!)
 sleep 1
+if [ "$console" = 1 ]; then
+  for _ in $(seq 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$console_port") 2>/dev/null && break
+    sleep 0.1
+  done
+  echo "== the web console: open http://127.0.0.1:$console_port/"
+fi
 
 echo "== running defender agent until $reports reports are answered"
 "$defender" agent "${tls[@]}" -c "$work/device.pem" -k "$work/device.key" -t demo-thing \
@@ -56,6 +98,13 @@ echo "== Detect: the alarms that are on (defender detect list-active-violations)
 "$defender" detect list-active-violations --store "$work/detect.db" | tee "$work/active.json"
 if ! grep -q '"OnlySsh"' "$work/active.json"; then
   echo "error: Detect raised no violation of OnlySsh although mosquitto listens on $port" >&2
-  cat "$work/emulator.log" >&2
+  cat "${logs[@]}" >&2
   exit 1
+fi
+
+if [ "${DEMO_CONSOLE:-0}" = 1 ] && [ "$console" = 1 ]; then
+  echo "== DEMO_CONSOLE=1: the agent reports every 2 s until Ctrl-C; open http://127.0.0.1:$console_port/"
+  echo "   In another terminal, 'python3 -m http.server 8000' raises NotOn8000; stopping it clears it."
+  "$defender" agent "${tls[@]}" -c "$work/device.pem" -k "$work/device.key" -t demo-thing \
+    --interval 2 --allow-short-interval --custom-metrics --state-dir "$work/state" || true
 fi

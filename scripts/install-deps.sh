@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake pkg-config
   nlohmann-json3-dev libcli11-dev libspdlog-dev libmbedtls-dev libsqlite3-dev
+  libcivetweb-dev libcrypt-dev libjs-chart.js
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   mosquitto mosquitto-clients openssl iproute2 python3 procps
 )

@@ -62,6 +62,52 @@ struct StoredActiveViolation {
     std::optional<Verification> verification;  ///< set by put_verification_state
 };
 
+/// What the detector saw of one thing's reports since the last flush (DetectService fills it in).
+struct ReportTally {
+    std::string thing_name;  ///< the reporting thing
+    std::string format;      ///< "json" or "cbor" (of the last report received, accepted or not)
+    std::uint64_t accepted = 0;  ///< reports evaluated
+    std::uint64_t rejected = 0;  ///< malformed or invalid reports (duplicates count in neither)
+    std::optional<Time> last_received;  ///< when the last report (accepted or not) arrived
+    friend bool operator==(const ReportTally&, const ReportTally&) = default;
+};
+
+/// One row of the console's fleet page.
+struct ThingSummary {
+    std::string thing_name;             ///< the thing
+    std::optional<Time> last_report;    ///< last accepted report (evaluated)
+    std::optional<Time> last_received;  ///< last report of any kind
+    std::string format;                 ///< "json"/"cbor"; empty when never seen
+    std::uint64_t accepted = 0;         ///< reports evaluated
+    std::uint64_t rejected = 0;         ///< malformed or invalid reports
+    std::size_t active_violations = 0;  ///< its alarms that are on
+    friend bool operator==(const ThingSummary&, const ThingSummary&) = default;
+};
+
+/// The console's fleet page: filter, order and page of the things.
+struct FleetQuery {
+    /// substring filter on the thing name (case-insensitive for ASCII letters); empty: all
+    std::string name_contains;
+    /// The orders of the fleet page (ties in name order).
+    enum class Sort {
+        name,               ///< by thing name
+        last_report,        ///< by the last accepted report (never reported: lowest)
+        accepted,           ///< by reports evaluated
+        rejected,           ///< by malformed or invalid reports
+        active_violations,  ///< by alarms that are on
+    };
+    Sort sort = Sort::name;   ///< the column to order by
+    bool descending = false;  ///< largest (or newest, or last in name order) first
+    std::size_t offset = 0;   ///< rows skipped
+    std::size_t limit = 100;  ///< at most this many rows (server-side paging)
+};
+
+/// One page of the fleet.
+struct FleetPage {
+    std::vector<ThingSummary> things;  ///< the page
+    std::size_t total = 0;             ///< rows matching the filter, all pages
+};
+
 /// What evaluated reports (or the passing of time) changed, written in one transaction.
 struct Evaluation {
     /// Things whose state changed, with their new state.
@@ -72,6 +118,8 @@ struct Evaluation {
     std::vector<ViolationEvent> events;
     /// For each thing in `states`, its alarms that are on now (replacing the stored ones).
     std::vector<ActiveViolation> active;
+    /// What was received of each thing's reports (accepted or not); summed into the store.
+    std::vector<ReportTally> tallies;
 };
 
 /// Filters of list-violation-events (times inclusive, epoch ms).
@@ -135,6 +183,14 @@ public:
                                                       Time to) = 0;
     /// Things with a stored state, in name order.
     virtual Result<std::vector<std::string>> things() = 0;
+
+    /// The console's fleet page: things filtered, ordered and paged, with the total.
+    virtual Result<FleetPage> fleet(const FleetQuery& query) = 0;
+    /// One thing's fleet row; nullopt when the store knows no such thing.
+    virtual Result<std::optional<ThingSummary>> thing_summary(std::string_view thing) = 0;
+    /// Each thing's latest datapoint (its last accepted report's metrics), in name order; for
+    /// /metrics.
+    virtual Result<std::vector<Datapoint>> latest_datapoints() = 0;
 
     /// Drops datapoints and events older than the retention, as of `now`.
     virtual Status prune(Time now) = 0;

@@ -10,12 +10,14 @@
 #include "agent/loop_clock.hpp"
 #include "cli/commands.hpp"
 #include "cli/connection_options.hpp"
+#include "cli/console_module.hpp"
 #include "cli/detect_queries.hpp"
 #include "cli/detector.hpp"
 #include "cli/make_transport.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/signals.hpp"
 #include "cli/systemd_notify.hpp"
+#include "console/http_address.hpp"
 
 namespace defender::cli {
 namespace {
@@ -23,6 +25,7 @@ namespace {
 struct DetectArgs {
     ConnectionArgs connection;
     DetectorArgs detector;
+    HttpArgs http;
 };
 
 // The detector alone on the client loop.
@@ -82,7 +85,19 @@ int run_detect(const DetectArgs& args) {
                  args.detector.profiles.size(), detector->store_path(), connection.endpoint,
                  settings->port, connection.client_id, describe_transport(connection));
 
+    // Before any thread starts: threads inherit the mask, so the stop signals reach only
+    // the thread that waits for them.
     block_stop_signals();
+    // The console: its module is loaded only with --http (a detector without it maps none of
+    // its code).
+    std::unique_ptr<console::Console> web_console;
+    if (!args.http.listen.empty()) {
+        web_console = start_console(
+            args.http, detector->store_path(), [&detector] { return detector->counters(); },
+            exit_code);
+        if (!web_console) return exit_code;
+    }
+
     auto transport = make_transport(*settings);
     if (!transport) {
         spdlog::error("{}", transport.error().message);
@@ -94,12 +109,71 @@ int run_detect(const DetectArgs& args) {
     DetectHandler handler(client, *detector, clock);
     StopOnSignal on_signal([&] { client.stop(); }, [&] { detector->request_reload(client); });
     client.run(handler);
+    web_console.reset();
     detector->shutdown();
     detector->log_totals();
     return kExitOk;
 }
 
 }  // namespace
+
+std::unique_ptr<console::Console> start_console(const HttpArgs& args, const std::string& store_path,
+                                                std::function<detect::DetectCounters()> counters,
+                                                int& exit_code) {
+    exit_code = kExitUsage;
+    if (args.cert.empty() != args.key.empty()) {
+        spdlog::error("--http-cert and --http-key go together: give both for HTTPS, or neither");
+        return nullptr;
+    }
+    if (auto address = console::parse_http_address(args.listen); !address) {
+        spdlog::error("{}", address.error().message);
+        return nullptr;
+    }
+    auto module = console_module();
+    if (!module) {
+        spdlog::error("{}", module.error().message);
+        exit_code = kExitCannotRun;
+        return nullptr;
+    }
+    console::ConsoleSettings settings;
+    settings.listen = args.listen;
+    settings.auth_file = args.auth_file;
+    settings.cert_file = args.cert;
+    settings.key_file = args.key;
+    settings.store_path = store_path;
+    settings.counters = std::move(counters);
+    console::ConsoleStartError error;
+    auto started = (*module)->start(settings, error);
+    if (!started) {
+        spdlog::error("web console: {}", error.message);
+        exit_code = error.usage ? kExitUsage : kExitCannotRun;
+        return nullptr;
+    }
+    for (const auto& warning : started->warnings())
+        spdlog::warn("web console: {}", warning);
+    spdlog::info("web console at {}{}", started->url(),
+                 args.auth_file.empty() ? "" : " (login: " + args.auth_file + ")");
+    exit_code = kExitOk;
+    return started;
+}
+
+void add_http_options(CLI::App& command, HttpArgs& args) {
+    command
+        .add_option("--http", args.listen,
+                    "Serve the web console and Prometheus /metrics here: PORT (on 127.0.0.1), "
+                    "ADDR:PORT or [IPV6]:PORT (default: off; docs/console.md)")
+        ->type_name("ADDR:PORT");
+    command
+        .add_option("--http-auth-file", args.auth_file,
+                    "Ask for a login: lines user:hash, the hash as `openssl passwd -6` makes it")
+        ->type_name("FILE");
+    command
+        .add_option("--http-cert", args.cert,
+                    "Serve HTTPS with this certificate chain (PEM), with --http-key")
+        ->type_name("FILE");
+    command.add_option("--http-key", args.key, "The private key (PEM) of --http-cert")
+        ->type_name("FILE");
+}
 
 ClientLoopOptions detector_client_options() {
     ClientLoopOptions options;
@@ -163,6 +237,7 @@ void add_detect_command(CLI::App& app, int& exit_code) {
     command->footer(
         "Example:\n  defender detect -e localhost -p 8883 -r ca.pem -c detect.pem -k detect.key "
         "--profile profile.json\n  defender detect list-active-violations");
+    add_http_options(*command, args->http);
     add_detect_queries(*command, exit_code);
     command->callback([args, command, &exit_code] {
         if (!command->get_subcommands().empty()) return;

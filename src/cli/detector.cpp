@@ -118,7 +118,19 @@ Detector::Detector(const DetectorArgs& args, std::string store_path,
     : args_(args),
       store_path_(std::move(store_path)),
       store_(std::move(store)),
-      service_(std::move(service)) {}
+      service_(std::move(service)) {
+    snapshot_counters();
+}
+
+detect::DetectCounters Detector::counters() const {
+    std::lock_guard lock(counters_mutex_);
+    return counters_;
+}
+
+void Detector::snapshot_counters() {
+    std::lock_guard lock(counters_mutex_);
+    counters_ = service_.counters();
+}
 
 Detector::Time Detector::work(ClientLoop& client, Time now) {
     const auto wall = wall_now();
@@ -130,6 +142,7 @@ Detector::Time Detector::work(ClientLoop& client, Time now) {
         next_prune_ = wall + kPruneEvery;
     }
     publish_outbox(client);
+    snapshot_counters();
     auto next = now + std::chrono::duration_cast<Time::duration>(next_prune_ - wall);
     if (const auto deadline = service_.next_deadline()) {
         const auto wait = std::max<detect::Time::duration>(*deadline - wall, {});
@@ -141,7 +154,9 @@ Detector::Time Detector::work(ClientLoop& client, Time now) {
 }
 
 void Detector::flush(ClientLoop& client, Time now) {
-    if (auto flushed = service_.flush(); !flushed) {
+    auto flushed = service_.flush();
+    snapshot_counters();
+    if (!flushed) {
         store_failed(flushed.error().message);
         unflushed_since_ = now + kRetryDelay - kFlushDelay;
         return;

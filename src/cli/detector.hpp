@@ -7,12 +7,15 @@
 #include <CLI/CLI.hpp>
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "agent/client_loop.hpp"
+#include "console/console_module_api.hpp"
 #include "defender/detect_store.hpp"
 #include "detect_service/detect_service.hpp"
 
@@ -55,6 +58,8 @@ public:
 
     /// The store's path.
     const std::string& store_path() const { return store_path_; }
+    /// The counts since start as of the last flush (from any thread: the web console's).
+    detect::DetectCounters counters() const;
 
 private:
     Detector(const DetectorArgs& args, std::string store_path, std::unique_ptr<detect::Store> store,
@@ -63,6 +68,8 @@ private:
     // Writes the batch, then publishes the outbox; on failure retries a second later.
     void flush(ClientLoop& client, Time now);
     void publish_outbox(ClientLoop& client);
+    // Copies the service's counts for counters().
+    void snapshot_counters();
 
     DetectorArgs args_;
     std::string store_path_;
@@ -72,7 +79,25 @@ private:
     detect::Time next_prune_{};
     std::optional<Time> unflushed_since_;  // when the waiting batch began
     std::string last_store_error_;
+    mutable std::mutex counters_mutex_;
+    detect::DetectCounters counters_;  // the snapshot counters() returns
 };
+
+/// The web console's settings, from the command line (--http...).
+struct HttpArgs {
+    std::string listen;     ///< --http; empty: no console
+    std::string auth_file;  ///< --http-auth-file
+    std::string cert;       ///< --http-cert
+    std::string key;        ///< --http-key
+};
+
+/// Checks the --http options, loads the console module and starts the console over the store
+/// at `store_path`; on failure logs why, sets `exit_code` and returns nullptr.
+std::unique_ptr<console::Console> start_console(const HttpArgs& args, const std::string& store_path,
+                                                std::function<detect::DetectCounters()> counters,
+                                                int& exit_code);
+/// Adds --http, --http-auth-file, --http-cert and --http-key.
+void add_http_options(CLI::App& command, HttpArgs& args);
 
 /// The store's default path: detect.db in the state directory.
 std::string default_store_path();

@@ -22,6 +22,7 @@ struct EmulateArgs {
     unsigned min_interval = 300;
     std::string store_dir;
     DetectorArgs detector;  ///< with --detect-profile: a detector over the accepted reports
+    HttpArgs http;          ///< with --detect-profile: the detector's web console
 };
 
 // The emulator's side of the client loop (agent/client_loop.hpp): answers every report; the
@@ -104,6 +105,10 @@ int run_emulate(const EmulateArgs& args) {
             return kExitUsage;
         }
     }
+    if (!args.http.listen.empty() && args.detector.profiles.empty()) {
+        spdlog::error("--http serves the detector's console: give --detect-profile too");
+        return kExitUsage;
+    }
     std::unique_ptr<Detector> detector;
     if (!args.detector.profiles.empty()) {
         int exit_code = kExitOk;
@@ -112,7 +117,15 @@ int run_emulate(const EmulateArgs& args) {
         spdlog::info("detecting with {} profile file(s), store {}", args.detector.profiles.size(),
                      detector->store_path());
     }
-    block_stop_signals();
+    block_stop_signals();  // before the console's threads: they inherit the mask
+    std::unique_ptr<console::Console> web_console;
+    if (detector && !args.http.listen.empty()) {
+        int exit_code = kExitOk;
+        web_console = start_console(
+            args.http, detector->store_path(), [&detector] { return detector->counters(); },
+            exit_code);
+        if (!web_console) return exit_code;
+    }
     ServiceEmulator emulator({std::chrono::seconds(args.min_interval), args.store_dir});
     auto transport = make_transport(*settings);
     if (!transport) {
@@ -130,6 +143,7 @@ int run_emulate(const EmulateArgs& args) {
         [&] { client.stop(); }, reload,
         [] { spdlog::info("SIGHUP ignored: defender emulate has nothing to reload"); });
     client.run(handler);
+    web_console.reset();
     if (detector) {
         detector->shutdown();
         detector->log_totals();
@@ -150,6 +164,7 @@ void add_emulate_command(CLI::App& app, int& exit_code) {
         ->capture_default_str();
     command->add_option("--store", args->store_dir, "Write every received report into DIR");
     add_detector_options(*command, args->detector, "detect-");
+    add_http_options(*command, args->http);
     command->footer(
         "Example:\n  defender emulate -e localhost -p 8883 -r ca.pem -c emulator.pem -k "
         "emulator.key");

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "detect_service/detect_service.hpp"
 
+#include <chrono>
+
 #include "defender/encode.hpp"
 #include "defender/validate.hpp"
 #include "encode/report_document.hpp"
@@ -15,6 +17,26 @@ constexpr std::size_t kMaxLoggedProblems = 10000;
 // Datapoints waiting while the store fails; beyond this they are dropped (and counted): the
 // states and events, which Detect needs, always wait.
 constexpr std::size_t kMaxPendingDatapoints = 100000;
+// Things whose reports are tallied between two flushes; beyond this, a new thing's reports go
+// uncounted until the next flush.
+constexpr std::size_t kMaxPendingTallies = 100000;
+
+// Adds the time since `start` to `seconds` when it goes out of scope.
+class StopWatch {
+public:
+    explicit StopWatch(double& seconds)
+        : seconds_(seconds), start_(std::chrono::steady_clock::now()) {}
+    StopWatch(const StopWatch&) = delete;
+    StopWatch& operator=(const StopWatch&) = delete;
+    ~StopWatch() {
+        seconds_ +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    }
+
+private:
+    double& seconds_;
+    std::chrono::steady_clock::time_point start_;
+};
 
 std::string first_violation(const ValidationResult& result) {
     const auto& violation = result.violations.front();
@@ -78,10 +100,22 @@ MessageOutcome DetectService::on_message(std::string_view topic, std::string_vie
     auto source = source_of(topic);
     if (!source) return {};
     ++counters_.received;
+    StopWatch watch(counters_.evaluation_seconds);
     using Kind = MessageOutcome::Kind;
     // Parsed once: the validator keeps the document it checked, and the report is read from it.
     Document document;
     const auto checked = validate_report(payload, document);
+    MessageOutcome outcome = check_and_evaluate(*source, checked, document, now);
+    if (outcome.kind != Kind::not_a_report) tally(*source, checked.format, now, outcome.kind);
+    return outcome;
+}
+
+// The checks and the evaluation of a message on a report topic.
+MessageOutcome DetectService::check_and_evaluate(const ReportSource& source_ref,
+                                                 const ValidationResult& checked,
+                                                 const Document& document, Time now) {
+    using Kind = MessageOutcome::Kind;
+    const ReportSource* source = &source_ref;
     // A document-level problem (not JSON or CBOR, cut short, not an object, too large) makes a
     // malformed report; a field that breaks a rule, an invalid one.
     if (!checked.format || (!checked.valid() && checked.violations.front().pointer.empty())) {
@@ -125,6 +159,26 @@ MessageOutcome DetectService::on_message(std::string_view topic, std::string_vie
     return outcome;
 }
 
+void DetectService::tally(const ReportSource& source, std::optional<Format> payload_format,
+                          Time now, MessageOutcome::Kind kind) {
+    if (source.thing_name.empty()) return;
+    auto it = pending_tallies_.find(source.thing_name);
+    if (it == pending_tallies_.end()) {
+        if (pending_tallies_.size() >= kMaxPendingTallies) return;
+        it = pending_tallies_.emplace(source.thing_name, ReportTally{}).first;
+        it->second.thing_name = source.thing_name;
+    }
+    ReportTally& counts = it->second;
+    // The topic's format, else the payload's (a template without {format}).
+    const auto format = source.format ? source.format : payload_format;
+    if (format) counts.format = std::string(to_string(*format));
+    counts.last_received = now;
+    if (kind == MessageOutcome::Kind::evaluated) ++counts.accepted;
+    if (kind == MessageOutcome::Kind::malformed || kind == MessageOutcome::Kind::invalid) {
+        ++counts.rejected;
+    }
+}
+
 void DetectService::tick(Time now) {
     take_changes(evaluator_.advance(now));
 }
@@ -157,7 +211,8 @@ void DetectService::take_changes(std::vector<ViolationEvent> events) {
 }
 
 bool DetectService::unflushed() const {
-    return !pending_events_.empty() || !pending_things_.empty() || !pending_datapoints_.empty();
+    return !pending_events_.empty() || !pending_things_.empty() || !pending_datapoints_.empty() ||
+           !pending_tallies_.empty();
 }
 
 Status DetectService::flush() {
@@ -172,6 +227,10 @@ Status DetectService::flush() {
     }
     evaluation.events = std::move(pending_events_);
     evaluation.datapoints = std::move(pending_datapoints_);
+    evaluation.tallies.reserve(pending_tallies_.size());
+    for (const auto& entry : pending_tallies_) {
+        evaluation.tallies.push_back(entry.second);
+    }
     auto recorded = store_->record(evaluation);
     if (!recorded) {
         ++counters_.store_failures;
@@ -182,6 +241,7 @@ Status DetectService::flush() {
     pending_events_.clear();
     pending_datapoints_.clear();
     pending_things_.clear();
+    pending_tallies_.clear();
     if (!evaluation.events.empty()) outbox_pending_ = true;
     return Done{};
 }

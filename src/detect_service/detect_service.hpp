@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -17,7 +18,9 @@
 
 #include "defender/detect.hpp"
 #include "defender/detect_store.hpp"
+#include "defender/validate.hpp"
 #include "detect_service/report_topics.hpp"
+#include "encode/document.hpp"
 
 namespace defender::detect {
 
@@ -56,6 +59,7 @@ struct DetectCounters {
     std::uint64_t events = 0;           ///< violation events raised
     std::uint64_t store_failures = 0;   ///< store writes that failed
     std::uint64_t datapoints_lost = 0;  ///< datapoints dropped while the store failed
+    double evaluation_seconds = 0;  ///< time spent checking and evaluating reports (steady clock)
 };
 
 class DetectService {
@@ -100,6 +104,10 @@ private:
     std::optional<ReportSource> source_of(std::string_view topic) const;
     MessageOutcome problem(MessageOutcome::Kind kind, std::string thing, std::string detail);
     void take_changes(std::vector<ViolationEvent> events);
+    MessageOutcome check_and_evaluate(const ReportSource& source, const ValidationResult& checked,
+                                      const Document& document, Time now);
+    void tally(const ReportSource& source, std::optional<Format> payload_format, Time now,
+               MessageOutcome::Kind kind);
 
     Evaluator evaluator_;
     Store* store_;
@@ -110,6 +118,9 @@ private:
     std::vector<ViolationEvent> pending_events_;
     std::set<std::string, std::less<>> pending_things_;
     std::vector<Datapoint> pending_datapoints_;
+    // What was received of each thing's reports since the last flush; bounded like the
+    // datapoints (a thing past the bound goes uncounted until the next flush).
+    std::map<std::string, ReportTally, std::less<>> pending_tallies_;
     // (thing, kind) problems logged already; bounded so a flood of names cannot grow it.
     std::set<std::pair<std::string, int>> logged_;
 };

@@ -11,7 +11,7 @@ namespace {
 
 // Never edit a released migration: add one. Times are epoch milliseconds; JSON columns hold
 // the AWS shapes (violation records) or ThingState's to_json.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE thing_state (
@@ -58,6 +58,31 @@ CREATE TABLE verification (
     // 2: list-violation-events --thing-name without scanning every thing's events.
     R"sql(
 CREATE INDEX violation_events_by_thing_time ON violation_events (thing, time);
+)sql",
+    // 3: the console's fleet rows and /metrics without scanning the datapoints: one summary
+    // row per thing (counts of reports received, the latest datapoint). Filled from the things
+    // and datapoints of the older schema: each kept datapoint counts as one accepted report.
+    R"sql(
+CREATE TABLE thing_summary (
+    thing TEXT PRIMARY KEY NOT NULL,
+    last_report INTEGER,
+    last_received INTEGER,
+    format TEXT NOT NULL DEFAULT '',
+    accepted INTEGER NOT NULL DEFAULT 0,
+    rejected INTEGER NOT NULL DEFAULT 0,
+    latest_time INTEGER,
+    latest_json TEXT
+);
+INSERT INTO thing_summary (thing)
+    SELECT thing FROM thing_state UNION SELECT DISTINCT thing FROM datapoints;
+UPDATE thing_summary SET (latest_time, latest_json) = (
+    SELECT d.time, d.metrics_json FROM datapoints d WHERE d.thing = thing_summary.thing
+    ORDER BY d.time DESC, d.rowid DESC LIMIT 1);
+UPDATE thing_summary SET
+    accepted = (SELECT COUNT(*) FROM datapoints d WHERE d.thing = thing_summary.thing),
+    last_report = COALESCE(latest_time, (SELECT json_extract(s.state_json, '$.lastReport')
+        FROM thing_state s WHERE s.thing = thing_summary.thing));
+UPDATE thing_summary SET last_received = last_report;
 )sql",
 };
 

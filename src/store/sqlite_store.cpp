@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "store/sqlite_store.hpp"
 
+#include <algorithm>
+#include <limits>
+#include <map>
 #include <set>
 
 #include "store/record_json.hpp"
@@ -23,6 +26,80 @@ Time time_of(std::int64_t value) {
 constexpr const char* kEventColumns =
     "SELECT e.id, e.event_json, e.notify, e.published, e.time, v.state, v.description "
     "FROM violation_events e LEFT JOIN verification v ON v.violation_id = e.violation_id ";
+
+std::optional<Time> optional_time(const Statement& statement, int column) {
+    if (statement.is_null(column)) return std::nullopt;
+    return time_of(statement.int64(column));
+}
+
+// The columns summary_of reads, in order: a fleet row with its count of active violations.
+constexpr const char* kSummaryColumns =
+    "SELECT s.thing, s.last_report, s.last_received, s.format, s.accepted, s.rejected, "
+    "(SELECT COUNT(*) FROM active_violations a WHERE a.thing = s.thing) AS active "
+    "FROM thing_summary s ";
+
+ThingSummary summary_of(const Statement& statement) {
+    ThingSummary summary;
+    summary.thing_name = statement.text(0);
+    summary.last_report = optional_time(statement, 1);
+    summary.last_received = optional_time(statement, 2);
+    summary.format = statement.text(3);
+    summary.accepted = static_cast<std::uint64_t>(statement.int64(4));
+    summary.rejected = static_cast<std::uint64_t>(statement.int64(5));
+    summary.active_violations = static_cast<std::size_t>(statement.int64(6));
+    return summary;
+}
+
+// The LIKE pattern of a substring filter: %, _ and the escape character itself stand for
+// themselves (the filter comes from a web page).
+std::string like_pattern(std::string_view contains) {
+    std::string pattern = "%";
+    for (const char c : contains) {
+        if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+        pattern += c;
+    }
+    pattern += '%';
+    return pattern;
+}
+
+// ORDER BY of a fleet query: the column, then the name (ascending) so pages are stable.
+std::string fleet_order(const FleetQuery& query) {
+    const char* direction = query.descending ? " DESC" : " ASC";
+    switch (query.sort) {
+        case FleetQuery::Sort::name:
+            return std::string("s.thing") + direction;
+        case FleetQuery::Sort::last_report:
+            return std::string("s.last_report") + direction + ", s.thing ASC";
+        case FleetQuery::Sort::accepted:
+            return std::string("s.accepted") + direction + ", s.thing ASC";
+        case FleetQuery::Sort::rejected:
+            return std::string("s.rejected") + direction + ", s.thing ASC";
+        case FleetQuery::Sort::active_violations:
+            return std::string("active") + direction + ", s.thing ASC";
+    }
+    return "s.thing ASC";
+}
+
+// A read transaction (BEGIN DEFERRED), ended on destruction: the queries of one call see one
+// state of the database.
+class ReadTransaction {
+public:
+    explicit ReadTransaction(Database& db) : db_(db) {}
+    ReadTransaction(const ReadTransaction&) = delete;
+    ReadTransaction& operator=(const ReadTransaction&) = delete;
+    ~ReadTransaction() {
+        if (open_) db_.exec("COMMIT");
+    }
+    int begin() {
+        const int rc = db_.exec("BEGIN");
+        open_ = rc == SQLITE_OK;
+        return rc;
+    }
+
+private:
+    Database& db_;
+    bool open_ = false;
+};
 
 std::optional<Verification> verification_of(const Statement& statement, int column) {
     if (statement.is_null(column)) return std::nullopt;
@@ -63,6 +140,19 @@ Status SqliteStore::prepare() {
         {&insert_active_,
          "INSERT OR REPLACE INTO active_violations (violation_id, thing, profile, behavior, "
          "violation_json) VALUES (?1, ?2, ?3, ?4, ?5)"},
+        {&ensure_summary_, "INSERT OR IGNORE INTO thing_summary (thing) VALUES (?1)"},
+        {&add_tally_,
+         "INSERT INTO thing_summary (thing, last_received, format, accepted, rejected) "
+         "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (thing) DO UPDATE SET "
+         "last_received = COALESCE(excluded.last_received, last_received), "
+         "format = CASE WHEN excluded.format = '' THEN format ELSE excluded.format END, "
+         "accepted = accepted + excluded.accepted, rejected = rejected + excluded.rejected"},
+        {&set_latest_,
+         "INSERT INTO thing_summary (thing, last_report, latest_time, latest_json) "
+         "VALUES (?1, ?2, ?2, ?3) ON CONFLICT (thing) DO UPDATE SET "
+         "last_report = excluded.last_report, latest_time = excluded.latest_time, "
+         "latest_json = excluded.latest_json "
+         "WHERE latest_time IS NULL OR excluded.latest_time >= latest_time"},
     };
     for (const auto& [statement, sql] : statements) {
         const int rc = statement->prepare(db_.get(), sql);
@@ -108,12 +198,38 @@ Status SqliteStore::record(const Evaluation& evaluation) {
         if ((rc = run(upsert_state_)) != SQLITE_OK) return failure(rc, doing);
         delete_active_.bind(1, std::string_view(entry.first));
         if ((rc = run(delete_active_)) != SQLITE_OK) return failure(rc, doing);
+        ensure_summary_.bind(1, std::string_view(entry.first));
+        if ((rc = run(ensure_summary_)) != SQLITE_OK) return failure(rc, doing);
     }
     for (const auto& datapoint : evaluation.datapoints) {
         insert_datapoint_.bind(1, std::string_view(datapoint.thing_name));
         insert_datapoint_.bind(2, ms(datapoint.time));
         insert_datapoint_.bind(3, std::string_view(datapoint.metrics));
         if ((rc = run(insert_datapoint_)) != SQLITE_OK) return failure(rc, doing);
+    }
+    // Each thing's newest datapoint of the batch (the later one of equal times) is its latest.
+    std::map<std::string_view, const Datapoint*> latest;
+    for (const auto& datapoint : evaluation.datapoints) {
+        auto [it, added] = latest.try_emplace(datapoint.thing_name, &datapoint);
+        if (!added && datapoint.time >= it->second->time) it->second = &datapoint;
+    }
+    for (const auto& entry : latest) {
+        set_latest_.bind(1, entry.first);
+        set_latest_.bind(2, ms(entry.second->time));
+        set_latest_.bind(3, std::string_view(entry.second->metrics));
+        if ((rc = run(set_latest_)) != SQLITE_OK) return failure(rc, doing);
+    }
+    for (const auto& tally : evaluation.tallies) {
+        add_tally_.bind(1, std::string_view(tally.thing_name));
+        if (tally.last_received) {
+            add_tally_.bind(2, ms(*tally.last_received));
+        } else {
+            add_tally_.bind_null(2);
+        }
+        add_tally_.bind(3, std::string_view(tally.format));
+        add_tally_.bind(4, static_cast<std::int64_t>(tally.accepted));
+        add_tally_.bind(5, static_cast<std::int64_t>(tally.rejected));
+        if ((rc = run(add_tally_)) != SQLITE_OK) return failure(rc, doing);
     }
     for (const auto& event : evaluation.events) {
         insert_event_.bind(1, std::string_view(event.violation_id));
@@ -344,6 +460,17 @@ Status SqliteStore::prune(Time now) {
     if (rc != SQLITE_OK) return failure(rc, doing);
     rc = remove_before("DELETE FROM violation_events WHERE time < ?1", options_.event_days);
     if (rc != SQLITE_OK) return failure(rc, doing);
+    // The latest datapoint goes with the others; a thing the detector keeps no state of (it
+    // only ever sent rejected reports) goes when it has sent nothing for as long.
+    rc = remove_before(
+        "UPDATE thing_summary SET latest_time = NULL, latest_json = NULL WHERE latest_time < ?1",
+        options_.datapoint_days);
+    if (rc != SQLITE_OK) return failure(rc, doing);
+    rc = remove_before(
+        "DELETE FROM thing_summary WHERE COALESCE(last_received, last_report, 0) < ?1 AND "
+        "thing NOT IN (SELECT thing FROM thing_state)",
+        options_.datapoint_days);
+    if (rc != SQLITE_OK) return failure(rc, doing);
     // Verdicts on violations of which nothing is left.
     rc = db_.exec(
         "DELETE FROM verification WHERE violation_id NOT IN (SELECT violation_id FROM "
@@ -352,6 +479,63 @@ Status SqliteStore::prune(Time now) {
     rc = transaction.commit();
     if (rc != SQLITE_OK) return failure(rc, doing);
     return Done{};
+}
+
+Result<FleetPage> SqliteStore::fleet(const FleetQuery& query) {
+    const char* doing = "listing the fleet";
+    const bool filtered = !query.name_contains.empty();
+    const std::string where = filtered ? "WHERE s.thing LIKE ?1 ESCAPE '\\' " : "";
+    ReadTransaction transaction(db_);
+    int rc = transaction.begin();
+    if (rc != SQLITE_OK) return failure(rc, doing);
+    FleetPage page;
+    Statement count;
+    rc = count.prepare(db_.get(), "SELECT COUNT(*) FROM thing_summary s " + where);
+    if (rc != SQLITE_OK) return failure(rc, doing);
+    if (filtered) count.bind(1, std::string_view(like_pattern(query.name_contains)));
+    rc = count.step();
+    if (rc != SQLITE_ROW) return failure(rc, doing);
+    page.total = static_cast<std::size_t>(count.int64(0));
+    if (query.limit == 0 || query.offset >= page.total) return page;
+    Statement rows;
+    rc = rows.prepare(db_.get(), std::string(kSummaryColumns) + where + "ORDER BY " +
+                                     fleet_order(query) + " LIMIT ?2 OFFSET ?3");
+    if (rc != SQLITE_OK) return failure(rc, doing);
+    if (filtered) rows.bind(1, std::string_view(like_pattern(query.name_contains)));
+    rows.bind(2, static_cast<std::int64_t>(
+                     std::min<std::size_t>(query.limit, std::numeric_limits<std::int64_t>::max())));
+    rows.bind(3, static_cast<std::int64_t>(query.offset));
+    while ((rc = rows.step()) == SQLITE_ROW)
+        page.things.push_back(summary_of(rows));
+    if (rc != SQLITE_DONE) return failure(rc, doing);
+    return page;
+}
+
+Result<std::optional<ThingSummary>> SqliteStore::thing_summary(std::string_view thing) {
+    const char* doing = "reading a thing's summary";
+    Statement statement;
+    int rc = statement.prepare(db_.get(), std::string(kSummaryColumns) + "WHERE s.thing = ?1");
+    if (rc != SQLITE_OK) return failure(rc, doing);
+    statement.bind(1, thing);
+    rc = statement.step();
+    if (rc == SQLITE_DONE) return std::optional<ThingSummary>();
+    if (rc != SQLITE_ROW) return failure(rc, doing);
+    return std::optional<ThingSummary>(summary_of(statement));
+}
+
+Result<std::vector<Datapoint>> SqliteStore::latest_datapoints() {
+    const char* doing = "reading the latest datapoints";
+    Statement statement;
+    int rc = statement.prepare(db_.get(),
+                               "SELECT thing, latest_time, latest_json FROM thing_summary "
+                               "WHERE latest_json IS NOT NULL ORDER BY thing");
+    if (rc != SQLITE_OK) return failure(rc, doing);
+    std::vector<Datapoint> datapoints;
+    while ((rc = statement.step()) == SQLITE_ROW) {
+        datapoints.push_back({statement.text(0), time_of(statement.int64(1)), statement.text(2)});
+    }
+    if (rc != SQLITE_DONE) return failure(rc, doing);
+    return datapoints;
 }
 
 }  // namespace defender::detect::store

@@ -31,6 +31,9 @@ public:
     Result<std::vector<Datapoint>> datapoints(std::string_view thing, Time from, Time to) override;
     Result<std::vector<std::string>> things() override;
     Status prune(Time now) override;
+    Result<FleetPage> fleet(const FleetQuery& query) override;
+    Result<std::optional<ThingSummary>> thing_summary(std::string_view thing) override;
+    Result<std::vector<Datapoint>> latest_datapoints() override;
 
 private:
     Error failure(int rc, std::string_view doing) const;
@@ -46,6 +49,9 @@ private:
     Statement insert_event_;
     Statement delete_active_;
     Statement insert_active_;
+    Statement ensure_summary_;
+    Statement add_tally_;
+    Statement set_latest_;
 };
 
 }  // namespace defender::detect::store

@@ -290,5 +290,73 @@ TEST_F(DetectServiceTest, SuppressedAlertsAreRecordedNotPublished) {
     EXPECT_EQ(recorded->size(), 1u);
 }
 
+// The console's counts: every report received is tallied (accepted: evaluated; rejected:
+// malformed or invalid; a duplicate in neither), with its format and time, even in a batch
+// where nothing was accepted.
+TEST_F(DetectServiceTest, ReportsAreTalliedIntoTheThingsSummaries) {
+    auto detector = service({ports_profile()});
+    detector.on_message(topic("a"), "{not json", seconds(T));
+    ASSERT_TRUE(detector.unflushed()) << "a batch of rejects is written too";
+    ASSERT_TRUE(detector.flush().ok());
+    auto a = store_->thing_summary("a");
+    ASSERT_TRUE(a.ok()) << a.error().message;
+    ASSERT_TRUE(a->has_value()) << "a thing that only sent rejects is listed";
+    EXPECT_EQ((*a)->rejected, 1u);
+    EXPECT_EQ((*a)->accepted, 0u);
+    EXPECT_EQ((*a)->format, "json");
+    EXPECT_EQ((*a)->last_received, seconds(T));
+    EXPECT_FALSE((*a)->last_report.has_value());
+    EXPECT_TRUE(store_->latest_datapoints()->empty());
+
+    detector.on_message(topic("a", "cbor"), encoded(tcp_ports({22}), 1, Format::cbor),
+                        seconds(T + 1));
+    detector.on_message(topic("a", "cbor"), encoded(tcp_ports({22}), 1, Format::cbor),
+                        seconds(T + 2));  // a resend
+    detector.on_message(topic("a"),
+                        R"({"header": {"report_id": 1, "version": "2.0"}, "metrics": {}})",
+                        seconds(T + 3));  // invalid, json
+    detector.on_message(topic("b"), encoded(tcp_ports({22, 80}), 7), seconds(T + 4));
+    detector.on_message(topic("b"), encoded(tcp_ports({22, 81}), 8), seconds(T + 5));
+    ASSERT_TRUE(detector.flush().ok());
+    EXPECT_FALSE(detector.unflushed());
+
+    a = store_->thing_summary("a");
+    ASSERT_TRUE(a.ok() && a->has_value());
+    EXPECT_EQ((*a)->accepted, 1u);
+    EXPECT_EQ((*a)->rejected, 2u) << "the duplicate counts in neither";
+    EXPECT_EQ((*a)->format, "json") << "the last report received";
+    EXPECT_EQ((*a)->last_received, seconds(T + 3));
+    EXPECT_EQ((*a)->last_report, seconds(T + 1));
+    auto b = store_->thing_summary("b");
+    ASSERT_TRUE(b.ok() && b->has_value());
+    EXPECT_EQ((*b)->accepted, 2u);
+    EXPECT_EQ((*b)->rejected, 0u);
+    EXPECT_EQ((*b)->format, "json");
+    EXPECT_EQ((*b)->active_violations, 1u);
+    EXPECT_EQ((*b)->last_report, seconds(T + 5));
+
+    auto latest = store_->latest_datapoints();
+    ASSERT_TRUE(latest.ok()) << latest.error().message;
+    ASSERT_EQ(latest->size(), 2u);
+    EXPECT_EQ((*latest)[0].thing_name, "a");
+    EXPECT_EQ((*latest)[1].thing_name, "b");
+    EXPECT_EQ((*latest)[1].time, seconds(T + 5));
+    EXPECT_NE((*latest)[1].metrics.find("81"), std::string::npos) << (*latest)[1].metrics;
+    EXPECT_EQ(detector.counters().received, 6u);
+    EXPECT_GT(detector.counters().evaluation_seconds, 0.0);
+}
+
+TEST_F(DetectServiceTest, TalliesWaitWhileTheStoreFails) {
+    { auto created = service({ports_profile()}); }
+    auto read_only = open_sqlite_store(dir_ / "detect.db", StoreOptions{14, 30, true, 0});
+    ASSERT_TRUE(read_only.ok()) << read_only.error().message;
+    auto detector = DetectService::open({ports_profile()}, **read_only, {});
+    ASSERT_TRUE(detector.ok()) << detector.error().message;
+    detector->on_message(topic("a"), "{not json", seconds(T));
+    EXPECT_FALSE(detector->flush().ok()) << "a read-only store refuses the write";
+    EXPECT_TRUE(detector->unflushed()) << "the tally waits for the next flush";
+    EXPECT_EQ(detector->counters().store_failures, 1u);
+}
+
 }  // namespace
 }  // namespace defender::detect::test
