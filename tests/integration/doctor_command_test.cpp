@@ -2,7 +2,8 @@
 // `defender doctor` through the executable: every step ok against mosquitto and the emulator
 // (mutual TLS, the agent's configuration file, ALPN, WebSocket, an HTTP proxy), and the first
 // failing step with its meaning for a wrong CA, a refused client id, a stopped emulator,
-// nothing listening and a name that does not resolve; `--json`.
+// nothing listening and a name that does not resolve; `--json`; Greengrass mode against the
+// fake nucleus.
 
 #include <gtest/gtest.h>
 
@@ -12,6 +13,7 @@
 
 #include "agent_test_rig.hpp"
 #include "connect_proxy.hpp"
+#include "fake_nucleus.hpp"
 #include "ports.hpp"
 #include "websocket_rig.hpp"
 
@@ -272,6 +274,54 @@ INSTANTIATE_TEST_SUITE_P(Transports, DoctorModes,
                                          ModeCase{"proxy", Mode::MutualTlsProxy},
                                          ModeCase{"websocket_proxy", Mode::WebSocketProxy}),
                          [](const auto& info) { return info.param.name; });
+
+// Greengrass mode: the steps against the fake nucleus, as a component would run them.
+RunResult greengrass_doctor(const TempDir& dir, const std::string& socket,
+                            const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv{"/usr/bin/env",
+                                  "SVCUID=ABCDEFGHIJKLMNOP",
+                                  "AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT=" + socket,
+                                  "AWS_IOT_THING_NAME=GgCore",
+                                  DEFENDER_BINARY,
+                                  "doctor",
+                                  "--state-dir",
+                                  (dir / "state").string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run_process(argv, 60s);
+}
+
+TEST(DoctorCommand, GreengrassStepsAgainstTheFakeNucleus) {
+    TempDir dir;
+    FakeNucleusOptions options;
+    options.socket_path = dir / "ipc.socket";
+    options.token = "ABCDEFGHIJKLMNOP";
+    options.strict = true;
+    {
+        FakeNucleus nucleus(options);
+        const auto run = greengrass_doctor(dir, options.socket_path.string());
+        EXPECT_EQ(run.status.code, 0) << run.stdout_text << run.stderr_text;
+        EXPECT_TRUE(all_ok(run.stdout_text, 6)) << run.stdout_text;
+        EXPECT_TRUE(has(run.stdout_text, "[ ok ] IPC socket: " + options.socket_path.string()))
+            << run.stdout_text;
+        EXPECT_TRUE(has(run.stdout_text, "[ ok ] reply: accepted: report ")) << run.stdout_text;
+    }
+    {
+        options.authorize_subscribe = false;
+        FakeNucleus nucleus(options);
+        const auto run = greengrass_doctor(dir, options.socket_path.string());
+        EXPECT_EQ(run.status.code, 4) << run.stdout_text << run.stderr_text;
+        const auto steps = step_lines(run.stdout_text);
+        ASSERT_EQ(steps.size(), 6u) << run.stdout_text;
+        EXPECT_TRUE(steps[2].starts_with("[ ok ] IPC connect")) << steps[2];
+        EXPECT_TRUE(steps[3].starts_with("[FAIL] SUBSCRIBE: ")) << steps[3];
+        EXPECT_TRUE(steps[5].starts_with("[skip] reply")) << steps[5];
+    }
+    const auto missing = greengrass_doctor(dir, (dir / "no.socket").string());
+    EXPECT_EQ(missing.status.code, 4) << missing.stdout_text << missing.stderr_text;
+    EXPECT_TRUE(has(missing.stdout_text, "[FAIL] IPC socket: " + (dir / "no.socket").string() +
+                                             " is not a Unix socket (or is missing)"))
+        << missing.stdout_text;
+}
 
 }  // namespace
 }  // namespace defender::test
