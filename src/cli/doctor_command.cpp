@@ -86,11 +86,14 @@ void publish_one_report(AgentOptions options, const AgentArgs& args, Transport& 
     std::mutex mutex;
     std::condition_variable changed;
     AgentStatus last;
+    std::string last_error;
     bool done = false;
     std::optional<Clock::time_point> answered_at;
     options.on_status = [&](const AgentStatus& status) {
         std::lock_guard lock(mutex);
         last = status;
+        // Cleared when the agent stops: kept for the PUBLISH line.
+        if (!status.last_error.empty()) last_error = status.last_error;
         if (!answered_at && status.last_outcome != ReportOutcome::none) answered_at = Clock::now();
     };
     const auto collector = make_collector(args.report.collector_options());
@@ -141,7 +144,7 @@ void publish_one_report(AgentOptions options, const AgentArgs& args, Transport& 
     }
     std::string why = counts.published > 0 ? "acknowledged, but the check ended first"
                                            : "no report was published";
-    if (!last.last_error.empty()) why += ": " + last.last_error;
+    if (!last_error.empty()) why += ": " + last_error;
     steps.push_back(failed("PUBLISH", "publish", why));
 }
 
