@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -25,12 +26,14 @@ namespace fs = std::filesystem;
 
 constexpr const char* kThing = "doctor-thing";
 
+// `defender doctor` for the test broker and device; `replace` swaps option values (e.g. "-r").
 std::vector<std::string> doctor_argv(AgentRig& rig, const std::vector<std::string>& extra,
-                                     const std::string& root_ca = "") {
+                                     const std::map<std::string, std::string>& replace = {}) {
     std::vector<std::string> argv{DEFENDER_BINARY, "doctor", "-t", kThing};
     auto tls = rig.agent_tls_args();
     for (std::size_t i = 0; i + 1 < tls.size(); i += 2) {
-        if (tls[i] == "-r" && !root_ca.empty()) tls[i + 1] = root_ca;
+        if (const auto found = replace.find(tls[i]); found != replace.end())
+            tls[i + 1] = found->second;
     }
     argv.insert(argv.end(), tls.begin(), tls.end());
     argv.insert(argv.end(), extra.begin(), extra.end());
@@ -113,7 +116,7 @@ TEST(DoctorCommand, AWrongRootCaFailsAtTheTlsStep) {
     AgentRig rig;
     rig.start_emulator(0);
     const std::string other = rig.pki().other_ca_cert().string();
-    const auto run = run_process(doctor_argv(rig, {}, other), 60s);
+    const auto run = run_process(doctor_argv(rig, {}, {{"-r", other}}), 60s);
     EXPECT_EQ(run.status.code, 4) << run.stdout_text << run.stderr_text;
     const auto steps = step_lines(run.stdout_text);
     ASSERT_EQ(steps.size(), 8u) << run.stdout_text;
@@ -124,8 +127,7 @@ TEST(DoctorCommand, AWrongRootCaFailsAtTheTlsStep) {
         << steps[3];
     for (std::size_t i = 4; i < steps.size(); ++i)
         EXPECT_TRUE(steps[i].starts_with("[skip] ")) << steps[i];
-    EXPECT_TRUE(
-        has(run.stdout_text, "the server's certificate is not signed by --root-ca " + other))
+    EXPECT_TRUE(has(run.stdout_text, "server's certificate is not signed by --root-ca " + other))
         << run.stdout_text;
     EXPECT_TRUE(has(run.stdout_text, "certificate 0: subject ")) << run.stdout_text;
     EXPECT_TRUE(has(run.stdout_text, "What to do: ")) << run.stdout_text;
@@ -166,7 +168,7 @@ TEST(DoctorCommand, NoEmulatorFailsAtTheReplyStep) {
 TEST(DoctorCommand, NothingListeningFailsAtTcp) {
     AgentRig rig;
     const std::string port = std::to_string(find_free_port());
-    const auto run = run_process(doctor_argv(rig, {"-p", port}), 60s);
+    const auto run = run_process(doctor_argv(rig, {}, {{"-p", port}}), 60s);
     EXPECT_EQ(run.status.code, 4) << run.stdout_text << run.stderr_text;
     const auto steps = step_lines(run.stdout_text);
     ASSERT_EQ(steps.size(), 8u) << run.stdout_text;
@@ -178,7 +180,7 @@ TEST(DoctorCommand, NothingListeningFailsAtTcp) {
 
 TEST(DoctorCommand, ANameThatDoesNotResolveFailsAtResolveAndJsonSaysSo) {
     AgentRig rig;
-    auto argv = doctor_argv(rig, {"-e", "nonexistent.invalid"});
+    auto argv = doctor_argv(rig, {}, {{"-e", "nonexistent.invalid"}});
     const auto run = run_process(argv, 60s);
     EXPECT_EQ(run.status.code, 4) << run.stdout_text << run.stderr_text;
     const auto steps = step_lines(run.stdout_text);
