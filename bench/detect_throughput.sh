@@ -37,8 +37,9 @@ log() { echo "$@" >&2; }
 
 [[ -x $defender ]] || { log "no defender binary at $defender (build it first)"; exit 1; }
 make_local_pki "defender detect bench CA" simulator
-start_local_broker
-# The broker must queue a whole run for the detector, not drop it.
+# The broker must queue a whole run for the detector, not drop it (mosquitto's default keeps
+# 1 000 messages per client and drops the rest).
+BROKER_EXTRA_CONF="max_queued_messages 0" start_local_broker
 log "== mosquitto on 127.0.0.1:$port"
 
 # Ten behaviors over every device-side metric kind a simulated report carries.
@@ -84,10 +85,17 @@ PY
 }
 log "== waiting for the detector to record them"
 previous=-1
+still=0
 for _ in $(seq 600); do
   read -r recorded first last < <(count)
   [ "$recorded" -ge "$reports" ] && break
-  [ "$recorded" = "$previous" ] && [ "$recorded" -gt 0 ] && break  # it stopped growing
+  # Stopped growing: 5 s without a new datapoint (a loaded machine stalls it for a second).
+  if [ "$recorded" = "$previous" ] && [ "$recorded" -gt 0 ]; then
+    still=$((still + 1))
+    [ "$still" -ge 5 ] && break
+  else
+    still=0
+  fi
   previous=$recorded
   sleep 1
 done

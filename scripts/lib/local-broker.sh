@@ -29,7 +29,8 @@ _free_port() {
 }
 
 # start_local_broker: starts mosquitto with the certificates of make_local_pki, sets `port`,
-# and waits (at most 5 s) until it accepts connections. With WSS_LISTENER=1 it also listens for
+# and waits (at most 5 s) until it accepts connections. BROKER_EXTRA_CONF: more lines for the
+# main listener's configuration. With WSS_LISTENER=1 it also listens for
 # MQTT over WebSocket with TLS (no client certificate: AWS IoT checks SigV4 there, which
 # mosquitto ignores) and sets `wss_port`.
 start_local_broker() {
@@ -44,6 +45,7 @@ use_identity_as_username true
 tls_version tlsv1.2
 persistence false
 log_dest stderr
+${BROKER_EXTRA_CONF:-}
 CONF
   if [[ ${WSS_LISTENER:-0} == 1 ]]; then
     wss_port=$(_free_port)

@@ -4,6 +4,7 @@
 // that ended (statistical ones together, over the profile's population) and invalidates alarms
 // of silent things. A report only ever changes its own thing's state.
 #include <algorithm>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <set>
@@ -438,8 +439,16 @@ void Evaluator::restore(std::string_view thing, ThingState stored) {
 
 std::vector<ActiveViolation> Evaluator::active_violations(std::string_view thing) const {
     std::vector<ActiveViolation> out;
-    for (const auto& [name, entry] : impl_->things) {
-        if (!thing.empty() && name != thing) continue;
+    // One thing: looked up, not searched for (the detector asks for each thing of a batch).
+    auto first = impl_->things.begin();
+    auto last = impl_->things.end();
+    if (!thing.empty()) {
+        first = impl_->things.find(thing);
+        last = first == impl_->things.end() ? first : std::next(first);
+    }
+    for (auto at = first; at != last; ++at) {
+        const auto& name = at->first;
+        const auto& entry = at->second;
         for (std::size_t i = 0; i < entry.state.profiles.size(); ++i) {
             const auto& profile_state = entry.state.profiles[i];
             const auto& indices = impl_->profile_behaviors[entry.profile_of[i]];

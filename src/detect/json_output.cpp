@@ -65,27 +65,6 @@ Json behavior_json(const Behavior& behavior) {
     return out;
 }
 
-Json stored_value_json(const StoredValue& value) {
-    return std::visit(
-        [](const auto& v) -> Json {
-            using T = std::decay_t<decltype(v)>;
-            if constexpr (std::is_same_v<T, std::monostate>) {
-                return nullptr;
-            } else if constexpr (std::is_same_v<T, std::uint64_t>) {
-                return {{"count", v}};
-            } else if constexpr (std::is_same_v<T, double>) {
-                return {{"number", v}};
-            } else if constexpr (std::is_same_v<T, std::vector<std::uint16_t>>) {
-                return {{"ports", v}};
-            } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
-                return {{"strings", v}};
-            } else {
-                return {{"numbers", v}};
-            }
-        },
-        value);
-}
-
 StoredValue stored_value_from(const Json& json) {
     if (json.is_null()) return {};
     if (!json.is_object() || json.size() != 1) throw std::invalid_argument("a value");
@@ -98,12 +77,6 @@ StoredValue stored_value_from(const Json& json) {
     if (key == "strings") return value.get<std::vector<std::string>>();
     if (key == "numbers") return value.get<std::vector<double>>();
     throw std::invalid_argument("a value");
-}
-
-Json window_value_json(const WindowValue& value) {
-    if (const auto* count = std::get_if<std::uint64_t>(&value)) return {{"count", *count}};
-    if (const auto* number = std::get_if<double>(&value)) return {{"number", *number}};
-    return nullptr;
 }
 
 WindowValue window_value_from(const Json& json) {
@@ -157,35 +130,6 @@ std::string to_json(const ActiveViolation& violation) {
     }
     out["lastViolationTime"] = seconds(violation.last_violation_time);
     out["violationStartTime"] = seconds(violation.violation_start_time);
-    return dump(out);
-}
-
-std::string to_json(const ThingState& state) {
-    Json profiles = Json::array();
-    for (const auto& profile : state.profiles) {
-        Json behaviors = Json::array();
-        for (const auto& b : profile.behaviors) {
-            Json entry = {{"behavior", b.behavior},
-                          {"definition", b.definition},
-                          {"windowStart", b.window_start},
-                          {"windowValue", window_value_json(b.window_value)},
-                          {"violatingRun", b.violating_run},
-                          {"conformingRun", b.conforming_run},
-                          {"alarms", b.alarms}};
-            if (b.alarm) {
-                entry["alarm"] = {
-                    {"start", b.alarm->start.time_since_epoch().count()},
-                    {"lastViolation", b.alarm->last_violation.time_since_epoch().count()},
-                    {"lastValue", stored_value_json(b.alarm->last_value)}};
-            }
-            behaviors.push_back(std::move(entry));
-        }
-        profiles.push_back({{"profile", profile.profile}, {"behaviors", std::move(behaviors)}});
-    }
-    Json out = Json::object();
-    if (state.last_report) out["lastReport"] = state.last_report->time_since_epoch().count();
-    out["profiles"] = std::move(profiles);
-    if (!state.recent_report_ids.empty()) out["recentReportIds"] = state.recent_report_ids;
     return dump(out);
 }
 

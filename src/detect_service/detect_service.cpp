@@ -3,6 +3,8 @@
 
 #include "defender/encode.hpp"
 #include "defender/validate.hpp"
+#include "encode/report_document.hpp"
+#include "validate/report_checker.hpp"
 
 namespace defender::detect {
 namespace {
@@ -77,7 +79,9 @@ MessageOutcome DetectService::on_message(std::string_view topic, std::string_vie
     if (!source) return {};
     ++counters_.received;
     using Kind = MessageOutcome::Kind;
-    const auto checked = validate_report(payload);
+    // Parsed once: the validator keeps the document it checked, and the report is read from it.
+    Document document;
+    const auto checked = validate_report(payload, document);
     // A document-level problem (not JSON or CBOR, cut short, not an object, too large) makes a
     // malformed report; a field that breaks a rule, an invalid one.
     if (!checked.format || (!checked.valid() && checked.violations.front().pointer.empty())) {
@@ -94,7 +98,7 @@ MessageOutcome DetectService::on_message(std::string_view topic, std::string_vie
         ++counters_.invalid;
         return problem(Kind::invalid, source->thing_name, first_violation(checked));
     }
-    auto report = decode(payload);
+    auto report = from_document(document);
     if (!report) {
         ++counters_.malformed;
         return problem(Kind::malformed, source->thing_name, report.error().message);

@@ -65,5 +65,18 @@ TEST(DetectMetricsJson, CustomMetricsByTheirNames) {
                                        "peers": {"cidrs": ["192.0.2.7", "2001:db8::7"]}})"));
 }
 
+TEST(DetectMetricsJson, ExactBytesWithEscapesAndRepeatedNames) {
+    Report report = test::traffic(1, 2, 3, 4);
+    report.custom_metrics = {{"aws:all-bytes-in", NumberValue{std::int64_t{7}}},
+                             {"q\"u\u00e9", StringListValue{{"tab\t", "bad \xff"}}},
+                             {"q\"u\u00e9", NumberValue{std::int64_t{1}}},
+                             {"ratio", NumberValue{0.25}}};
+    EXPECT_EQ(metrics_json(report),
+              R"({"aws:all-bytes-in":{"count":1},"aws:all-bytes-out":{"count":2},)"
+              R"("aws:all-packets-in":{"count":3},"aws:all-packets-out":{"count":4},)"
+              "\"q\\\"u\u00e9\":{\"strings\":[\"tab\\t\",\"bad \xef\xbf\xbd\"]},"
+              R"("ratio":{"number":0.25}})");
+}
+
 }  // namespace
 }  // namespace defender::detect
