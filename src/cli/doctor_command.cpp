@@ -11,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <sstream>
@@ -162,6 +163,27 @@ doctor::Context context_of(const AgentArgs& args, const Identity& identity) {
     return context;
 }
 
+// The packaged defender-agent.service passes the credentials on its command line
+// (LoadCredential= from /etc/defender/certs/), so agent.conf does not name them: those files,
+// for the ones neither the options nor the file give. The paths taken.
+std::vector<std::string> service_credentials(ConnectionArgs& connection) {
+    const std::pair<std::string*, const char*> defaults[] = {
+        {&connection.root_ca, "/etc/defender/certs/AmazonRootCA1.pem"},
+        {&connection.cert, "/etc/defender/certs/device.pem.crt"},
+        {&connection.key, "/etc/defender/certs/private.pem.key"},
+    };
+    std::vector<std::string> taken;
+    for (const auto& [value, path] : defaults) {
+        if (connection.use_websocket && value != &connection.root_ca) continue;
+        std::error_code error;
+        if (value->empty() && std::filesystem::is_regular_file(path, error)) {
+            *value = path;
+            taken.push_back(path);
+        }
+    }
+    return taken;
+}
+
 int run_greengrass_doctor(AgentArgs& args, bool json) {
     const std::vector<std::string> names{"configuration", "IPC socket", "IPC connect",
                                          "SUBSCRIBE",     "PUBLISH",    "reply"};
@@ -246,6 +268,7 @@ int run_doctor(DoctorArgs& doctor) {
         steps.push_back(failed("configuration", "config", options.error().message));
         return finish(steps, names, context, doctor.json);
     }
+    const auto from_unit = service_credentials(args.connection);
     auto settings = mqtt_settings(args.connection);
     if (!settings) {
         steps.push_back(failed("configuration", "config", settings.error().message));
@@ -259,6 +282,9 @@ int run_doctor(DoctorArgs& doctor) {
     if (auto proxy = module.proxy_description(*settings); proxy && !proxy->empty())
         detail += ", HTTP proxy " + *proxy;
     steps.push_back(ok("configuration", detail));
+    for (const auto& path : from_unit) {
+        steps.back().notes.push_back(path + " (the service unit's LoadCredential= source)");
+    }
     if (auto warning = module.key_permission_warning(settings->key)) {
         steps.back().notes.push_back("warning: " + *warning);
     }
