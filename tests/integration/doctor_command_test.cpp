@@ -165,6 +165,22 @@ TEST(DoctorCommand, NoEmulatorFailsAtTheReplyStep) {
         << run.stdout_text;
 }
 
+TEST(DoctorCommand, ARejectedReportFailsAtTheReplyStepWithItsCode) {
+    AgentRig rig;
+    rig.start_emulator(300);  // a second report within 300 s is Throttled
+    const auto first = run_process(doctor_argv(rig, {}), 60s);
+    ASSERT_EQ(first.status.code, 0) << first.stdout_text << first.stderr_text;
+    const auto run = run_process(doctor_argv(rig, {}), 60s);
+    EXPECT_EQ(run.status.code, 1) << run.stdout_text << run.stderr_text;
+    const auto steps = step_lines(run.stdout_text);
+    ASSERT_EQ(steps.size(), 8u) << run.stdout_text;
+    EXPECT_TRUE(steps[6].starts_with("[ ok ] PUBLISH: report ")) << steps[6];
+    EXPECT_TRUE(steps[7].starts_with("[FAIL] reply: rejected: report ")) << steps[7];
+    EXPECT_TRUE(has(steps[7], "Throttled")) << steps[7];
+    EXPECT_TRUE(has(run.stdout_text, "Device Defender received the report and rejected it"))
+        << run.stdout_text;
+}
+
 TEST(DoctorCommand, NothingListeningFailsAtTcp) {
     AgentRig rig;
     const std::string port = std::to_string(find_free_port());
