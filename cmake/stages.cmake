@@ -116,6 +116,8 @@ defender_stage(detect_service DEPENDS store validate)
 # Views for people (issue #16): the report as a terminal table (`collect --format table`), the
 # detector's fleet and counters as Prometheus text (the console's /metrics).
 defender_stage(view DEPENDS report detect_service LIBRARIES nlohmann_json::nlohmann_json)
+# `defender doctor`'s checklist (issue #18): the steps as text or JSON, and what a failure means.
+defender_stage(doctor LIBRARIES nlohmann_json::nlohmann_json)
 
 # The stage graph as CMake declares it, one "<stage>: <dependency>..." line per stage, for the
 # stages.include_graph test.

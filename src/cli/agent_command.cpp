@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "agent/mirror_topic.hpp"
+#include "cli/agent_options.hpp"
 #include "cli/commands.hpp"
 #include "cli/config_file_check.hpp"
 #include "cli/connection_options.hpp"
@@ -36,26 +37,6 @@
 namespace defender::cli {
 namespace {
 
-constexpr unsigned kMinimumInterval = 300;
-
-struct AgentArgs {
-    ConnectionArgs connection;
-    ReportArgs report;
-    std::string thing_name;
-    double interval = kMinimumInterval;  ///< fractions only matter with --allow-short-interval
-    bool allow_short_interval = false;
-    double reply_timeout = 60;
-    bool dry_run = false;
-    std::string state_dir;
-    std::uint64_t exit_after = 0;
-    bool greengrass = false;
-    bool interval_given = false;
-    std::size_t max_report_bytes = 0;  ///< 0: the transport's default
-    std::string log_reports;           ///< --log-reports DIR
-    std::size_t log_reports_count = 20;
-    std::optional<std::string> mirror_topic;  ///< --mirror-topic TEMPLATE (given empty: an error)
-};
-
 std::filesystem::path prepare_state_file(const std::string& dir) {
     std::error_code error;
     std::filesystem::create_directories(dir, error);
@@ -66,13 +47,7 @@ std::filesystem::path prepare_state_file(const std::string& dir) {
     return std::filesystem::path(dir) / kStateFileName;
 }
 
-/// The MQTT client id and the thing name. Each defaults to the other, and both to the host name:
-/// AWS IoT policies allow iot:Connect for client/${iot:Connection.Thing.ThingName}, which only
-/// resolves when the client id is the thing name (the AWS IoT Device Client's convention).
-struct Identity {
-    std::string client_id;
-    std::string thing_name;
-};
+}  // namespace
 
 Identity identity_of(const AgentArgs& args) {
     const std::string& given_id = args.connection.client_id;
@@ -121,7 +96,7 @@ Result<AgentOptions> agent_options(AgentArgs& args) {
     return options;
 }
 
-void add_agent_options(CLI::App& command, AgentArgs& args);
+namespace {
 
 // SIGHUP: the command line parsed again, so the --config file is read again and options given
 // on the command line still win over it.
@@ -179,6 +154,8 @@ void reload(const AgentArgs& running, Agent& agent, ReloadableCollector& collect
     agent.reconfigure(std::move(*options));
 }
 
+}  // namespace
+
 void add_agent_options(CLI::App& command, AgentArgs& args) {
     add_connection_options(command, args.connection, "the thing name, else the host name");
     command
@@ -230,6 +207,8 @@ void add_agent_options(CLI::App& command, AgentArgs& args) {
                     "where the reserved topic cannot be subscribed")
         ->type_name("TEMPLATE");
 }
+
+namespace {
 
 int run_greengrass_agent(AgentArgs& args);
 

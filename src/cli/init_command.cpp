@@ -230,6 +230,12 @@ int run_check(const InitArgs& args) {
             "installed",
             args.check_timeout, last_error.empty() ? "" : " (" + last_error + ")");
     }
+    // The same settings, step by step: where the path breaks and what to do about it.
+    std::string doctor = "defender doctor -e " + args.endpoint + " -t " + args.thing_name + " -r " +
+                         args.root_ca + " -c " + args.cert + " -k " + args.key;
+    if (args.port) doctor += " -p " + std::to_string(args.port);
+    if (!args.client_id.empty()) doctor += " --client-id " + args.client_id;
+    spdlog::info("to see which step fails and why: {}", doctor);
     return kExitInvalid;
 }
 

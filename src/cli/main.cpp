@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
     add_simulate_command(app, exit_code);
     add_status_command(app, exit_code);
     add_init_command(app, exit_code);
+    add_doctor_command(app, exit_code);
     add_help_dump_command(app, exit_code);
 
     if (auto hint = python_sample_hint(command_line())) {

@@ -5,6 +5,7 @@
 
 #include <array>
 
+#include "defender/sigv4.hpp"
 #include "net/tcp_connect.hpp"
 #include "transport/mqtt/proxy_tunnel.hpp"
 #include "transport/mqtt/socket_stream.hpp"
@@ -74,6 +75,24 @@ HandshakeOutcome await_connack(std::unique_ptr<ByteStream> connection, Clock::ti
 
 }  // namespace
 
+Result<WebSocketRequest> sign_websocket_request(const MqttSettings& settings,
+                                                AwsCredentialProvider& credentials) {
+    auto current = credentials.get();
+    if (!current) return Error{"cannot sign the WebSocket URL: " + current.error().message};
+    WebSocketRequest request;
+    request.host_header =
+        websocket_host_header(settings.endpoint, settings.port, settings.websocket_tls);
+    const auto url =
+        sigv4::presign_iot_url(settings.websocket_tls ? "wss" : "ws", request.host_header,
+                               settings.signing_region, *current, std::chrono::system_clock::now());
+    request.path_and_query = url.path_and_query;
+    if (settings.debug_log) {
+        settings.debug_log("WebSocket URL " + url.redacted + " (credentials from " +
+                           current->source + ")");
+    }
+    return request;
+}
+
 TlsOptions tls_options_for(const MqttSettings& settings) {
     TlsOptions options;
     options.host = settings.endpoint;
@@ -133,6 +152,11 @@ HandshakeOutcome mqtt_handshake(const MqttSettings& settings,
         connection = std::move(std::get<std::unique_ptr<ByteStream>>(upgraded));
     }
 
+    return mqtt_connect(std::move(connection), settings, deadline);
+}
+
+HandshakeOutcome mqtt_connect(std::unique_ptr<ByteStream> connection, const MqttSettings& settings,
+                              Clock::time_point deadline) {
     auto connect = encode_connect(
         ConnectPacket{settings.client_id, static_cast<std::uint16_t>(settings.keep_alive.count()),
                       settings.clean_session});

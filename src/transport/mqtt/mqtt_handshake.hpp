@@ -9,6 +9,7 @@
 #include <string>
 #include <variant>
 
+#include "defender/aws_credentials.hpp"
 #include "defender/mqtt_transport.hpp"
 #include "transport/mqtt/mqtt_packets.hpp"
 #include "transport/mqtt/tls_connection.hpp"
@@ -35,6 +36,16 @@ struct HandshakeOutcome {
 
 /// The TLS options for `settings` (host, files, ALPN; no client certificate for WebSocket).
 TlsOptions tls_options_for(const MqttSettings& settings);
+
+/// The upgrade request of one WebSocket attempt: a URL presigned now with `credentials`. The
+/// settings' debug_log gets the URL without signature and token, and the credentials' source.
+Result<WebSocketRequest> sign_websocket_request(const MqttSettings& settings,
+                                                AwsCredentialProvider& credentials);
+
+/// The last step alone: CONNECT on `connection` (TLS and WebSocket already set up), then
+/// the CONNACK. `defender doctor` runs the steps one by one; mqtt_handshake ends with it.
+HandshakeOutcome mqtt_connect(std::unique_ptr<ByteStream> connection, const MqttSettings& settings,
+                              std::chrono::steady_clock::time_point deadline);
 
 /// One attempt. The credentials are loaded again each time (renewed files take effect).
 /// `websocket`: the upgrade request of this attempt (WebSocket mode: a fresh presigned URL).

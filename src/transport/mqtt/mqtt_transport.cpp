@@ -7,7 +7,6 @@
 #include <thread>
 #include <utility>
 
-#include "defender/sigv4.hpp"
 #include "transport/mqtt/connect_failure.hpp"
 #include "transport/mqtt/mqtt_handshake.hpp"
 #include "transport/mqtt/mqtt_packets.hpp"
@@ -102,17 +101,7 @@ private:
 
 // A new presigned URL for every attempt: it carries the time and the credentials.
 Result<mqtt::WebSocketRequest> MqttTransport::Impl::sign_websocket_request() {
-    auto credentials = credentials_->get();
-    if (!credentials) return Error{"cannot sign the WebSocket URL: " + credentials.error().message};
-    mqtt::WebSocketRequest request;
-    request.host_header =
-        mqtt::websocket_host_header(settings_.endpoint, settings_.port, settings_.websocket_tls);
-    const auto url = sigv4::presign_iot_url(settings_.websocket_tls ? "wss" : "ws",
-                                            request.host_header, settings_.signing_region,
-                                            *credentials, std::chrono::system_clock::now());
-    request.path_and_query = url.path_and_query;
-    debug("WebSocket URL " + url.redacted + " (credentials from " + credentials->source + ")");
-    return request;
+    return mqtt::sign_websocket_request(settings_, *credentials_);
 }
 
 Status MqttTransport::Impl::connect() {

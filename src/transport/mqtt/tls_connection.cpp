@@ -8,7 +8,10 @@
 #include <mbedtls/ssl.h>
 #include <poll.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstdio>
 #include <optional>
 
 #include "transport/mqtt/mbedtls_object.hpp"
@@ -24,13 +27,30 @@ struct TlsConnection::State {
     util::UniqueFd socket;
     int socket_fd = -1;  ///< the bio callbacks' context
     std::optional<IpAddress> ip_endpoint;
-    bool ip_mismatch = false;  ///< set by the verify callback
+    bool ip_mismatch = false;             ///< set by the verify callback
+    TlsInspection* inspection = nullptr;  ///< `defender doctor`: what the handshake showed
     SslContext ssl;
 };
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+std::string distinguished_name(const mbedtls_x509_name& name) {
+    std::array<char, 512> text{};
+    return mbedtls_x509_dn_gets(text.data(), text.size(), &name) < 0 ? "?" : text.data();
+}
+
+void record_certificate(TlsInspection& inspection, const mbedtls_x509_crt& certificate, int depth,
+                        std::uint32_t flags) {
+    const mbedtls_x509_time& to = certificate.valid_to;
+    std::array<char, 32> not_after{};
+    std::snprintf(not_after.data(), not_after.size(), "%04d-%02d-%02d %02d:%02d:%02d", to.year,
+                  to.mon, to.day, to.hour, to.min, to.sec);
+    std::erase_if(inspection.chain, [&](const auto& seen) { return seen.depth == depth; });
+    inspection.chain.push_back({depth, distinguished_name(certificate.subject),
+                                distinguished_name(certificate.issuer), not_after.data(), flags});
+}
 
 // Called by mbed TLS for each certificate of the verified chain, after its own checks.
 int check_ip_san(void* context, mbedtls_x509_crt* certificate, int depth, std::uint32_t* flags) {
@@ -40,7 +60,21 @@ int check_ip_san(void* context, mbedtls_x509_crt* certificate, int depth, std::u
         state->ip_mismatch = true;
         *flags |= MBEDTLS_X509_BADCERT_OTHER;
     }
+    if (state->inspection != nullptr)
+        record_certificate(*state->inspection, *certificate, depth, *flags);
     return 0;
+}
+
+void finish_inspection(const TlsConnection::State& state, bool completed) {
+    TlsInspection& inspection = *state.inspection;
+    std::sort(inspection.chain.begin(), inspection.chain.end(),
+              [](const auto& a, const auto& b) { return a.depth < b.depth; });
+    inspection.verify_flags = mbedtls_ssl_get_verify_result(state.ssl.get());
+    inspection.ip_mismatch = state.ip_mismatch;
+    if (!completed) return;
+    inspection.version = mbedtls_ssl_get_version(state.ssl.get());
+    const char* protocol = mbedtls_ssl_get_alpn_protocol(state.ssl.get());
+    inspection.alpn = protocol != nullptr ? protocol : "";
 }
 
 std::string handshake_failure(int code, const TlsConnection::State& state) {
@@ -132,8 +166,11 @@ IoOutcome io_outcome(int result) {
 
 std::variant<std::unique_ptr<TlsConnection>, HandshakeFailure> TlsConnection::handshake(
     std::shared_ptr<const TlsCredentials> credentials, const TlsOptions& options,
-    util::UniqueFd socket, std::chrono::steady_clock::time_point deadline) {
+    util::UniqueFd socket, std::chrono::steady_clock::time_point deadline,
+    TlsInspection* inspection) {
     auto state = std::make_unique<State>();
+    state->inspection = inspection;
+    if (inspection != nullptr) *inspection = TlsInspection{};
     state->credentials = std::move(credentials);
     state->socket = std::move(socket);
     state->socket_fd = state->socket.get();
@@ -143,13 +180,17 @@ std::variant<std::unique_ptr<TlsConnection>, HandshakeFailure> TlsConnection::ha
     for (;;) {
         const int result = mbedtls_ssl_handshake(state->ssl.get());
         if (result == 0) {
+            if (inspection != nullptr) finish_inspection(*state, true);
+            state->inspection = nullptr;
             return std::unique_ptr<TlsConnection>(new TlsConnection(std::move(state)));
         }
         if (result != MBEDTLS_ERR_SSL_WANT_READ && result != MBEDTLS_ERR_SSL_WANT_WRITE) {
+            if (inspection != nullptr) finish_inspection(*state, false);
             return HandshakeFailure{.timed_out = false,
                                     .reason = handshake_failure(result, *state)};
         }
         if (!wait_for_socket(state->socket_fd, result == MBEDTLS_ERR_SSL_WANT_WRITE, deadline)) {
+            if (inspection != nullptr) finish_inspection(*state, false);
             return HandshakeFailure{.timed_out = true, .reason = {}};
         }
     }

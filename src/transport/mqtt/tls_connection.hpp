@@ -5,10 +5,12 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "defender/mqtt_transport.hpp"
 #include "defender/result.hpp"
@@ -53,13 +55,32 @@ private:
 /// rejected the device certificate (alert: unknown CA)"; empty when timed_out.
 using HandshakeFailure = StepFailure;
 
+/// What a handshake showed of the server, for `defender doctor`: filled whether the handshake
+/// completed or not (as far as it got).
+struct TlsInspection {
+    struct Certificate {
+        int depth = 0;  ///< 0: the server's own certificate
+        std::string subject;
+        std::string issuer;
+        std::string not_after;    ///< "2027-01-31 23:59:59" (UTC)
+        std::uint32_t flags = 0;  ///< mbed TLS verification flags of this certificate
+    };
+    std::vector<Certificate> chain;  ///< as verified, server certificate first
+    std::uint32_t verify_flags = 0;  ///< mbed TLS's verification result (0: verified)
+    bool ip_mismatch = false;        ///< an IP endpoint missing from the certificate
+    std::string version;             ///< negotiated, e.g. "TLSv1.2"; "" before it completed
+    std::string alpn;                ///< ALPN protocol the server chose, "" for none
+};
+
 /// One TLS session over a socket it owns. Not thread-safe: callers serialize all calls.
 class TlsConnection final : public ByteStream {
 public:
     /// Performs the handshake on `socket` (connected, O_NONBLOCK), polling until `deadline`.
+    /// `inspection` (optional) receives the server's chain, the version and the ALPN chosen.
     static std::variant<std::unique_ptr<TlsConnection>, HandshakeFailure> handshake(
         std::shared_ptr<const TlsCredentials> credentials, const TlsOptions& options,
-        util::UniqueFd socket, std::chrono::steady_clock::time_point deadline);
+        util::UniqueFd socket, std::chrono::steady_clock::time_point deadline,
+        TlsInspection* inspection = nullptr);
     ~TlsConnection() override;
     TlsConnection(const TlsConnection&) = delete;
     TlsConnection& operator=(const TlsConnection&) = delete;

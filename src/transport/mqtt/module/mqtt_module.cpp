@@ -19,7 +19,8 @@ Result<std::string> aws_credentials_source() {
 
 constexpr MqttModule kModule{kMqttModuleVersion,      &create_transport,
                              &check_tls_files,        &key_permission_warning,
-                             &aws_credentials_source, &describe_effective_proxy};
+                             &aws_credentials_source, &describe_effective_proxy,
+                             &mqtt::probe_connection};
 
 }  // namespace
 }  // namespace defender

@@ -2,7 +2,8 @@
 #pragma once
 // The entry point of the MQTT module (defender-mqtt.so) that the `defender` executable loads
 // when it publishes. Both sides are built together, so C++ types may cross the boundary; the
-// version guards against a module left over from another build (version 2 was Paho's).
+// version guards against a module left over from another build (version 2 was Paho's, 4 added
+// probe_connection).
 
 #include <filesystem>
 #include <memory>
@@ -10,10 +11,11 @@
 #include <string>
 
 #include "defender/mqtt_transport.hpp"
+#include "transport/mqtt/connection_probe.hpp"
 
 namespace defender {
 
-inline constexpr int kMqttModuleVersion = 3;
+inline constexpr int kMqttModuleVersion = 4;
 
 struct MqttModule {
     int version;
@@ -25,6 +27,9 @@ struct MqttModule {
     Result<std::string> (*aws_credentials_source)();
     /// The proxy the settings lead to, described without credentials ("" for none).
     Result<std::string> (*proxy_description)(const MqttSettings& settings);
+    /// `defender doctor`: the connection steps one by one up to a SUBSCRIBE to `filters`.
+    std::vector<mqtt::ProbeStep> (*probe_connection)(const MqttSettings& settings,
+                                                     const std::vector<std::string>& filters);
 };
 
 /// What the module answers for proxy_description: the effective proxy without credentials.
