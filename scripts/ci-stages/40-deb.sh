@@ -36,11 +36,13 @@ depends=$(dpkg-deb -f "$deb" Depends)
 for library in libc6 libstdc++6 libspdlog1.1 libfmt9 libmbedtls14 libmbedx509-1 libmbedcrypto7; do
   grep -q "$library" <<<"$depends" || fail "Depends lacks $library: $depends"
 done
+# The web console's module (built when civetweb is found, as on Debian 12) brings its library.
+grep -q libcivetweb1 <<<"$depends" || fail "Depends lacks libcivetweb1 (the console module): $depends"
 for library in libpaho libssl; do
   ! grep -q "$library" <<<"$depends" || fail "Depends has $library, which nothing uses: $depends"
 done
 dpkg-deb -c "$deb" | awk '{print $6}' >"$work/files"
-for file in ./usr/bin/defender ./usr/lib/defender/defender-mqtt.so \
+for file in ./usr/bin/defender ./usr/lib/defender/defender-mqtt.so ./usr/lib/defender/defender-console.so \
   ./usr/lib/systemd/system/defender-agent.service ./etc/defender/agent.conf \
   ./usr/share/man/man1/defender.1.gz ./usr/share/doc/defender/configuration.md; do
   grep -qx "$file" "$work/files" || fail "$file missing from $(basename "$deb")"
@@ -70,6 +72,9 @@ status=$?
 set -e
 [ "$status" -eq 2 ] && grep -q /nonexistent/ca.pem <<<"$output" ||
   fail "installed agent with missing files: exit $status: $output"
+# The console module's libraries resolve from the installed packages alone.
+! ldd /usr/lib/defender/defender-console.so | grep -q "not found" ||
+  fail "defender-console.so: $(ldd /usr/lib/defender/defender-console.so | grep 'not found')"
 man -w defender >/dev/null 2>&1 || [ -e /usr/share/man/man1/defender.1.gz ] || fail "no man page"
 
 step "systemd unit"

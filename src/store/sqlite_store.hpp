@@ -38,6 +38,8 @@ public:
 private:
     Error failure(int rc, std::string_view doing) const;
     Status writable() const;
+    /// `from` for mark_published: the event was waiting or being published.
+    static constexpr int kEitherWaitingOrPublishing = -1;
     Status set_published(std::int64_t id, int from, int to, const char* doing);
     Result<std::vector<StoredEvent>> events_of(Statement& statement, std::string_view doing);
 
@@ -52,6 +54,9 @@ private:
     Statement ensure_summary_;
     Statement add_tally_;
     Statement set_latest_;
+    Statement sync_normal_;
+    Statement sync_full_;
+    Statement set_published_;
 };
 
 }  // namespace defender::detect::store
