@@ -54,6 +54,7 @@ struct StoredEvent {
     ViolationEvent event;                      ///< the event
     std::optional<Verification> verification;  ///< set by put_verification_state
     bool published = false;                    ///< acknowledged by the broker
+    std::string json;  ///< the event as stored: to_json(event), the payload to publish
 };
 
 /// An active violation as stored, with its verdict.

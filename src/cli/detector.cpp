@@ -250,8 +250,11 @@ void Detector::publish_outbox(ClientLoop& client) {
                 store_failed(marked.error().message);
                 return;
             }
-            if (auto published =
-                    client.transport().publish(topic, detect::to_json(event), kPublishTimeout);
+            // The stored bytes are to_json(event): not serialized again.
+            std::string serialized;
+            if (stored.json.empty()) serialized = detect::to_json(event);
+            const std::string& payload = stored.json.empty() ? serialized : stored.json;
+            if (auto published = client.transport().publish(topic, payload, kPublishTimeout);
                 !published) {
                 // Written, or not: the persistent MQTT session resends what it wrote once it
                 // reconnects; publishing it again could deliver it twice.

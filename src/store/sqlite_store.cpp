@@ -275,7 +275,8 @@ Result<std::vector<StoredEvent>> SqliteStore::events_of(Statement& statement,
         }
         event->violation_event_time = time_of(statement.int64(4));
         events.push_back(StoredEvent{statement.int64(0), std::move(*event),
-                                     verification_of(statement, 5), statement.int64(3) != 0});
+                                     verification_of(statement, 5), statement.int64(3) != 0,
+                                     statement.text(1)});
     }
     if (rc != SQLITE_DONE) return failure(rc, doing);
     return events;
@@ -294,7 +295,7 @@ Result<std::vector<StoredEvent>> SqliteStore::unpublished(std::size_t limit) {
 // published: 0 waiting, 1 published, 2 being published. The marks need not survive a power
 // loss, only a crash: they are committed without a disk sync (WAL with synchronous=NORMAL is
 // safe against a killed process), so marking costs no fsync per event. The statements are
-// prepared once: a burst of events is three of them per event.
+// prepared once.
 Status SqliteStore::set_published(std::int64_t id, int from, int to, const char* doing) {
     if (auto ok = writable(); !ok) return ok;
     const auto run = [](Statement& statement) {

@@ -285,8 +285,8 @@ TEST_F(SqliteStoreTest, ZeroRetentionKeepsEverything) {
 }
 
 TEST(DetectStoreJson, StoredEventHasTheAwsShapeWithItsVerdict) {
-    StoredEvent stored{7, violation_event("v1", "a", at_ms(1'700'000'000'500)), std::nullopt,
-                       false};
+    StoredEvent stored{7, violation_event("v1", "a", at_ms(1'700'000'000'500)), std::nullopt, false,
+                       ""};
     EXPECT_EQ(to_json(stored), to_json(stored.event));
     stored.verification = Verification{VerificationState::false_positive, "test rig"};
     const auto text = to_json(stored);

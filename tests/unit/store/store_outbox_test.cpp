@@ -46,6 +46,20 @@ TEST(DetectStoreOutbox, AnEventBeingPublishedIsNotWaitingAnyMore) {
     EXPECT_TRUE(ids(store->unpublished(10)).empty());
 }
 
+TEST(DetectStoreOutbox, TheStoredJsonIsTheEventAsPublished) {
+    TempDir dir;
+    auto store = open_store(dir);
+    ASSERT_TRUE(store);
+    Evaluation evaluation;
+    evaluation.events = {violation_event("v1", "a\"<b>", at_ms(1500))};
+    ASSERT_TRUE(store->record(evaluation).ok());
+    const auto waiting = store->unpublished(10);
+    ASSERT_TRUE(waiting.ok()) << waiting.error().message;
+    ASSERT_EQ(waiting->size(), 1u);
+    EXPECT_EQ((*waiting)[0].json, to_json((*waiting)[0].event));
+    EXPECT_EQ((*waiting)[0].json, to_json(evaluation.events[0]));
+}
+
 TEST(DetectStoreOutbox, AfterACrashWhilePublishingTheEventIsInDoubtOnce) {
     TempDir dir;
     std::int64_t caught = 0;
