@@ -37,36 +37,21 @@ cat >"$work/known-ports.json" <<'JSON'
                {"name": "NotOn8000", "metric": "aws:listening-tcp-ports",
                 "criteria": {"comparisonOperator": "not-in-port-set", "value": {"ports": [8000]}}}]}
 JSON
-# Detect runs in the emulator (--detect-profile), which also serves the web console when it has
-# --http. When only `defender detect` has it, a separate detector evaluates the profile and serves
-# the console (with the emulator's certificate, under its own client id).
+# Detect runs in the emulator (--detect-profile), which also serves the web console. The console
+# is a module the build puts next to the binary (an install: in its lib directory); a build
+# without civetweb has none, and the demo then runs without the console.
 detect_in_emulator=(--detect-profile "$work/known-ports.json" --detect-store "$work/detect.db")
-has_http() { "$defender" "$1" --help 2>/dev/null | grep -qE -- '--http( |=|$)'; }
+bin_dir=$(dirname "$(readlink -f "$defender")")
 console=0
-separate_detect=0
-if has_http emulate; then
+for module in "${DEFENDER_CONSOLE_MODULE:-}" "$bin_dir/defender-console.so" \
+  "$bin_dir"/../lib/defender/defender-console.so "$bin_dir"/../lib/*/defender/defender-console.so; do
+  [ -n "$module" ] && [ -e "$module" ] && console=1
+done
+if [ "$console" = 1 ]; then
   detect_in_emulator+=(--http "127.0.0.1:$console_port")
-  console=1
-elif has_http detect; then
-  detect_in_emulator=()
-  separate_detect=1
-  console=1
-fi
-logs=("$work/emulator.log")
-if [ "$separate_detect" = 1 ]; then
-  echo "== starting defender detect evaluating $work/known-ports.json, with the web console"
-  "$defender" detect "${tls[@]}" -c "$work/emulator.pem" -k "$work/emulator.key" \
-    --client-id defender-demo-detect --profile "$work/known-ports.json" --store "$work/detect.db" \
-    --http "127.0.0.1:$console_port" >"$work/detect.out" 2>"$work/detect.log" &
-  pids+=($!)
-  logs+=("$work/detect.log")
-  for _ in $(seq 100); do
-    grep -q 'detecting: subscribed' "$work/detect.log" && break
-    sleep 0.1
-  done
-  echo "== starting defender emulate"
+  echo "== starting defender emulate, with Detect evaluating $work/known-ports.json and the web console"
 else
-  echo "== starting defender emulate, with Detect evaluating $work/known-ports.json"
+  echo "== starting defender emulate, with Detect evaluating $work/known-ports.json (no console module)"
 fi
 "$defender" emulate "${tls[@]}" -c "$work/emulator.pem" -k "$work/emulator.key" --min-interval 1 \
   "${detect_in_emulator[@]}" >"$work/emulator.out" 2>"$work/emulator.log" &
@@ -98,7 +83,7 @@ echo "== Detect: the alarms that are on (defender detect list-active-violations)
 "$defender" detect list-active-violations --store "$work/detect.db" | tee "$work/active.json"
 if ! grep -q '"OnlySsh"' "$work/active.json"; then
   echo "error: Detect raised no violation of OnlySsh although mosquitto listens on $port" >&2
-  cat "${logs[@]}" >&2
+  cat "$work/emulator.log" >&2
   exit 1
 fi
 
@@ -107,4 +92,7 @@ if [ "${DEMO_CONSOLE:-0}" = 1 ] && [ "$console" = 1 ]; then
   echo "   In another terminal, 'python3 -m http.server 8000' raises NotOn8000; stopping it clears it."
   "$defender" agent "${tls[@]}" -c "$work/device.pem" -k "$work/device.key" -t demo-thing \
     --interval 2 --allow-short-interval --custom-metrics --state-dir "$work/state" || true
+fi
+if [ "${DEMO_CONSOLE:-0}" != 1 ] && [ "$console" = 1 ]; then
+  echo "== demo done. To watch the device in the web console until Ctrl-C: DEMO_CONSOLE=1 scripts/demo.sh"
 fi
