@@ -32,17 +32,8 @@ keep_alive=${KEEP_ALIVE:-60}
 mode=${MODE:-mtls}
 [[ $mode == mtls || $mode == websocket ]] || { echo "MODE must be mtls or websocket" >&2; exit 2; }
 
-work=$(mktemp -d /tmp/defender-footprint.XXXXXX)
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-log() { echo "$@" >&2; }
+source "$here/lib/scratch.sh"
+bench_scratch footprint
 
 [[ -x $defender ]] || { log "no defender binary at $defender (build it first)"; exit 1; }
 

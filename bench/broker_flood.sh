@@ -39,17 +39,8 @@ case $mode in
   *) echo "MODE must be mtls or websocket, not $mode" >&2; exit 2 ;;
 esac
 
-work=$(mktemp -d /tmp/defender-flood.XXXXXX)
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-log() { echo "$@" >&2; }
+source "$here/lib/scratch.sh"
+bench_scratch flood
 
 [[ -x $defender ]] || { log "no defender binary at $defender (build it first)"; exit 1; }
 [[ -x $broker ]] || { log "no hostile broker at $broker (build defender-hostile-broker)"; exit 1; }

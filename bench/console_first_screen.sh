@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The console's "first screen" of a large fleet (docs/performance.md, "Web console"): a local
-# mosquitto (mutual TLS, 127.0.0.1), `defender detect --http` with a 10-behavior profile, and
-# `defender simulate` publishing REPORTS reports of THINGS things (10 % misbehaving); once the
-# store has every thing, bench/console_first_screen.py loads the fleet page LOADS times in headless
-# Chromium from an empty cache and prints the time until its table is filled, and curl times
-# /metrics and /api/things. Prints Markdown to standard output; progress goes to standard error.
+# mosquitto (mutual TLS, 127.0.0.1), `defender detect --http` with the Detect bench's profile
+# (bench/lib/ten-behaviors.json), and `defender simulate` publishing REPORTS reports of THINGS
+# things (10 % misbehaving); once the store has every thing, bench/console_first_screen.py loads
+# the fleet page LOADS times in headless Chromium from an empty cache and prints the time until
+# its table is filled, and curl times /metrics and /api/things. Prints Markdown to standard
+# output; progress goes to standard error.
 #
 #   cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release
 #   cmake --build build-bench -j2 --target defender-cli
@@ -23,17 +24,8 @@ things=${THINGS:-10000}
 reports=${REPORTS:-$((2 * things))}
 loads=${LOADS:-5}
 
-work=$(mktemp -d /tmp/defender-console-screen.XXXXXX)
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-log() { echo "$@" >&2; }
+source "$here/lib/scratch.sh"
+bench_scratch console-screen
 
 [[ -x $defender ]] || { log "no defender binary at $defender (build it first)"; exit 1; }
 for tool in chromium chromedriver curl; do
@@ -43,20 +35,7 @@ make_local_pki "defender console bench CA" simulator
 BROKER_EXTRA_CONF="max_queued_messages 0" start_local_broker
 log "== mosquitto on 127.0.0.1:$port"
 
-cat >"$work/profile.json" <<'JSON'
-{"securityProfileName": "bench", "behaviors": [
- {"name": "TcpPorts", "metric": "aws:listening-tcp-ports", "criteria": {"comparisonOperator": "in-port-set", "value": {"ports": [22, 80, 443, 8883]}}},
- {"name": "UdpPorts", "metric": "aws:listening-udp-ports", "criteria": {"comparisonOperator": "in-port-set", "value": {"ports": [53, 123, 5353]}}},
- {"name": "Destinations", "metric": "aws:destination-ip-addresses", "criteria": {"comparisonOperator": "in-cidr-set", "value": {"cidrs": ["10.0.0.0/8", "192.168.0.0/16", "172.16.0.0/12"]}}},
- {"name": "Connections", "metric": "aws:num-established-tcp-connections", "criteria": {"comparisonOperator": "less-than", "value": {"count": 50}}},
- {"name": "TcpCount", "metric": "aws:num-listening-tcp-ports", "criteria": {"comparisonOperator": "less-than-equals", "value": {"count": 6}}},
- {"name": "UdpCount", "metric": "aws:num-listening-udp-ports", "criteria": {"comparisonOperator": "less-than-equals", "value": {"count": 4}}},
- {"name": "BytesOut", "metric": "aws:all-bytes-out", "criteria": {"comparisonOperator": "less-than", "value": {"count": 100000000}, "durationSeconds": 300}},
- {"name": "BytesIn", "metric": "aws:all-bytes-in", "criteria": {"comparisonOperator": "less-than", "value": {"count": 100000000}, "durationSeconds": 300}},
- {"name": "PacketsOut", "metric": "aws:all-packets-out", "criteria": {"comparisonOperator": "less-than", "value": {"count": 1000000}, "durationSeconds": 300}},
- {"name": "PacketsIn", "metric": "aws:all-packets-in", "criteria": {"comparisonOperator": "less-than", "value": {"count": 1000000}, "durationSeconds": 300}}
-]}
-JSON
+cp "$here/lib/ten-behaviors.json" "$work/profile.json"
 http_port=$(_free_port)
 "$defender" detect -e localhost -p "$port" -r "$work/ca.pem" -c "$work/emulator.pem" \
   -k "$work/emulator.key" --client-id bench-console --profile "$work/profile.json" \

@@ -21,17 +21,8 @@ defender=${DEFENDER:-$root/build-bench/defender}
 baseline=${BASELINE:-}
 settle=${SETTLE:-3}
 
-work=$(mktemp -d /tmp/defender-console-footprint.XXXXXX)
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-log() { echo "$@" >&2; }
+source "$here/lib/scratch.sh"
+bench_scratch console-footprint
 
 [[ -x $defender ]] || { log "no defender binary at $defender (build it first)"; exit 1; }
 make_local_pki "defender console footprint CA" footprint-thing

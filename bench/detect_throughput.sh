@@ -25,17 +25,8 @@ reports=${REPORTS:-20000}
 connections=${CONNECTIONS:-4}
 format=${FORMAT:-json}
 
-work=$(mktemp -d /tmp/defender-detect-bench.XXXXXX)
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-log() { echo "$@" >&2; }
+source "$here/lib/scratch.sh"
+bench_scratch detect-bench
 
 [[ -x $defender ]] || { log "no defender binary at $defender (build it first)"; exit 1; }
 make_local_pki "defender detect bench CA" simulator
@@ -45,20 +36,7 @@ BROKER_EXTRA_CONF="max_queued_messages 0" start_local_broker
 log "== mosquitto on 127.0.0.1:$port"
 
 # Ten behaviors over every device-side metric kind a simulated report carries.
-cat >"$work/profile.json" <<'JSON'
-{"securityProfileName": "bench", "behaviors": [
- {"name": "TcpPorts", "metric": "aws:listening-tcp-ports", "criteria": {"comparisonOperator": "in-port-set", "value": {"ports": [22, 80, 443, 8883]}}},
- {"name": "UdpPorts", "metric": "aws:listening-udp-ports", "criteria": {"comparisonOperator": "in-port-set", "value": {"ports": [53, 123, 5353]}}},
- {"name": "Destinations", "metric": "aws:destination-ip-addresses", "criteria": {"comparisonOperator": "in-cidr-set", "value": {"cidrs": ["10.0.0.0/8", "192.168.0.0/16", "172.16.0.0/12"]}}},
- {"name": "Connections", "metric": "aws:num-established-tcp-connections", "criteria": {"comparisonOperator": "less-than", "value": {"count": 50}}},
- {"name": "TcpCount", "metric": "aws:num-listening-tcp-ports", "criteria": {"comparisonOperator": "less-than-equals", "value": {"count": 6}}},
- {"name": "UdpCount", "metric": "aws:num-listening-udp-ports", "criteria": {"comparisonOperator": "less-than-equals", "value": {"count": 4}}},
- {"name": "BytesOut", "metric": "aws:all-bytes-out", "criteria": {"comparisonOperator": "less-than", "value": {"count": 100000000}, "durationSeconds": 300}},
- {"name": "BytesIn", "metric": "aws:all-bytes-in", "criteria": {"comparisonOperator": "less-than", "value": {"count": 100000000}, "durationSeconds": 300}},
- {"name": "PacketsOut", "metric": "aws:all-packets-out", "criteria": {"comparisonOperator": "less-than", "value": {"count": 1000000}, "durationSeconds": 300, "consecutiveDatapointsToAlarm": 2}},
- {"name": "PacketsIn", "metric": "aws:all-packets-in", "criteria": {"comparisonOperator": "less-than", "value": {"count": 1000000}, "durationSeconds": 300}}
-]}
-JSON
+cp "$here/lib/ten-behaviors.json" "$work/profile.json"
 ${DETECT_CPU:+taskset -c "$DETECT_CPU"} "$defender" detect -e localhost -p "$port" -r "$work/ca.pem" -c "$work/emulator.pem" \
   -k "$work/emulator.key" --client-id bench-detect --profile "$work/profile.json" \
   --store "$work/detect.db" >/dev/null 2>"$work/detect.log" &

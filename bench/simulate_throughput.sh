@@ -23,17 +23,8 @@ reports=${REPORTS:-20000}
 connections=${CONNECTIONS:-1 4}
 format=${FORMAT:-json}
 
-work=$(mktemp -d /tmp/defender-simulate.XXXXXX)
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-log() { echo "$@" >&2; }
+source "$here/lib/scratch.sh"
+bench_scratch simulate
 
 [[ -x $defender ]] || { log "no defender binary at $defender (build it first)"; exit 1; }
 make_local_pki "defender simulate CA" simulator
