@@ -1,63 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/mqtt_module.hpp"
 
-#include <dlfcn.h>
-
-#include <cstdlib>
-#include <filesystem>
-#include <vector>
+#include "cli/module_loader.hpp"
 
 namespace defender::cli {
-namespace {
-
-constexpr const char* kModuleFile = "defender-mqtt.so";
-constexpr const char* kOverrideVariable = "DEFENDER_MQTT_MODULE";
-
-std::vector<std::filesystem::path> candidate_paths() {
-    std::vector<std::filesystem::path> paths;
-    if (const char* path = std::getenv(kOverrideVariable); path && *path) paths.emplace_back(path);
-    std::error_code error;
-    const auto executable = std::filesystem::read_symlink("/proc/self/exe", error);
-    if (!error) {
-        paths.push_back(executable.parent_path() / kModuleFile);
-        // An installed tree, wherever its prefix: <prefix>/bin/defender, <libdir>/defender/.
-        paths.push_back(
-            (executable.parent_path() / DEFENDER_MODULE_RELDIR / kModuleFile).lexically_normal());
-    }
-    paths.push_back(std::filesystem::path(DEFENDER_MODULE_DIR) / kModuleFile);
-    return paths;
-}
-
-Result<const MqttModule*> load() {
-    std::string tried;
-    for (const auto& path : candidate_paths()) {
-        if (!std::filesystem::exists(path)) {
-            tried += (tried.empty() ? "" : "; ") + path.string() + ": not found";
-            continue;
-        }
-        // Kept open for the life of the process: the transport's code lives there.
-        void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-        if (handle == nullptr) {
-            tried += (tried.empty() ? "" : "; ") + std::string(::dlerror());
-            continue;
-        }
-        using Entry = const MqttModule* (*)();
-        const auto entry = reinterpret_cast<Entry>(::dlsym(handle, kMqttModuleSymbol));
-        const MqttModule* module = entry ? entry() : nullptr;
-        if (module == nullptr || module->version != kMqttModuleVersion) {
-            tried +=
-                (tried.empty() ? "" : "; ") + path.string() + ": not a module of this defender";
-            continue;
-        }
-        return module;
-    }
-    return Error{"cannot load the MQTT module (" + tried + ")"};
-}
-
-}  // namespace
 
 Result<const MqttModule*> mqtt_module() {
-    static const Result<const MqttModule*> module = load();
+    static const Result<const MqttModule*> module =
+        load_module<MqttModule>("defender-mqtt.so", "DEFENDER_MQTT_MODULE", kMqttModuleSymbol,
+                                kMqttModuleVersion, "MQTT module");
     return module;
 }
 
