@@ -64,6 +64,7 @@ std::size_t heap_of(const StoredValue& value) {
             bytes += heap_of(text);
         return bytes;
     }
+    if (const auto* packed = std::get_if<PackedAddresses>(&value)) return packed->bytes.capacity();
     return 0;
 }
 

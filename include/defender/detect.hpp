@@ -167,10 +167,24 @@ std::string to_json(const ActiveViolation& violation);
 /// `number`, `numbers`, `strings`); metrics the report does not carry are left out.
 std::string metrics_json(const Report& report);
 
+/// Addresses in one allocation, 5 (IPv4) or 17 (IPv6) bytes each: how an alarm keeps the
+/// addresses it was last raised or held for, so that a thing's state stays small.
+struct PackedAddresses {
+    std::vector<std::uint8_t>
+        bytes;  ///< per address: 4 or 6, then its 4 or 16 bytes (network order)
+    friend bool operator==(const PackedAddresses&, const PackedAddresses&) = default;
+};
+
+/// The addresses packed, or nullopt when one of them is not an address in its normal text
+/// form (as `aws:destination-ip-addresses` values are), so that unpacking gives them back.
+std::optional<PackedAddresses> pack_addresses(const std::vector<std::string>& addresses);
+/// The addresses as text, in their order.
+std::vector<std::string> unpack_addresses(const PackedAddresses& packed);
+
 /// A datapoint value kept in the state: none, a count, a number, ports, addresses or strings,
-/// or numbers.
+/// numbers, or (in an alarm) packed addresses.
 using StoredValue = std::variant<std::monostate, std::uint64_t, double, std::vector<std::uint16_t>,
-                                 std::vector<std::string>, std::vector<double>>;
+                                 std::vector<std::string>, std::vector<double>, PackedAddresses>;
 
 /// The value of an open window: none, a count (summed or last), or a number.
 using WindowValue = std::variant<std::monostate, std::uint64_t, double>;

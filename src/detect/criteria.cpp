@@ -127,6 +127,12 @@ std::optional<MetricValue> to_metric_value(const StoredValue& value, MetricKind 
         } else {
             out.strings = *texts;
         }
+    } else if (const auto* packed = std::get_if<PackedAddresses>(&value)) {
+        if (kind == MetricKind::cidrs) {
+            out.cidrs = unpack_addresses(*packed);
+        } else {
+            out.strings = unpack_addresses(*packed);
+        }
     } else {
         return std::nullopt;
     }

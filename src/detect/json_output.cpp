@@ -76,6 +76,11 @@ StoredValue stored_value_from(const Json& json) {
     if (key == "ports") return value.get<std::vector<std::uint16_t>>();
     if (key == "strings") return value.get<std::vector<std::string>>();
     if (key == "numbers") return value.get<std::vector<double>>();
+    if (key == "addresses") {
+        auto addresses = value.get<std::vector<std::string>>();
+        if (auto packed = pack_addresses(addresses)) return std::move(*packed);
+        return addresses;
+    }
     throw std::invalid_argument("a value");
 }
 

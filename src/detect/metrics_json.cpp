@@ -44,6 +44,9 @@ bool append_metric(std::string& out, std::string_view name, const StoredValue& v
             } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
                 json_writer::append_key(out, kind == MetricKind::cidrs ? "cidrs" : "strings");
                 json_writer::append_list(out, v);
+            } else if constexpr (std::is_same_v<T, PackedAddresses>) {
+                json_writer::append_key(out, kind == MetricKind::cidrs ? "cidrs" : "strings");
+                json_writer::append_list(out, unpack_addresses(v));
             } else {
                 json_writer::append_key(out, value_member(kind));
                 if constexpr (std::is_same_v<T, double>) {

@@ -39,6 +39,10 @@ void append_stored_value(std::string& out, const StoredValue& value) {
                 out += "{\"strings\":";
                 append_list(out, v);
                 out += '}';
+            } else if constexpr (std::is_same_v<T, PackedAddresses>) {
+                out += "{\"addresses\":";
+                append_list(out, unpack_addresses(v));
+                out += '}';
             } else {
                 out += "{\"numbers\":";
                 append_list(out, v);

@@ -111,6 +111,28 @@ TEST(DetectEvaluator, AnEmptyListConformsAndClearsAtOnce) {
     EXPECT_TRUE(evaluator.on_report("t", traffic(1), seconds(T + 600)).empty());
 }
 
+TEST(DetectEvaluator, AnAddressAlarmKeepsItsAddressesPackedAndListsThemAsCidrs) {
+    auto evaluator = evaluator_of({profile_with(
+        "[" +
+        behavior("aws:destination-ip-addresses",
+                 R"({"comparisonOperator": "in-cidr-set", "value": {"cidrs": ["10.0.0.0/8"]}})",
+                 "Allowed") +
+        "]")});
+    ASSERT_EQ(evaluator.on_report("t", connections({"8.8.8.8:53", "[2001:db8::7]:443"}), seconds(T))
+                  .size(),
+              1u);
+    const ThingState* state = evaluator.thing_state("t");
+    ASSERT_TRUE(state);
+    const auto& alarm = state->profiles.at(0).behaviors.at(0).alarm;
+    ASSERT_TRUE(alarm);
+    EXPECT_TRUE(std::holds_alternative<PackedAddresses>(alarm->last_value));
+    const auto active = evaluator.active_violations("t");
+    ASSERT_EQ(active.size(), 1u);
+    ASSERT_TRUE(active[0].last_violation_value);
+    EXPECT_EQ(active[0].last_violation_value->cidrs,
+              (std::vector<std::string>{"2001:db8::7", "8.8.8.8"}));
+}
+
 TEST(DetectEvaluator, CidrSetsCoverIpv4AndIpv6) {
     auto evaluator = evaluator_of({profile_with(
         "[" +

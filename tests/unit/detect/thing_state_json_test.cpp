@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The thing state's hand-written JSON writer against nlohmann's tree-and-dump (what it
-// replaced, kept here as the reference): same bytes for every kind of value, and read back.
+// replaced, kept here as the reference): same bytes for every kind of value, and read back;
+// the packed addresses an alarm keeps.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -29,6 +30,9 @@ Json reference_value(const StoredValue& value) {
     }
     if (const auto* numbers = std::get_if<std::vector<double>>(&value)) {
         return {{"numbers", *numbers}};
+    }
+    if (const auto* packed = std::get_if<PackedAddresses>(&value)) {
+        return {{"addresses", unpack_addresses(*packed)}};
     }
     return nullptr;
 }
@@ -102,6 +106,9 @@ ThingState every_kind_of_value() {
     first.behaviors.push_back(
         behavior("numbers", 3.0, StoredValue{std::vector<double>{1, 2.5, 1e-9, 123456789.125}}));
     first.behaviors.push_back(behavior("no value", {}, StoredValue{}));
+    first.behaviors.push_back(behavior(
+        "addresses", {},
+        StoredValue{*pack_addresses({"10.0.0.1", "2001:db8::7", "255.255.255.255", "::"})}));
     state.profiles.push_back(std::move(first));
     state.profiles.push_back(ProfileState{"empty", {}});
     return state;
@@ -126,6 +133,40 @@ TEST(ThingStateJson, ReadsBackWhatItWrites) {
     const auto read = thing_state_from_json(to_json(state));
     ASSERT_TRUE(read) << read.error().message;
     EXPECT_EQ(*read, state);
+}
+
+TEST(PackedAddresses, UnpackGivesBackTheSameAddressesInOrder) {
+    const std::vector<std::string> addresses{"203.0.113.7", "2001:db8::7",   "0.0.0.0",
+                                             "::1",         "fe80::1:2:3:4", "10.0.0.1"};
+    const auto packed = pack_addresses(addresses);
+    ASSERT_TRUE(packed);
+    EXPECT_EQ(packed->bytes.size(), 3 * 5u + 3 * 17u);
+    EXPECT_EQ(unpack_addresses(*packed), addresses);
+    EXPECT_TRUE(unpack_addresses(*pack_addresses({})).empty());
+}
+
+TEST(PackedAddresses, TextThatWouldNotComeBackTheSameIsNotPacked) {
+    EXPECT_FALSE(pack_addresses({"10.0.0.1", "not an address"}));
+    EXPECT_FALSE(pack_addresses({"2001:DB8::1"})) << "upper case unpacks in lower case";
+    EXPECT_FALSE(pack_addresses({"10.0.0.1/32"}));
+    EXPECT_FALSE(pack_addresses({""}));
+}
+
+TEST(PackedAddresses, AStateWithAnAddressAlarmIsReadBackPacked) {
+    ThingState state;
+    ProfileState profile{"p", {}};
+    profile.behaviors.push_back(
+        behavior("Destinations", {}, StoredValue{*pack_addresses({"8.8.8.8", "2001:db8::7"})}));
+    state.profiles.push_back(std::move(profile));
+    const std::string json = to_json(state);
+    EXPECT_NE(json.find(R"("lastValue":{"addresses":["8.8.8.8","2001:db8::7"]})"),
+              std::string::npos)
+        << json;
+    const auto read = thing_state_from_json(json);
+    ASSERT_TRUE(read) << read.error().message;
+    EXPECT_EQ(*read, state);
+    EXPECT_TRUE(
+        std::holds_alternative<PackedAddresses>(read->profiles[0].behaviors[0].alarm->last_value));
 }
 
 }  // namespace
