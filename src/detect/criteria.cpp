@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "detect/address_list.hpp"
+
 namespace defender::detect {
 namespace {
 
@@ -65,6 +67,12 @@ bool conforms(const CompiledBehavior& behavior, const StoredValue& value) {
             return std::binary_search(behavior.numbers.begin(), behavior.numbers.end(), n);
         });
     }
+    if (const auto* packed = std::get_if<PackedAddresses>(&value)) {
+        return set_rule(addresses_of(*packed), allowed, [&](const IpAddress& address) {
+            return std::any_of(behavior.cidrs.begin(), behavior.cidrs.end(),
+                               [&](const Cidr& block) { return contains(block, address); });
+        });
+    }
     if (const auto* texts = std::get_if<std::vector<std::string>>(&value)) {
         if (behavior.kind == MetricKind::cidrs) {
             // An element that is no address cannot be placed: it is skipped.
@@ -90,6 +98,8 @@ bool is_empty_list(const StoredValue& value) {
                           std::is_same_v<T, std::vector<std::string>> ||
                           std::is_same_v<T, std::vector<double>>) {
                 return v.empty();
+            } else if constexpr (std::is_same_v<T, PackedAddresses>) {
+                return v.bytes.empty();
             } else {
                 return false;
             }

@@ -122,15 +122,6 @@ struct Evaluator::Impl {
         return out;
     }
 
-    // The value an alarm keeps: addresses packed (a third of their size as strings).
-    static StoredValue kept_value(const StoredValue& value, MetricKind kind) {
-        if (const auto* texts = std::get_if<std::vector<std::string>>(&value);
-            texts && kind == MetricKind::cidrs) {
-            if (auto packed = pack_addresses(*texts)) return std::move(*packed);
-        }
-        return value;
-    }
-
     // One datapoint of one thing for one behavior.
     void apply(std::string_view thing, const CompiledBehavior& behavior, BehaviorState& state,
                bool conforming, const StoredValue& value, std::int64_t time,
@@ -142,7 +133,7 @@ struct Evaluator::Impl {
             AlarmState alarm;
             alarm.start = at(time);
             alarm.last_violation = at(time);
-            alarm.last_value = kept_value(value, behavior.kind);
+            alarm.last_value = value;
             state.alarm = std::move(alarm);
             events.push_back(
                 event(behavior, thing, state, ViolationEventType::in_alarm, value, time));
@@ -152,7 +143,7 @@ struct Evaluator::Impl {
             state.alarm.reset();
         } else if (!conforming && state.alarm) {
             state.alarm->last_violation = at(time);
-            state.alarm->last_value = kept_value(value, behavior.kind);
+            state.alarm->last_value = value;
         }
     }
 

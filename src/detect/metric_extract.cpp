@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "detect/address_list.hpp"
 #include "detect/cidr.hpp"
 
 namespace defender::detect {
@@ -90,15 +91,16 @@ StoredValue extract_metric(const CompiledBehavior& behavior, const Report& repor
             return port_numbers(metrics.listening_udp_ports);
         case MetricSource::destination_ips: {
             if (!metrics.established_connections) return {};
-            std::vector<std::string> addresses;
+            std::vector<IpAddress> addresses;
             for (const auto& connection : metrics.established_connections->connections) {
                 if (const auto address = remote_address(connection.remote_addr)) {
-                    addresses.push_back(address->normalized().to_string());
+                    addresses.push_back(address->normalized());
                 }
             }
+            // In address order (IPv4 first), each once.
             std::sort(addresses.begin(), addresses.end());
             addresses.erase(std::unique(addresses.begin(), addresses.end()), addresses.end());
-            return addresses;
+            return pack(addresses);
         }
         default:
             return {};

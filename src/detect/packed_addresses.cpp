@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// An alarm's last addresses in one buffer: 5 or 17 bytes each instead of a std::string (32 bytes
-// and, for IPv6, a heap block), which keeps a thing whose CIDR-set alarm is on under 2 KiB.
+// Addresses in one buffer: 5 or 17 bytes each instead of a std::string (32 bytes and, for IPv6,
+// a heap block). Keeps a thing whose CIDR-set alarm is on under 2 KiB, and the evaluator never
+// prints an address it only matches.
 
-#include "defender/detect.hpp"
-#include "defender/ip_address.hpp"
+#include "detect/address_list.hpp"
 
 namespace defender::detect {
 
@@ -12,25 +12,28 @@ namespace {
 constexpr std::uint8_t kV4 = 4;
 constexpr std::uint8_t kV6 = 6;
 
+void append(PackedAddresses& packed, const IpAddress& address) {
+    const bool v4 = address.family == IpAddress::Family::v4;
+    packed.bytes.push_back(v4 ? kV4 : kV6);
+    packed.bytes.insert(packed.bytes.end(), address.bytes.begin(),
+                        address.bytes.begin() + (v4 ? 4 : 16));
+}
+
 }  // namespace
 
-std::optional<PackedAddresses> pack_addresses(const std::vector<std::string>& addresses) {
+PackedAddresses pack(const std::vector<IpAddress>& addresses) {
     PackedAddresses packed;
-    for (const auto& text : addresses) {
-        const auto address = IpAddress::parse(text);
-        // Only what unpacks to the same text: anything else stays a list of strings.
-        if (!address || address->to_string() != text) return std::nullopt;
-        const bool v4 = address->family == IpAddress::Family::v4;
-        packed.bytes.push_back(v4 ? kV4 : kV6);
-        packed.bytes.insert(packed.bytes.end(), address->bytes.begin(),
-                            address->bytes.begin() + (v4 ? 4 : 16));
-    }
-    packed.bytes.shrink_to_fit();
+    std::size_t size = 0;
+    for (const auto& address : addresses)
+        size += address.family == IpAddress::Family::v4 ? 5 : 17;
+    packed.bytes.reserve(size);
+    for (const auto& address : addresses)
+        append(packed, address);
     return packed;
 }
 
-std::vector<std::string> unpack_addresses(const PackedAddresses& packed) {
-    std::vector<std::string> out;
+std::vector<IpAddress> addresses_of(const PackedAddresses& packed) {
+    std::vector<IpAddress> out;
     const auto& bytes = packed.bytes;
     std::size_t at = 0;
     while (at < bytes.size()) {
@@ -39,12 +42,30 @@ std::vector<std::string> unpack_addresses(const PackedAddresses& packed) {
         if (at + 1 + size > bytes.size()) break;
         IpAddress address;
         address.family = v4 ? IpAddress::Family::v4 : IpAddress::Family::v6;
-        for (std::size_t i = 0; i < size; ++i) {
-            address.bytes[i] = bytes[at + 1 + i];
-        }
-        out.push_back(address.to_string());
+        std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(at + 1), size,
+                    address.bytes.begin());
+        out.push_back(address);
         at += 1 + size;
     }
+    return out;
+}
+
+std::optional<PackedAddresses> pack_addresses(const std::vector<std::string>& addresses) {
+    std::vector<IpAddress> parsed;
+    parsed.reserve(addresses.size());
+    for (const auto& text : addresses) {
+        const auto address = IpAddress::parse(text);
+        // Only what unpacks to the same text: anything else stays a list of strings.
+        if (!address || address->to_string() != text) return std::nullopt;
+        parsed.push_back(*address);
+    }
+    return pack(parsed);
+}
+
+std::vector<std::string> unpack_addresses(const PackedAddresses& packed) {
+    std::vector<std::string> out;
+    for (const auto& address : addresses_of(packed))
+        out.push_back(address.to_string());
     return out;
 }
 

@@ -130,7 +130,7 @@ TEST(DetectEvaluator, AnAddressAlarmKeepsItsAddressesPackedAndListsThemAsCidrs) 
     ASSERT_EQ(active.size(), 1u);
     ASSERT_TRUE(active[0].last_violation_value);
     EXPECT_EQ(active[0].last_violation_value->cidrs,
-              (std::vector<std::string>{"2001:db8::7", "8.8.8.8"}));
+              (std::vector<std::string>{"8.8.8.8", "2001:db8::7"}));
 }
 
 TEST(DetectEvaluator, CidrSetsCoverIpv4AndIpv6) {
@@ -153,7 +153,7 @@ TEST(DetectEvaluator, CidrSetsCoverIpv4AndIpv6) {
         evaluator.on_report("t", connections({"10.1.2.3:443", "8.8.8.8:53"}), seconds(T + 300));
     ASSERT_EQ(events.size(), 1u);
     EXPECT_EQ(events[0].behavior.name, "Allowed");
-    EXPECT_EQ(events[0].metric_value->cidrs, (std::vector<std::string>{"10.1.2.3", "8.8.8.8"}));
+    EXPECT_EQ(events[0].metric_value->cidrs, (std::vector<std::string>{"8.8.8.8", "10.1.2.3"}));
     // fd12::1 is outside the allowed list (still in alarm: no event) and inside the denied one.
     events = evaluator.on_report("t", connections({"[fd12::1]:443"}), seconds(T + 600));
     ASSERT_EQ(events.size(), 1u);
