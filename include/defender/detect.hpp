@@ -167,8 +167,8 @@ std::string to_json(const ActiveViolation& violation);
 /// `number`, `numbers`, `strings`); metrics the report does not carry are left out.
 std::string metrics_json(const Report& report);
 
-/// Addresses in one allocation, 5 (IPv4) or 17 (IPv6) bytes each: how an alarm keeps the
-/// addresses it was last raised or held for, so that a thing's state stays small.
+/// Addresses in one allocation, 5 (IPv4) or 17 (IPv6) bytes each: how the evaluator keeps an
+/// `aws:destination-ip-addresses` value (the datapoint, and an alarm's last value).
 struct PackedAddresses {
     std::vector<std::uint8_t>
         bytes;  ///< per address: 4 or 6, then its 4 or 16 bytes (network order)
@@ -181,8 +181,8 @@ std::optional<PackedAddresses> pack_addresses(const std::vector<std::string>& ad
 /// The addresses as text, in their order.
 std::vector<std::string> unpack_addresses(const PackedAddresses& packed);
 
-/// A datapoint value kept in the state: none, a count, a number, ports, addresses or strings,
-/// numbers, or (in an alarm) packed addresses.
+/// A datapoint value kept in the state: none, a count, a number, ports, strings (custom string
+/// and address lists), numbers, or the destination addresses, packed.
 using StoredValue = std::variant<std::monostate, std::uint64_t, double, std::vector<std::uint16_t>,
                                  std::vector<std::string>, std::vector<double>, PackedAddresses>;
 
