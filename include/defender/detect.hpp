@@ -170,8 +170,7 @@ std::string metrics_json(const Report& report);
 /// Addresses in one allocation, 5 (IPv4) or 17 (IPv6) bytes each: how the evaluator keeps an
 /// `aws:destination-ip-addresses` value (the datapoint, and an alarm's last value).
 struct PackedAddresses {
-    std::vector<std::uint8_t>
-        bytes;  ///< per address: 4 or 6, then its 4 or 16 bytes (network order)
+    std::vector<std::uint8_t> bytes;  ///< per address: 4 or 6, then 4 or 16 bytes, network order
     friend bool operator==(const PackedAddresses&, const PackedAddresses&) = default;
 };
 
