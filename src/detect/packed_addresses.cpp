@@ -3,6 +3,8 @@
 // a heap block). Keeps a thing whose CIDR-set alarm is on under 2 KiB, and the evaluator never
 // prints an address it only matches.
 
+#include <algorithm>
+
 #include "detect/address_list.hpp"
 
 namespace defender::detect {
