@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <future>
 #include <mutex>
+#include <system_error>
 
 namespace defender::console {
 
@@ -66,6 +68,20 @@ std::string request_path(const mg_request_info& info) {
     return uri;
 }
 
+// civetweb calls back on its worker threads, whose stacks are small (Debian's build: 100 KiB,
+// its CMake default). The login check (crypt) and the API (SQLite, JSON) run on a thread with
+// the default stack, as every other thread of the program; inline when none can be started.
+template <typename Work>
+auto on_full_stack(Work work) {
+    std::future<decltype(work())> result;
+    try {
+        result = std::async(std::launch::async, work);
+    } catch (const std::system_error&) {
+        return work();
+    }
+    return result.get();
+}
+
 int on_request(mg_connection* connection) {
     auto* context = static_cast<HttpServer::Context*>(mg_get_user_data(mg_get_context(connection)));
     const mg_request_info* info = mg_get_request_info(connection);
@@ -86,7 +102,8 @@ int on_request(mg_connection* connection) {
         send(connection, request, plain_error(413, "the request line and headers are over 16 KiB"));
         return 413;
     }
-    if (context->users && !context->users->check(request.header("authorization"))) {
+    if (context->users &&
+        !on_full_stack([&] { return context->users->check(request.header("authorization")); })) {
         auto response = plain_error(401, "log in: this console needs a user name and password");
         response.headers.emplace_back("WWW-Authenticate", "Basic realm=\"defender\"");
         send(connection, request, response);
@@ -107,7 +124,7 @@ int on_request(mg_connection* connection) {
             return 413;
         }
     }
-    const auto response = context->api->handle(request);
+    const auto response = on_full_stack([&] { return context->api->handle(request); });
     send(connection, request, response);
     return response.status;
 }
