@@ -508,8 +508,9 @@ Result<FleetPage> SqliteStore::fleet(const FleetQuery& query) {
                                      fleet_order(query) + " LIMIT ?2 OFFSET ?3");
     if (rc != SQLITE_OK) return failure(rc, doing);
     if (filtered) rows.bind(1, std::string_view(like_pattern(query.name_contains)));
-    rows.bind(2, static_cast<std::int64_t>(
-                     std::min<std::size_t>(query.limit, std::numeric_limits<std::int64_t>::max())));
+    // Widened first: size_t is 32 bits on armhf.
+    rows.bind(2, static_cast<std::int64_t>(std::min<std::uint64_t>(
+                     query.limit, std::numeric_limits<std::int64_t>::max())));
     rows.bind(3, static_cast<std::int64_t>(query.offset));
     while ((rc = rows.step()) == SQLITE_ROW)
         page.things.push_back(summary_of(rows));
