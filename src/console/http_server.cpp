@@ -69,8 +69,8 @@ std::string request_path(const mg_request_info& info) {
 }
 
 // civetweb calls back on its worker threads, whose stacks are small (Debian's build: 100 KiB,
-// its CMake default). The login check (crypt) and the API (SQLite, JSON) run on a thread with
-// the default stack, as every other thread of the program; inline when none can be started.
+// its CMake default). The API (SQLite, JSON) runs on a thread with the default stack, as every
+// other thread of the program; inline when none can be started.
 template <typename Work>
 auto on_full_stack(Work work) {
     std::future<decltype(work())> result;
@@ -102,8 +102,7 @@ int on_request(mg_connection* connection) {
         send(connection, request, plain_error(413, "the request line and headers are over 16 KiB"));
         return 413;
     }
-    if (context->users &&
-        !on_full_stack([&] { return context->users->check(request.header("authorization")); })) {
+    if (context->users && !context->users->check(request.header("authorization"))) {
         auto response = plain_error(401, "log in: this console needs a user name and password");
         response.headers.emplace_back("WWW-Authenticate", "Basic realm=\"defender\"");
         send(connection, request, response);
